@@ -1,0 +1,13 @@
+import { pino } from 'pino';
+
+/**
+ * One line of JSON per event. Callers bind `householdId` and `workflowId` with `logger.child(...)`
+ * so every line about a household can be found by grep.
+ */
+export const logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  base: { service: process.env.DUZHAN_SERVICE ?? 'duzhan' },
+  timestamp: pino.stdTimeFunctions.isoTime,
+});
+
+export type Logger = typeof logger;

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import type { PrismaClient } from '../db/client.js';
+import { householdWorkflowId } from '../workflows/household/definitions.js';
+import { householdWorkflow } from '../workflows/household/workflow.js';
+import { DomainError } from './errors.js';
+
+export const registerHouseholdSchema = z.object({
+  number: z
+    .string({ error: '户编号必填' })
+    .regex(/^[0-9A-Za-z-]{1,40}$/, '户编号只能包含数字、字母和连字符，最长 40 位'),
+  headName: z.string({ error: '户主姓名必填' }).trim().min(1, '户主姓名必填').max(40, '户主姓名最长 40 字'),
+  villageName: z.string({ error: '所属村必填' }).trim().min(1, '所属村必填').max(40, '村名最长 40 字'),
+  category: z.enum(['UNLIFTED', 'MONITORED', 'MARGINAL'], {
+    error: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户',
+  }),
+});
+
+export type RegisterHouseholdInput = z.infer<typeof registerHouseholdSchema>;
+
+export interface HouseholdDeps {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/**
+ * Writes the household and starts its supervision workflow `household-<number>`.
+ * A number already under supervision is a conflict: never a second row, never a second workflow.
+ */
+export async function registerHousehold(deps: HouseholdDeps, input: RegisterHouseholdInput) {
+  const { prisma, temporal, taskQueue } = deps;
+  const existing = await prisma.household.findUnique({ where: { number: input.number } });
+  if (existing?.workflowId) throw new DomainError('CONFLICT', `户编号 ${input.number} 已在挂牌督战中`);
+
+  const village = await prisma.village.upsert({
+    where: { name: input.villageName },
+    create: { id: randomUUID(), name: input.villageName },
+    update: {},
+  });
+  const household =
+    existing ??
+    (await prisma.household.create({
+      data: {
+        id: input.number,
+        number: input.number,
+        headName: input.headName,
+        villageId: village.id,
+        category: input.category,
+      },
+    }));
+
+  const workflowId = householdWorkflowId(household.id);
+  try {
+    await temporal.workflow.start(householdWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ householdId: household.id }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new DomainError('CONFLICT', `户编号 ${input.number} 的督战流程已存在`);
+    }
+    throw error;
+  }
+  return prisma.household.update({ where: { id: household.id }, data: { workflowId, status: 'SUPERVISED' } });
+}

@@ -1,0 +1,14 @@
+// The policy and domain-rules module: pure and deterministic, safe to import from Temporal
+// workflow code (no I/O, no clock, no randomness, nothing but zod and these files).
+export * from './escalation.js';
+export * from './findings.js';
+export * from './household-types.js';
+export * from './measure-caps.js';
+export * from './money.js';
+export * from './policy.js';
+export * from './stable-exit.js';
+export * from './time-arithmetic.js';
+export * from './validation-issues.js';
+export * from './visit-compliance.js';
+export * from './visit-record.js';
+export * from './visit-record-validation.js';

@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the whole system on one machine. Starts (or connects to) Temporal and PostgreSQL,
+ * applies migrations, then runs the worker and the web server in this process; Ctrl-C stops all.
+ */
+import { loadConfig } from '../config/env.js';
+import { logger } from '../config/logger.js';
+import { createPrisma } from '../db/client.js';
+import { createApp } from '../server/app.js';
+import { listen } from '../server/listen.js';
+import { connectTemporalClient } from '../server/temporal-client.js';
+import { startInfrastructure } from '../stack/infrastructure.js';
+import { assertPortFree } from '../stack/ports.js';
+import { installTemporalLogger } from '../worker/runtime-logger.js';
+import { startWorker } from '../worker/worker.js';
+import { runMain } from './run-main.js';
+
+runMain(async (onStop) => {
+  const config = loadConfig();
+  const say = (line: string) => console.error(`duzhan: ${line}`);
+  await assertPortFree(config.PORT, 'PORT');
+
+  const infra = await startInfrastructure({
+    dataDir: config.dataDir,
+    toolsDir: config.toolsDir,
+    namespace: config.TEMPORAL_NAMESPACE,
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    temporalPort: config.TEMPORAL_PORT,
+    temporalUiPort: config.TEMPORAL_UI_PORT,
+    persistTemporal: true,
+    databaseUrl: config.DATABASE_URL,
+    pgPort: config.PG_PORT,
+    say,
+  });
+  onStop(infra.stop);
+  if (infra.appliedMigrations.length) say(`applied migrations: ${infra.appliedMigrations.join(', ')}`);
+
+  const prisma = createPrisma(infra.databaseUrl);
+  onStop(() => prisma.$disconnect());
+  const temporal = await connectTemporalClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
+  onStop(() => temporal.connection.close());
+
+  installTemporalLogger();
+  const worker = await startWorker({
+    address: infra.temporalAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    prisma,
+  });
+  onStop(async () => {
+    worker.worker.shutdown();
+    await worker.done;
+  });
+
+  const server = await listen(createApp({ config, prisma, temporal }), config.PORT);
+  onStop(server.close);
+
+  logger.info({ temporal: infra.temporalAddress, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'duzhan is up');
+  say(`web app      ${config.publicUrl}`);
+  say(`health       ${config.publicUrl}/healthz`);
+  say(
+    `Temporal     ${infra.temporalAddress}${infra.temporalUiUrl ? `   Web UI ${infra.temporalUiUrl}` : ''}`,
+  );
+  say(`PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  say('Ctrl-C stops everything');
+});

@@ -1,0 +1,37 @@
+/** `npm run worker`: one Temporal worker against TEMPORAL_ADDRESS and DATABASE_URL; run as many as needed. */
+import { ConfigError, loadConfig } from '../config/env.js';
+import { logger } from '../config/logger.js';
+import { assertDatabaseReachable } from '../db/check.js';
+import { createPrisma } from '../db/client.js';
+import { installTemporalLogger } from '../worker/runtime-logger.js';
+import { startWorker } from '../worker/worker.js';
+import { runMain } from './run-main.js';
+
+runMain(async (onStop) => {
+  const config = loadConfig();
+  if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL) {
+    throw new ConfigError(
+      'npm run worker needs TEMPORAL_ADDRESS and DATABASE_URL (npm start runs a worker itself)',
+    );
+  }
+  await assertDatabaseReachable(config.DATABASE_URL);
+  const prisma = createPrisma(config.DATABASE_URL);
+  onStop(() => prisma.$disconnect());
+  installTemporalLogger();
+  const running = await startWorker({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    prisma,
+  }).catch((error: Error) => {
+    throw new ConfigError(
+      `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${error.message.split('\n')[0]}`,
+    );
+  });
+  onStop(async () => {
+    running.worker.shutdown();
+    await running.done;
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker is up');
+  await running.done;
+});

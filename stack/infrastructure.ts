@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { ConfigError } from '../config/env.js';
+import { assertDatabaseReachable } from '../db/check.js';
+import { applyMigrations } from '../db/migrate.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { ensureTemporalBinaries } from './temporal-binaries.js';
+import { startTemporalDevServer } from './temporal-dev-server.js';
+
+export interface InfrastructureOptions {
+  dataDir: string;
+  toolsDir: string;
+  namespace: string;
+  /** Use this Temporal server and start none. */
+  temporalAddress?: string | undefined;
+  temporalPort: number;
+  temporalUiPort: number;
+  /** Keep Temporal's state in `<dataDir>/temporal.db` (npm start) or in memory (tests). */
+  persistTemporal: boolean;
+  /** Use this database and start none. */
+  databaseUrl?: string | undefined;
+  pgPort: number;
+  say: (line: string) => void;
+}
+
+export interface Infrastructure {
+  temporalAddress: string;
+  temporalUiUrl: string | undefined;
+  databaseUrl: string;
+  appliedMigrations: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up what duzhan stands on: a Temporal server and a migrated PostgreSQL, each the embedded
+ * default unless an address for it is given. On any failure, whatever was started is stopped again.
+ */
+export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    stops.length = 0;
+  };
+  try {
+    let temporalAddress = options.temporalAddress;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      const { cli } = await ensureTemporalBinaries(options.toolsDir, options.say);
+      const dev = await startTemporalDevServer({
+        cli,
+        port: options.temporalPort,
+        uiPort: options.temporalUiPort,
+        namespace: options.namespace,
+        ...(options.persistTemporal ? { dbFile: path.join(options.dataDir, 'temporal.db') } : {}),
+      });
+      stops.push(() => dev.process.stop());
+      temporalAddress = dev.address;
+      temporalUiUrl = dev.uiUrl;
+    }
+
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres(
+        { dataDir: options.dataDir, port: options.pgPort, database: 'duzhan' },
+        options.say,
+      );
+      stops.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    await assertDatabaseReachable(databaseUrl);
+    const appliedMigrations = await applyMigrations(databaseUrl).catch((error: Error) => {
+      throw new ConfigError(`migrations failed: ${error.message.split('\n')[0]}`);
+    });
+    return { temporalAddress, temporalUiUrl, databaseUrl, appliedMigrations, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startInfrastructure } from '../stack/infrastructure.js';
+import { freePort } from '../stack/ports.js';
+import { ensureTemporalBinaries, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../stack/temporal-binaries.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    testServerPath: string;
+  }
+}
+
+/**
+ * One real Temporal dev server (in memory) and one real PostgreSQL (a fresh cluster in a temp folder)
+ * for the whole run, on free ports so a running `npm start` is never disturbed.
+ * DUZHAN_UNIT_ONLY=1 skips them for a quick run of pure unit tests.
+ */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.DUZHAN_UNIT_ONLY) return undefined;
+  const root = path.resolve(import.meta.dirname, '..');
+  const say = (line: string) => console.log(`[test setup] ${line}`);
+  const toolsDir = path.join(root, '.tools');
+  const binaries = await ensureTemporalBinaries(toolsDir, say);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-test-'));
+  await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as `postgres` inside it
+
+  const started = Date.now();
+  const infra = await startInfrastructure({
+    dataDir,
+    toolsDir,
+    namespace: 'default',
+    temporalPort: await freePort(),
+    temporalUiPort: await freePort(),
+    persistTemporal: false,
+    pgPort: await freePort(),
+    say,
+  });
+  say(
+    `real Temporal dev server (temporal CLI ${TEMPORAL_CLI.version}) at ${infra.temporalAddress}; ` +
+      `real PostgreSQL at ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}; ` +
+      `time-skipping test server ${binaries.testServer ? TEMPORAL_TEST_SERVER.version : 'MISSING'}; ` +
+      `up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  project.provide('temporalAddress', infra.temporalAddress);
+  project.provide('databaseUrl', infra.databaseUrl);
+  project.provide('testServerPath', binaries.testServer ?? '');
+  return async () => {
+    await infra.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

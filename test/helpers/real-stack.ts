@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { createPrisma, type PrismaClient } from '../../db/client.js';
+import { type RunningWorker, startWorker } from '../../worker/worker.js';
+
+/**
+ * Clients for the real Temporal server and PostgreSQL the global setup started, and a worker on a
+ * task queue of the test file's own, so files never pick up each other's workflows.
+ */
+export interface RealStack {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  startWorker(): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export async function connectRealStack(): Promise<RealStack> {
+  const address = inject('temporalAddress');
+  const prisma = createPrisma(inject('databaseUrl'));
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const taskQueue = `test-${randomUUID()}`;
+  const workers: RunningWorker[] = [];
+  return {
+    prisma,
+    temporal,
+    taskQueue,
+    async startWorker() {
+      const running = await startWorker({ address, namespace: 'default', taskQueue, prisma });
+      workers.push(running);
+      return running;
+    },
+    async close() {
+      for (const w of workers) {
+        if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+        await w.done;
+      }
+      await connection.close();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined/null) or the time is up. */
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

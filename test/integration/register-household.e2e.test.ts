@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { type Listening, listen } from '../../server/listen.js';
+import { connectRealStack, eventually, type RealStack } from '../helpers/real-stack.js';
+
+// The real path end to end: HTTP → Express → a workflow on the real Temporal server →
+// an activity writes through Prisma → the row is read back from the real PostgreSQL.
+describe('POST /api/households through Temporal into PostgreSQL', () => {
+  let stack: RealStack;
+  let server: Listening;
+  let base: string;
+
+  beforeAll(async () => {
+    stack = await connectRealStack();
+    await stack.startWorker();
+    server = await listen(
+      createApp({
+        config: { TEMPORAL_TASK_QUEUE: stack.taskQueue },
+        prisma: stack.prisma,
+        temporal: stack.temporal,
+      }),
+      0,
+      '127.0.0.1',
+    );
+    base = `http://127.0.0.1:${server.port}`;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await stack?.close();
+  });
+
+  const post = (body: unknown) =>
+    fetch(`${base}/api/households`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  const number = `E2E${Date.now()}`;
+
+  it('starts household-<id> whose activity writes the audit row', async () => {
+    const res = await post({ number, headName: '王德福', villageName: '红旗村', category: 'MARGINAL' });
+    expect(res.status).toBe(201);
+    const { household } = (await res.json()) as { household: { id: string; workflowId: string } };
+    expect(household.workflowId).toBe(`household-${number}`);
+
+    const row = await eventually(() =>
+      stack.prisma.auditLog.findFirst({ where: { householdId: number, action: 'SUPERVISION_STARTED' } }),
+    );
+    expect(row.workflowId).toBe(`household-${number}`);
+    const description = await stack.temporal.workflow.getHandle(household.workflowId).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.taskQueue).toBe(stack.taskQueue);
+  });
+
+  it('refuses a second start with 409 and never a second workflow', async () => {
+    const res = await post({ number, headName: '王德福', villageName: '红旗村', category: 'MARGINAL' });
+    expect(res.status).toBe(409);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('conflict');
+    expect(body.error.message).toContain(number);
+    const runs = [];
+    for await (const w of stack.temporal.workflow.list({ query: `WorkflowId = 'household-${number}'` }))
+      runs.push(w);
+    expect(runs).toHaveLength(1);
+  });
+
+  it('answers bad input with 400, a Chinese message, and writes nothing', async () => {
+    const bad = `BAD${Date.now()}`;
+    const res = await post({ number: bad, headName: '', villageName: '红旗村', category: 'RICH' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      error: { code: string; message: string; details: { path: string }[] };
+    };
+    expect(body.error.code).toBe('invalid_input');
+    expect(body.error.details.map((d) => d.path).sort()).toEqual(['category', 'headName']);
+    expect(body.error.message).toMatch(/[\u4e00-\u9fa5]/);
+    expect(await stack.prisma.household.findUnique({ where: { number: bad } })).toBeNull();
+  });
+
+  it('answers malformed JSON and oversized bodies with the one error shape', async () => {
+    const malformed = await fetch(`${base}/api/households`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"number":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('bad_json');
+    const huge = await post({
+      number: 'X1',
+      headName: 'x'.repeat(200_000),
+      villageName: 'v',
+      category: 'MARGINAL',
+    });
+    expect(huge.status).toBe(413);
+  });
+});
