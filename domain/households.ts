@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
+import { latestPolicy } from '../policy/index.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
 import { DomainError } from './errors.js';
@@ -56,7 +57,7 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
     await temporal.workflow.start(householdWorkflow, {
       workflowId,
       taskQueue,
-      args: [{ householdId: household.id }],
+      args: [{ householdId: household.id, policy: latestPolicy() }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
     });

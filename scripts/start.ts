@@ -45,6 +45,7 @@ runMain(async (onStop) => {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
+    publicUrl: config.publicUrl,
   });
   onStop(async () => {
     worker.worker.shutdown();

@@ -23,6 +23,7 @@ runMain(async (onStop) => {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
+    publicUrl: config.publicUrl,
   }).catch((error: Error) => {
     throw new ConfigError(
       `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${error.message.split('\n')[0]}`,

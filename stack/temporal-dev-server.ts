@@ -37,11 +37,6 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     'json',
     '--log-level',
     'error',
-    // Search attributes the household workflow sets, so the UI and list filters can use them.
-    '--search-attribute',
-    'HouseholdCategory=Keyword',
-    '--search-attribute',
-    'Village=Keyword',
   ];
   if (options.dbFile) {
     await mkdir(path.dirname(options.dbFile), { recursive: true });

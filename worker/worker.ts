@@ -32,6 +32,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   prisma: PrismaClient;
+  /** Base of the links in notifications. */
+  publicUrl: string;
 }
 
 export interface RunningWorker {
@@ -48,7 +50,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ prisma: options.prisma }),
+    activities: createActivities({ prisma: options.prisma, publicUrl: options.publicUrl }),
   });
   const done = worker.run().finally(() => connection.close());
   return { worker, connection, done };

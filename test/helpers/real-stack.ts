@@ -28,7 +28,13 @@ export async function connectRealStack(): Promise<RealStack> {
     temporal,
     taskQueue,
     async startWorker() {
-      const running = await startWorker({ address, namespace: 'default', taskQueue, prisma });
+      const running = await startWorker({
+        address,
+        namespace: 'default',
+        taskQueue,
+        prisma,
+        publicUrl: 'http://duzhan.test',
+      });
       workers.push(running);
       return running;
     },

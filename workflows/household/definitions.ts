@@ -1,17 +1,142 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+// Start arguments, state, and the signals, updates and queries of `household-<id>`, next to the
+// workflow that handles them (workflow.ts). Imported by the server and tests as well.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ClosingStep,
+  ExitCriterion,
+  HouseholdCategory,
+  HouseholdFacts,
+  MeasureReceived,
+  Policy,
+  VisitRecordInput,
+} from '../../policy/index.js';
 
-/** Start arguments of `household-<id>`. */
+export const householdWorkflowId = (householdId: string) => `household-${householdId}`;
+
 export interface HouseholdWorkflowInput {
   householdId: string;
+  /** The whole policy, kept for the workflow's life; changed only by the `upgradePolicy` update. */
+  policy: Policy;
+  /** Events after which the run continues as new (tests lower it); default 10,000. */
+  historyLimit?: number;
+  /** State handed over by continue-as-new; absent on admission. */
+  carried?: HouseholdState;
+}
+
+export type TaskKind = 'VISIT' | 'FOLLOW_UP' | 'HANDOVER';
+export type CadreRole = 'ASSISTANCE' | 'LEADER';
+
+export interface CadreRef {
+  id: string;
+  name: string;
+}
+
+export interface OpenTask {
+  id: string;
+  kind: TaskKind;
+  assigneeId: string;
+  openedAt: string;
+  dueAt: string;
+  reason: string;
+  findingKind?: string;
+  findingItem?: string;
+  reminded: boolean;
+  /** Highest rung reached: 0 = not overdue yet; n = the ladder's n-th rung has been notified. */
+  rung: number;
+  /** When the last rung was reached (the next one counts its grace period from here). */
+  rungAt?: string;
+}
+
+export interface VisitSummary {
+  taskId: string;
+  visitedAt: string;
+  perCapitaIncomeYuan: number;
+  guaranteesSecured: boolean;
+  largeCosts: Array<{ amountYuan: number; resolved: boolean }>;
+  measuresCount: number;
+}
+
+export type SupervisionStatus = 'SUPERVISED' | 'PAUSED' | 'CLOSING' | 'STABLY_OUT' | 'CANCELLED';
+
+export interface ClosingProgress {
+  step: ClosingStep;
+  stepStartedAt: string;
+  steps: Array<{ step: ClosingStep; startedAt: string; completedAt: string; by: string; note: string }>;
+  criteria: ExitCriterion[];
 }
 
 export interface HouseholdState {
   householdId: string;
-  status: 'SUPERVISED' | 'CANCELLED';
+  workflowId: string;
+  /** First run of this continue-as-new chain: with `seq`, it makes task ids unique across re-admissions. */
+  chainId: string;
+  policy: Policy;
+  facts: HouseholdFacts;
+  status: SupervisionStatus;
+  admittedAt: string;
+  cadres: { assistance?: CadreRef; leader?: CadreRef };
+  seq: number;
+  openTasks: OpenTask[];
+  /** When the next scheduled visit task opens. */
+  nextVisitAt: string;
+  /** The visits so far (bounded), kept raw so a changed income line re-judges them all. */
+  visits: VisitSummary[];
+  /** Every measure received so far, for caps that count over the whole supervision. */
+  measures: MeasureReceived[];
+  shockUntil?: string;
+  pausedAt?: string;
+  closing?: ClosingProgress;
+  exitCriteria: ExitCriterion[];
   cancelReason?: string;
 }
 
-export const cancelSupervisionSignal = defineSignal<[{ reason: string; by: string }]>('cancelSupervision');
-export const stateQuery = defineQuery<HouseholdState>('state');
+/** What the query and every update answer: the state, plus what is due next. */
+export interface HouseholdView extends HouseholdState {
+  nextDueAt: string | undefined;
+  highestRung: number;
+}
 
-export const householdWorkflowId = (householdId: string) => `household-${householdId}`;
+export interface CompleteTaskArgs {
+  taskId: string;
+  byCadreId: string;
+  /** Required for VISIT and HANDOVER tasks; a FOLLOW_UP may carry one or just a note. */
+  record?: VisitRecordInput;
+  note?: string;
+}
+
+export interface ReassignCadreArgs {
+  role: CadreRole;
+  cadreId: string;
+  by: string;
+  reason: string;
+}
+
+export interface ClosingDecisionArgs {
+  step: ClosingStep;
+  approved: boolean;
+  by: string;
+  note: string;
+}
+
+export type CancelReason = 'MOVED_AWAY' | 'DECEASED' | 'OTHER';
+
+export const completeTaskUpdate = defineUpdate<HouseholdView, [CompleteTaskArgs]>('completeTask');
+export const reassignCadreUpdate = defineUpdate<HouseholdView, [ReassignCadreArgs]>('reassignCadre');
+export const changeCategoryUpdate = defineUpdate<
+  HouseholdView,
+  [{ category: HouseholdCategory; by: string }]
+>('changeCategory');
+export const upgradePolicyUpdate = defineUpdate<HouseholdView, [{ policy: Policy; by: string }]>(
+  'upgradePolicy',
+);
+export const decideClosingStepUpdate = defineUpdate<HouseholdView, [ClosingDecisionArgs]>(
+  'decideClosingStep',
+);
+
+export const declareShockSignal = defineSignal<[{ reason: string; by: string }]>('declareShock');
+export const pauseSignal = defineSignal<[{ reason: string; by: string }]>('pause');
+export const resumeSignal = defineSignal<[{ by: string }]>('resume');
+export const cancelSupervisionSignal =
+  defineSignal<[{ reason: CancelReason; note: string; by: string }]>('cancelSupervision');
+
+export const stateQuery = defineQuery<HouseholdView>('state');

@@ -1,44 +1,614 @@
-import { condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
 import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { NotifyInput } from '../../activities/notify.js';
+import {
+  addDays,
+  assessStableExit,
+  CLOSING_STEPS,
+  type ClosingStep,
+  describeIssues,
+  ESCALATION_RANK_LABELS,
+  type Finding,
+  HOUSEHOLD_CATEGORIES,
+  isCompliantVisit,
+  parseInstant,
+  type VisitRecord,
+  validatePolicy,
+  validateVisitRecord,
+} from '../../policy/index.js';
+import {
+  type CadreRef,
+  type CompleteTaskArgs,
   cancelSupervisionSignal,
+  changeCategoryUpdate,
+  completeTaskUpdate,
+  decideClosingStepUpdate,
+  declareShockSignal,
   type HouseholdState,
+  type HouseholdView,
   type HouseholdWorkflowInput,
+  householdWorkflowId,
+  type OpenTask,
+  pauseSignal,
+  reassignCadreUpdate,
+  resumeSignal,
   stateQuery,
+  type TaskKind,
+  upgradePolicyUpdate,
 } from './definitions.js';
+import {
+  isDue,
+  nextEscalation,
+  nextWakeAt,
+  publicNoticeEndsAt,
+  reminderAt,
+  shiftedByPause,
+  visitIntervalDays,
+} from './schedule.js';
+import { exitVisits, findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
 
-const { recordAudit } = proxyActivities<Activities>({
+const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  // Activities are idempotent, so retrying until the database or the mail server is back is safe.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** One key household under 挂牌督战, from admission until its supervision ends. */
-export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<HouseholdState> {
-  const { workflowId } = workflowInfo();
-  const state: HouseholdState = { householdId: input.householdId, status: 'SUPERVISED' };
+const TASK_KIND_LABELS: Record<TaskKind, string> = {
+  VISIT: '入户走访',
+  FOLLOW_UP: '问题整改跟进',
+  HANDOVER: '交接走访',
+};
+const ROLE_LABELS = { ASSISTANCE: '帮扶责任人', LEADER: '结对帮扶领导' } as const;
+/** Past this many events, the run hands its state to a new one (Temporal's limit is 51,200). */
+const DEFAULT_HISTORY_LIMIT = 10_000;
 
-  setHandler(stateQuery, () => state);
-  setHandler(cancelSupervisionSignal, ({ reason }) => {
-    state.status = 'CANCELLED';
-    state.cancelReason = reason;
-  });
+const nowIso = () => new Date().toISOString(); // workflow time: deterministic on replay
 
-  await recordAudit({
-    householdId: input.householdId,
-    workflowId,
-    actor: 'workflow',
-    action: 'SUPERVISION_STARTED',
-    idempotencyKey: `${workflowId}/started`,
-  });
+/** One key household under 挂牌督战, from admission to a stable exit (or cancellation). */
+export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<HouseholdView> {
+  const info = workflowInfo();
+  const state: HouseholdState = input.carried ?? (await admit(input));
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
 
-  await condition(() => state.status === 'CANCELLED');
-  await recordAudit({
-    householdId: input.householdId,
-    workflowId,
-    actor: 'workflow',
-    action: 'SUPERVISION_CANCELLED',
-    detail: { reason: state.cancelReason ?? '' },
-    idempotencyKey: `${workflowId}/cancelled`,
+  // One piece of work at a time: the loop and the handlers each run whole between awaits of
+  // activities, so a task cannot be escalated while it is being completed.
+  let locked = false;
+  let poked = false;
+  async function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    await condition(() => !locked);
+    locked = true;
+    try {
+      return await work();
+    } finally {
+      locked = false;
+      poked = true;
+    }
+  }
+
+  const view = (): HouseholdView => {
+    const wake = nextWakeAt(state);
+    return {
+      ...state,
+      nextDueAt: wake,
+      highestRung: state.openTasks.reduce((max, t) => Math.max(max, t.rung), 0),
+    };
+  };
+
+  const notify = (n: Omit<NotifyInput, 'householdId'>) =>
+    acts.notify({ ...n, householdId: state.householdId });
+  const taskInfo = (t: OpenTask) => ({
+    id: t.id,
+    kindLabel: TASK_KIND_LABELS[t.kind],
+    reason: t.reason,
+    dueAt: t.dueAt,
   });
-  return state;
+  const cadreIds = () =>
+    [state.cadres.assistance?.id, state.cadres.leader?.id].filter((id): id is string => !!id);
+  const change = (
+    action: string,
+    extra: Partial<Parameters<typeof acts.updateHousehold>[0]> = {},
+    actor = 'workflow',
+  ) =>
+    acts.updateHousehold({
+      householdId: state.householdId,
+      workflowId: state.workflowId,
+      key: `${state.workflowId}/${state.chainId}/e${++state.seq}`,
+      actor,
+      action,
+      at: nowIso(),
+      ...extra,
+    });
+
+  async function openTask(
+    kind: TaskKind,
+    assigneeId: string,
+    dueAt: string,
+    reason: string,
+    finding?: Finding,
+  ) {
+    state.seq += 1;
+    const task: OpenTask = {
+      id: `${state.workflowId}/${state.chainId}/t${state.seq}`,
+      kind,
+      assigneeId,
+      openedAt: nowIso(),
+      dueAt,
+      reason,
+      reminded: false,
+      rung: 0,
+      ...(finding ? { findingKind: finding.kind, findingItem: finding.item } : {}),
+    };
+    state.openTasks.push(task);
+    const { reminded: _r, rung: _g, ...row } = task;
+    await acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId });
+    await notify({
+      key: `${task.id}/opened`,
+      kind: 'TASK_OPENED',
+      cadreId: assigneeId,
+      task: taskInfo(task),
+    });
+  }
+
+  /** Visits alternate between the two cadres of the double assignment. */
+  const nextVisitor = (): string => {
+    const { assistance, leader } = state.cadres;
+    const first = state.visits.length % 2 === 0 ? assistance : leader;
+    return (first ?? assistance ?? leader)?.id ?? '';
+  };
+
+  async function escalate(task: OpenTask, now: string) {
+    for (
+      let next = nextEscalation(state, task);
+      next && isDue(next.at, now);
+      next = nextEscalation(state, task)
+    ) {
+      task.rung += 1;
+      const leader = await acts.escalateTask({
+        taskId: task.id,
+        rung: task.rung,
+        rank: next.step.rank,
+        at: now,
+      });
+      if (!leader) continue;
+      await notify({
+        key: `${task.id}/rung/${task.rung}`,
+        kind: 'ESCALATED',
+        cadreId: leader.id,
+        task: taskInfo(task),
+        escalation: {
+          rung: task.rung,
+          rankLabel: ESCALATION_RANK_LABELS[next.step.rank],
+          responsibleCadreId: task.assigneeId,
+          overdueSince: task.dueAt,
+        },
+      });
+    }
+  }
+
+  /** Everything that has come due by now: visits to open, reminders, rungs, the end of the notice. */
+  async function processDue() {
+    if (state.status !== 'SUPERVISED' && state.status !== 'CLOSING') return;
+    const now = nowIso();
+    if (isDue(state.nextVisitAt, now)) {
+      // A visit still open is not doubled; the cadence goes on from now.
+      if (!state.openTasks.some((t) => t.kind !== 'FOLLOW_UP')) {
+        const due = addDays(now, state.policy.visitTaskDueDays);
+        await openTask('VISIT', nextVisitor(), due, '定期入户走访：核查一超过、两不愁、三保障和饮水安全');
+      }
+      state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
+    }
+    for (const task of [...state.openTasks]) {
+      if (!task.reminded && isDue(reminderAt(state, task), now)) {
+        await notify({
+          key: `${task.id}/reminder`,
+          kind: 'REMINDER',
+          cadreId: task.assigneeId,
+          task: taskInfo(task),
+        });
+        task.reminded = true;
+      }
+      await escalate(task, now);
+    }
+    if (isDue(publicNoticeEndsAt(state), now))
+      await completeClosingStep('PUBLIC_NOTICE', 'system', '公示期满，无异议');
+  }
+
+  async function reviewExit(now: string) {
+    const assessment = assessStableExit(state.policy, {
+      admittedAt: state.admittedAt,
+      now,
+      visits: exitVisits(state.policy, state.visits),
+      openFollowUps: state.openTasks.filter((t) => t.kind === 'FOLLOW_UP').length,
+      hasLabour: state.facts.hasLabour,
+      labourClass: state.facts.labourClass,
+    });
+    state.exitCriteria = assessment.criteria;
+    if (assessment.eligible && state.status === 'SUPERVISED') {
+      state.status = 'CLOSING';
+      state.closing = {
+        step: 'VILLAGE_REVIEW',
+        stepStartedAt: now,
+        steps: [],
+        criteria: assessment.criteria,
+      };
+      await change('CLOSING_STARTED', { status: 'CLOSING' });
+    }
+  }
+
+  async function abortClosing(by: string, note: string) {
+    if (state.status !== 'CLOSING') return;
+    state.status = 'SUPERVISED';
+    const step = state.closing?.step ?? '';
+    state.closing = undefined;
+    await change('CLOSING_ABORTED', { status: 'SUPERVISED', detail: { step, note } }, by);
+  }
+
+  async function completeClosingStep(step: ClosingStep, by: string, note: string) {
+    const closing = state.closing;
+    if (!closing || closing.step !== step) return;
+    const now = nowIso();
+    closing.steps.push({ step, startedAt: closing.stepStartedAt, completedAt: now, by, note });
+    const next = CLOSING_STEPS[CLOSING_STEPS.indexOf(step) + 1];
+    if (next) {
+      closing.step = next;
+      closing.stepStartedAt = now;
+      await change('CLOSING_STEP_DONE', { detail: { step, next, note } }, by);
+      return;
+    }
+    await acts.endSupervision({
+      householdId: state.householdId,
+      workflowId: state.workflowId,
+      key: `${state.workflowId}/${state.chainId}/exit`,
+      actor: by,
+      action: 'STABLY_OUT',
+      status: 'STABLY_OUT',
+      at: now,
+      exit: {
+        id: `${state.workflowId}/${state.chainId}/exit`,
+        criteria: closing.criteria,
+        steps: closing.steps,
+      },
+    });
+    state.status = 'STABLY_OUT';
+    state.openTasks = [];
+    for (const cadreId of cadreIds()) {
+      await notify({
+        key: `${state.workflowId}/${state.chainId}/exit/${cadreId}`,
+        kind: 'STABLE_EXIT',
+        cadreId,
+      });
+    }
+  }
+
+  // ---- updates: validated before anything is written; a rejected update leaves no trace ----
+
+  const checkedRecord = (input: NonNullable<CompleteTaskArgs['record']>): VisitRecord => {
+    const checked = validateVisitRecord(state.policy, state.facts, input);
+    if (!checked.ok)
+      throw ApplicationFailure.nonRetryable(describeIssues(checked.issues), 'InvalidVisitRecord');
+    return checked.value;
+  };
+
+  const assertActive = () => {
+    if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') throw new Error('该户已结束挂牌督战');
+  };
+
+  setHandler(
+    completeTaskUpdate,
+    (args: CompleteTaskArgs) =>
+      exclusive(async () => {
+        const task = state.openTasks.find((t) => t.id === args.taskId);
+        if (!task) throw ApplicationFailure.nonRetryable('该任务不存在或已经办结', 'TaskNotOpen');
+        const now = nowIso();
+        const record = args.record ? checkedRecord(args.record) : undefined;
+        const escalatedTo = await acts.completeTask({
+          taskId: task.id,
+          byCadreId: args.byCadreId,
+          at: now,
+          ...(args.note ? { note: args.note } : {}),
+          ...(record
+            ? {
+                visit: {
+                  record,
+                  compliant: isCompliantVisit(state.policy, record),
+                  policyVersion: state.policy.version,
+                },
+              }
+            : {}),
+        });
+        state.openTasks = state.openTasks.filter((t) => t.id !== task.id);
+        for (const leaderId of escalatedTo) {
+          await notify({
+            key: `${task.id}/done/${leaderId}`,
+            kind: 'TASK_DONE',
+            cadreId: leaderId,
+            task: taskInfo(task),
+          });
+        }
+        if (record) {
+          const findings = findingsOf(state, record);
+          state.visits = [...state.visits, summariseVisit(task.id, record)].slice(-MAX_VISITS_KEPT);
+          state.measures.push(...record.measures);
+          for (const finding of findings) {
+            const open = state.openTasks.some(
+              (t) => t.findingKind === finding.kind && t.findingItem === finding.item,
+            );
+            if (open) continue;
+            const assignee = state.cadres.assistance?.id ?? task.assigneeId;
+            await openTask('FOLLOW_UP', assignee, addDays(now, finding.dueDays), finding.message, finding);
+          }
+          if (findings.length > 0) await abortClosing('workflow', '走访发现新的风险');
+        }
+        await reviewExit(now);
+        return view();
+      }),
+    {
+      validator: (args: CompleteTaskArgs) => {
+        assertActive();
+        const task = state.openTasks.find((t) => t.id === args?.taskId);
+        if (!task) throw new Error('该任务不存在或已经办结');
+        if (![...cadreIds(), task.assigneeId].includes(args.byCadreId))
+          throw new Error('只有该户的帮扶干部才能办理此任务');
+        if (task.kind !== 'FOLLOW_UP' && !args.record) throw new Error('走访任务必须填写走访记录');
+        if (args.record) checkedRecord(args.record);
+      },
+    },
+  );
+
+  setHandler(
+    reassignCadreUpdate,
+    (args) =>
+      exclusive(async () => {
+        const previous = state.cadres[args.role === 'ASSISTANCE' ? 'assistance' : 'leader'];
+        const moved = state.openTasks.filter((t) => t.assigneeId === previous?.id);
+        const cadre: CadreRef = await acts.reassignCadre({
+          householdId: state.householdId,
+          role: args.role,
+          toCadreId: args.cadreId,
+          key: `${state.workflowId}/${state.chainId}/assign/${++state.seq}`,
+          at: nowIso(),
+          taskIds: moved.map((t) => t.id),
+        });
+        if (args.role === 'ASSISTANCE') state.cadres.assistance = cadre;
+        else state.cadres.leader = cadre;
+        for (const task of moved) task.assigneeId = cadre.id;
+        await change(
+          'CADRE_REASSIGNED',
+          { detail: { role: args.role, from: previous?.id ?? null, to: cadre.id, reason: args.reason } },
+          args.by,
+        );
+        await notify({
+          key: `${state.workflowId}/${state.chainId}/assigned/${state.seq}`,
+          kind: 'ASSIGNED',
+          cadreId: cadre.id,
+          role: ROLE_LABELS[args.role],
+        });
+        const handoverDue = addDays(nowIso(), state.policy.visitTaskDueDays);
+        await openTask(
+          'HANDOVER',
+          cadre.id,
+          handoverDue,
+          `交接走访：接替${previous?.name ?? '原帮扶干部'}，入户了解情况`,
+        );
+        return view();
+      }),
+    {
+      validator: (args) => {
+        assertActive();
+        if (args?.role !== 'ASSISTANCE' && args?.role !== 'LEADER')
+          throw new Error('角色必须是 帮扶责任人 或 结对帮扶领导');
+        if (!args.cadreId) throw new Error('请选择接替的干部');
+        if (cadreIds().includes(args.cadreId)) throw new Error('该干部已经是这户的帮扶干部');
+      },
+    },
+  );
+
+  setHandler(
+    changeCategoryUpdate,
+    ({ category, by }) =>
+      exclusive(async () => {
+        const from = state.facts.category;
+        state.facts = { ...state.facts, category };
+        const sooner = addDays(nowIso(), visitIntervalDays(state, nowIso()));
+        if (parseInstant(sooner) < parseInstant(state.nextVisitAt)) state.nextVisitAt = sooner;
+        await change('CATEGORY_CHANGED', { category, detail: { from, to: category } }, by);
+        return view();
+      }),
+    {
+      validator: ({ category }) => {
+        assertActive();
+        if (!HOUSEHOLD_CATEGORIES.includes(category))
+          throw new Error('户类别必须是 未脱贫户、脱贫监测户 或 边缘户');
+        if (category === state.facts.category) throw new Error('该户已经是这个类别');
+      },
+    },
+  );
+
+  setHandler(
+    upgradePolicyUpdate,
+    ({ policy, by }) =>
+      exclusive(async () => {
+        const from = state.policy.version;
+        state.policy = policy;
+        const sooner = addDays(nowIso(), visitIntervalDays(state, nowIso()));
+        if (parseInstant(sooner) < parseInstant(state.nextVisitAt)) state.nextVisitAt = sooner;
+        await change(
+          'POLICY_UPGRADED',
+          { policyVersion: policy.version, detail: { from, to: policy.version } },
+          by,
+        );
+        await reviewExit(nowIso());
+        return view();
+      }),
+    {
+      validator: ({ policy }) => {
+        assertActive();
+        const checked = validatePolicy(policy);
+        if (!checked.ok) throw new Error(`督战策略有误：${describeIssues(checked.issues)}`);
+      },
+    },
+  );
+
+  setHandler(
+    decideClosingStepUpdate,
+    (args) =>
+      exclusive(async () => {
+        if (args.approved) await completeClosingStep(args.step, args.by, args.note);
+        else await abortClosing(args.by, `${args.step}：${args.note}`);
+        return view();
+      }),
+    {
+      validator: (args) => {
+        if (state.status !== 'CLOSING' || state.closing?.step !== args?.step)
+          throw new Error('该户当前不在这个退出程序步骤');
+        if (args.step === 'PUBLIC_NOTICE' && args.approved)
+          throw new Error('公示期满后自动进入下一步，只能在公示期间提出异议');
+        if (!args.by) throw new Error('请注明审核人');
+      },
+    },
+  );
+
+  // ---- signals: fire-and-forget changes, applied in turn with everything else ----
+
+  setHandler(declareShockSignal, ({ reason, by }) =>
+    exclusive(async () => {
+      if (state.status !== 'SUPERVISED' && state.status !== 'CLOSING') return;
+      const now = nowIso();
+      state.shockUntil = addDays(now, state.policy.shock.durationDays);
+      state.nextVisitAt = now; // re-check the household at once, then at the shock's cadence
+      await change('SHOCK_DECLARED', { detail: { reason, until: state.shockUntil } }, by);
+      await abortClosing(by, `突发风险：${reason}`);
+    }),
+  );
+
+  setHandler(pauseSignal, ({ reason, by }) =>
+    exclusive(async () => {
+      if (state.status !== 'SUPERVISED') return;
+      state.status = 'PAUSED';
+      state.pausedAt = nowIso();
+      await change('PAUSED', { status: 'PAUSED', detail: { reason } }, by);
+    }),
+  );
+
+  setHandler(resumeSignal, ({ by }) =>
+    exclusive(async () => {
+      if (state.status !== 'PAUSED' || !state.pausedAt) return;
+      const pausedMs = parseInstant(nowIso()) - parseInstant(state.pausedAt);
+      Object.assign(state, shiftedByPause(state, pausedMs));
+      state.status = 'SUPERVISED';
+      state.pausedAt = undefined;
+      await acts.rescheduleTasks({ tasks: state.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt })) });
+      await change(
+        'RESUMED',
+        { status: 'SUPERVISED', detail: { pausedHours: Math.round(pausedMs / 3_600_000) } },
+        by,
+      );
+    }),
+  );
+
+  setHandler(cancelSupervisionSignal, ({ reason, note, by }) =>
+    exclusive(async () => {
+      if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') return;
+      await acts.endSupervision({
+        householdId: state.householdId,
+        workflowId: state.workflowId,
+        key: `${state.workflowId}/${state.chainId}/cancelled`,
+        actor: by,
+        action: 'SUPERVISION_CANCELLED',
+        status: 'CANCELLED',
+        at: nowIso(),
+        detail: { reason, note },
+      });
+      state.status = 'CANCELLED';
+      state.cancelReason = `${reason}${note ? `：${note}` : ''}`;
+      state.openTasks = [];
+    }),
+  );
+
+  setHandler(stateQuery, view);
+
+  // ---- the loop: do what is due, then sleep on a durable timer until the next thing is ----
+  for (;;) {
+    await exclusive(processDue);
+    if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') break;
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
+      await condition(() => allHandlersFinished() && !locked);
+      await continueAsNew<typeof householdWorkflow>({
+        householdId: state.householdId,
+        policy: state.policy,
+        historyLimit,
+        carried: state,
+      });
+    }
+    const wake = nextWakeAt(state);
+    poked = false;
+    if (wake === undefined) await condition(() => poked);
+    else await condition(() => poked, Math.max(1, parseInstant(wake) - Date.now()));
+  }
+  await condition(allHandlersFinished);
+  return view();
+
+  // Admission: the household's facts, its two cadres, and the first visit due at once.
+  async function admit(start: HouseholdWorkflowInput): Promise<HouseholdState> {
+    const workflowId = householdWorkflowId(start.householdId);
+    const chainId = info.firstExecutionRunId.slice(0, 8);
+    const facts = await acts.loadHousehold({ householdId: start.householdId });
+    const now = nowIso();
+    const cadres = await acts.assignCadres({
+      householdId: start.householdId,
+      key: `${workflowId}/${chainId}`,
+      at: now,
+    });
+    const admitted: HouseholdState = {
+      householdId: start.householdId,
+      workflowId,
+      chainId,
+      policy: start.policy,
+      facts,
+      status: 'SUPERVISED',
+      admittedAt: now,
+      cadres,
+      seq: 0,
+      openTasks: [],
+      nextVisitAt: now,
+      visits: [],
+      measures: [],
+      exitCriteria: [],
+    };
+    await acts.updateHousehold({
+      householdId: start.householdId,
+      workflowId,
+      key: `${workflowId}/${chainId}/admitted`,
+      actor: 'workflow',
+      action: 'SUPERVISION_STARTED',
+      status: 'SUPERVISED',
+      policyVersion: start.policy.version,
+      at: now,
+      detail: { assistance: cadres.assistance.id, leader: cadres.leader.id },
+    });
+    const rank = (role: 'ASSISTANCE' | 'LEADER') => ROLE_LABELS[role];
+    await acts.notify({
+      key: `${workflowId}/${chainId}/assigned/assistance`,
+      kind: 'ASSIGNED',
+      cadreId: cadres.assistance.id,
+      householdId: start.householdId,
+      role: rank('ASSISTANCE'),
+    });
+    await acts.notify({
+      key: `${workflowId}/${chainId}/assigned/leader`,
+      kind: 'ASSIGNED',
+      cadreId: cadres.leader.id,
+      householdId: start.householdId,
+      role: rank('LEADER'),
+    });
+    return admitted;
+  }
 }

@@ -1,0 +1,94 @@
+import type { PrismaClient } from '../db/client.js';
+import type { ExitCriterion, HouseholdCategory } from '../policy/index.js';
+import type { ClosingProgress, SupervisionStatus } from '../workflows/household/definitions.js';
+
+export interface HouseholdChange {
+  householdId: string;
+  workflowId: string;
+  /** Also the audit row's idempotency key. */
+  key: string;
+  actor: string;
+  action: string;
+  status?: SupervisionStatus;
+  category?: HouseholdCategory;
+  policyVersion?: string;
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export function createSupervisionActivities(prisma: PrismaClient) {
+  async function applyChange(change: HouseholdChange, at: Date) {
+    await prisma.$transaction(async (tx) => {
+      if (await tx.auditLog.findUnique({ where: { idempotencyKey: change.key } })) return;
+      await tx.household.update({
+        where: { id: change.householdId },
+        data: {
+          ...(change.status ? { status: change.status } : {}),
+          ...(change.category ? { category: change.category } : {}),
+          ...(change.policyVersion ? { policyVersion: change.policyVersion } : {}),
+        },
+      });
+      await tx.auditLog.create({
+        data: {
+          at,
+          actor: change.actor,
+          action: change.action,
+          householdId: change.householdId,
+          workflowId: change.workflowId,
+          detail: change.detail ?? {},
+          idempotencyKey: change.key,
+        },
+      });
+    });
+  }
+
+  return {
+    /** Status, category or policy version of the household, with its audit row, once per key. */
+    async updateHousehold(change: HouseholdChange & { at: string }): Promise<void> {
+      await applyChange(change, new Date(change.at));
+    },
+
+    /**
+     * Ends supervision (cancelled, or stably out): open tasks cancelled, escalations closed,
+     * assignments ended, the exit assessment written when there is one. Idempotent per key.
+     */
+    async endSupervision(
+      input: HouseholdChange & {
+        at: string;
+        status: 'CANCELLED' | 'STABLY_OUT';
+        exit?: { id: string; criteria: ExitCriterion[]; steps: ClosingProgress['steps'] };
+      },
+    ): Promise<void> {
+      const at = new Date(input.at);
+      await prisma.$transaction(async (tx) => {
+        const where = { householdId: input.householdId, workflowId: input.workflowId, status: 'OPEN' };
+        const open = await tx.task.findMany({ where, select: { id: true } });
+        await tx.escalation.updateMany({
+          where: { taskId: { in: open.map((t) => t.id) }, closedAt: null },
+          data: { closedAt: at },
+        });
+        await tx.task.updateMany({ where, data: { status: 'CANCELLED' } });
+        await tx.assignment.updateMany({
+          where: { householdId: input.householdId, to: null },
+          data: { to: at },
+        });
+        if (input.exit) {
+          await tx.exitAssessment.createMany({
+            data: [
+              {
+                id: input.exit.id,
+                householdId: input.householdId,
+                workflowId: input.workflowId,
+                criteria: input.exit.criteria as object[],
+                decision: 'STABLY_OUT',
+                steps: input.exit.steps as object[],
+                decidedAt: at,
+              },
+            ],
+            skipDuplicates: true,
+          });
+        }
+      });
+      await applyChange(input, at);
+    },
+  };
+}

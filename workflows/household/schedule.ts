@@ -1,0 +1,70 @@
+// When the household workflow must next wake up, and what is due then. Pure functions of the state
+// and workflow time, so the loop in workflow.ts stays small and these rules are unit-tested alone.
+import {
+  addDays,
+  addHours,
+  type EscalationStep,
+  escalationSchedule,
+  parseInstant,
+} from '../../policy/index.js';
+import type { HouseholdState, OpenTask } from './definitions.js';
+
+/** Days between scheduled visits: the category's cadence, shortened while a declared shock lasts. */
+export function visitIntervalDays(state: HouseholdState, nowIso: string): number {
+  const regular = state.policy.visitEveryDays[state.facts.category];
+  const shocked = state.shockUntil !== undefined && parseInstant(nowIso) < parseInstant(state.shockUntil);
+  return shocked ? Math.min(regular, state.policy.shock.extraVisitEveryDays) : regular;
+}
+
+/** Reminder time, or undefined when the task is too short for one (reminder would precede it). */
+export function reminderAt(state: HouseholdState, task: OpenTask): string | undefined {
+  const at = addHours(task.dueAt, -state.policy.reminderLeadHours);
+  return parseInstant(at) > parseInstant(task.openedAt) ? at : undefined;
+}
+
+/** The next rung of the ladder for an open task (rung n+1 = the ladder's n-th step), if any is left. */
+export function nextEscalation(
+  state: HouseholdState,
+  task: OpenTask,
+): { step: EscalationStep; at: string } | undefined {
+  const step = escalationSchedule(state.policy)[task.rung];
+  return step ? { step, at: addHours(task.dueAt, step.hoursAfterDue) } : undefined;
+}
+
+export function publicNoticeEndsAt(state: HouseholdState): string | undefined {
+  const closing = state.closing;
+  if (closing?.step !== 'PUBLIC_NOTICE') return undefined;
+  return addDays(closing.stepStartedAt, state.policy.closingProcedureDays.PUBLIC_NOTICE);
+}
+
+const isActive = (state: HouseholdState) => state.status === 'SUPERVISED' || state.status === 'CLOSING';
+
+/** The earliest moment something becomes due; undefined = nothing until a signal or update. */
+export function nextWakeAt(state: HouseholdState): string | undefined {
+  if (!isActive(state)) return undefined;
+  const times: string[] = [state.nextVisitAt];
+  for (const task of state.openTasks) {
+    const reminder = task.reminded ? undefined : reminderAt(state, task);
+    if (reminder) times.push(reminder);
+    const escalation = nextEscalation(state, task);
+    if (escalation) times.push(escalation.at);
+  }
+  const notice = publicNoticeEndsAt(state);
+  if (notice) times.push(notice);
+  return times.reduce((a, b) => (parseInstant(a) <= parseInstant(b) ? a : b));
+}
+
+export const isDue = (at: string | undefined, nowIso: string) =>
+  at !== undefined && parseInstant(at) <= parseInstant(nowIso);
+
+/** Shifts every clock of the supervision by the time it was paused. */
+export function shiftedByPause(
+  state: HouseholdState,
+  pausedMs: number,
+): Pick<HouseholdState, 'openTasks' | 'nextVisitAt'> {
+  const shift = (iso: string) => new Date(parseInstant(iso) + pausedMs).toISOString();
+  return {
+    nextVisitAt: shift(state.nextVisitAt),
+    openTasks: state.openTasks.map((t) => ({ ...t, dueAt: shift(t.dueAt) })),
+  };
+}
