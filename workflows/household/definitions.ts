@@ -56,7 +56,13 @@ export interface VisitSummary {
   measuresCount: number;
 }
 
-export type SupervisionStatus = 'SUPERVISED' | 'PAUSED' | 'CLOSING' | 'STABLY_OUT' | 'CANCELLED';
+export type SupervisionStatus =
+  | 'ADMITTING'
+  | 'SUPERVISED'
+  | 'PAUSED'
+  | 'CLOSING'
+  | 'STABLY_OUT'
+  | 'CANCELLED';
 
 export interface ClosingProgress {
   step: ClosingStep;

@@ -75,7 +75,8 @@ const nowIso = () => new Date().toISOString(); // workflow time: deterministic o
 /** One key household under 挂牌督战, from admission to a stable exit (or cancellation). */
 export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<HouseholdView> {
   const info = workflowInfo();
-  const state: HouseholdState = input.carried ?? (await admit(input));
+  // Handlers are registered before the first await, so a query during admission already answers.
+  const state: HouseholdState = input.carried ?? admitting(input);
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
 
   // One piece of work at a time: the loop and the handlers each run whole between awaits of
@@ -130,17 +131,18 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   async function openTask(
     kind: TaskKind,
     assigneeId: string,
-    dueAt: string,
+    dueInDays: number,
     reason: string,
     finding?: Finding,
   ) {
     state.seq += 1;
+    const openedAt = nowIso();
     const task: OpenTask = {
       id: `${state.workflowId}/${state.chainId}/t${state.seq}`,
       kind,
       assigneeId,
-      openedAt: nowIso(),
-      dueAt,
+      openedAt,
+      dueAt: addDays(openedAt, dueInDays),
       reason,
       reminded: false,
       rung: 0,
@@ -171,11 +173,12 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
       next = nextEscalation(state, task)
     ) {
       task.rung += 1;
+      // Recorded at the rung's scheduled moment, not when the timer's task happened to run.
       const leader = await acts.escalateTask({
         taskId: task.id,
         rung: task.rung,
         rank: next.step.rank,
-        at: now,
+        at: next.at,
       });
       if (!leader) continue;
       await notify({
@@ -200,8 +203,8 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
     if (isDue(state.nextVisitAt, now)) {
       // A visit still open is not doubled; the cadence goes on from now.
       if (!state.openTasks.some((t) => t.kind !== 'FOLLOW_UP')) {
-        const due = addDays(now, state.policy.visitTaskDueDays);
-        await openTask('VISIT', nextVisitor(), due, '定期入户走访：核查一超过、两不愁、三保障和饮水安全');
+        const reason = '定期入户走访：核查一超过、两不愁、三保障和饮水安全';
+        await openTask('VISIT', nextVisitor(), state.policy.visitTaskDueDays, reason);
       }
       state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
     }
@@ -299,6 +302,7 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
 
   const assertActive = () => {
     if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') throw new Error('该户已结束挂牌督战');
+    if (state.status === 'ADMITTING') throw new Error('该户正在纳入督战、分配帮扶干部，请稍后再试');
   };
 
   setHandler(
@@ -343,7 +347,7 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
             );
             if (open) continue;
             const assignee = state.cadres.assistance?.id ?? task.assigneeId;
-            await openTask('FOLLOW_UP', assignee, addDays(now, finding.dueDays), finding.message, finding);
+            await openTask('FOLLOW_UP', assignee, finding.dueDays, finding.message, finding);
           }
           if (findings.length > 0) await abortClosing('workflow', '走访发现新的风险');
         }
@@ -391,13 +395,8 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
           cadreId: cadre.id,
           role: ROLE_LABELS[args.role],
         });
-        const handoverDue = addDays(nowIso(), state.policy.visitTaskDueDays);
-        await openTask(
-          'HANDOVER',
-          cadre.id,
-          handoverDue,
-          `交接走访：接替${previous?.name ?? '原帮扶干部'}，入户了解情况`,
-        );
+        const reason = `交接走访：接替${previous?.name ?? '原帮扶干部'}，入户了解情况`;
+        await openTask('HANDOVER', cadre.id, state.policy.visitTaskDueDays, reason);
         return view();
       }),
     {
@@ -535,6 +534,8 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
 
   setHandler(stateQuery, view);
 
+  if (state.status === 'ADMITTING') await exclusive(admit);
+
   // ---- the loop: do what is due, then sleep on a durable timer until the next thing is ----
   for (;;) {
     await exclusive(processDue);
@@ -556,26 +557,18 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   await condition(allHandlersFinished);
   return view();
 
-  // Admission: the household's facts, its two cadres, and the first visit due at once.
-  async function admit(start: HouseholdWorkflowInput): Promise<HouseholdState> {
-    const workflowId = householdWorkflowId(start.householdId);
-    const chainId = info.firstExecutionRunId.slice(0, 8);
-    const facts = await acts.loadHousehold({ householdId: start.householdId });
+  /** The state before admission: the start arguments only; facts are read by `admit`. */
+  function admitting(start: HouseholdWorkflowInput): HouseholdState {
     const now = nowIso();
-    const cadres = await acts.assignCadres({
+    return {
       householdId: start.householdId,
-      key: `${workflowId}/${chainId}`,
-      at: now,
-    });
-    const admitted: HouseholdState = {
-      householdId: start.householdId,
-      workflowId,
-      chainId,
+      workflowId: householdWorkflowId(start.householdId),
+      chainId: info.firstExecutionRunId.slice(0, 8),
       policy: start.policy,
-      facts,
-      status: 'SUPERVISED',
+      facts: { category: 'MARGINAL', memberCount: 1, labourClass: 'CLASS_3', hasLabour: true }, // until loaded
+      status: 'ADMITTING',
       admittedAt: now,
-      cadres,
+      cadres: {},
       seq: 0,
       openTasks: [],
       nextVisitAt: now,
@@ -583,32 +576,37 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
       measures: [],
       exitCriteria: [],
     };
+  }
+
+  // Admission: the household's facts and its two cadres; the first visit is due at once.
+  async function admit() {
+    const { workflowId, chainId, householdId } = state;
+    state.facts = await acts.loadHousehold({ householdId });
+    const now = nowIso();
+    const cadres = await acts.assignCadres({ householdId, key: `${workflowId}/${chainId}`, at: now });
+    state.cadres = cadres;
+    state.admittedAt = now;
+    state.nextVisitAt = now;
     await acts.updateHousehold({
-      householdId: start.householdId,
+      householdId,
       workflowId,
       key: `${workflowId}/${chainId}/admitted`,
       actor: 'workflow',
       action: 'SUPERVISION_STARTED',
       status: 'SUPERVISED',
-      policyVersion: start.policy.version,
+      policyVersion: state.policy.version,
       at: now,
       detail: { assistance: cadres.assistance.id, leader: cadres.leader.id },
     });
-    const rank = (role: 'ASSISTANCE' | 'LEADER') => ROLE_LABELS[role];
-    await acts.notify({
-      key: `${workflowId}/${chainId}/assigned/assistance`,
-      kind: 'ASSIGNED',
-      cadreId: cadres.assistance.id,
-      householdId: start.householdId,
-      role: rank('ASSISTANCE'),
-    });
-    await acts.notify({
-      key: `${workflowId}/${chainId}/assigned/leader`,
-      kind: 'ASSIGNED',
-      cadreId: cadres.leader.id,
-      householdId: start.householdId,
-      role: rank('LEADER'),
-    });
-    return admitted;
+    for (const role of ['ASSISTANCE', 'LEADER'] as const) {
+      const cadre = role === 'ASSISTANCE' ? cadres.assistance : cadres.leader;
+      await notify({
+        key: `${workflowId}/${chainId}/assigned/${role}`,
+        kind: 'ASSIGNED',
+        cadreId: cadre.id,
+        role: ROLE_LABELS[role],
+      });
+    }
+    state.status = 'SUPERVISED';
   }
 }

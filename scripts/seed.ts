@@ -1,0 +1,52 @@
+/**
+ * `npm run seed`: loads the seed township (XX乡, its 49 key households and their cadres) into
+ * DATABASE_URL and starts each household's supervision workflow on TEMPORAL_ADDRESS. Safe to run
+ * again: it adds only what is missing. A worker (`npm run worker`) runs the workflows.
+ */
+import { ConfigError, loadConfig } from '../config/env.js';
+import { assertDatabaseReachable } from '../db/check.js';
+import { createPrisma } from '../db/client.js';
+import { loadSeedTownship, type SeedRowCounts, startSeedWorkflows } from '../domain/seed.js';
+import { generateSeedTownship } from '../domain/seed-data.js';
+import { connectTemporalClient } from '../server/temporal-client.js';
+import { runMain } from './run-main.js';
+
+const say = (line: string) => console.error(`duzhan: ${line}`);
+
+const describeCounts = (c: SeedRowCounts) =>
+  `${c.villages} villages, ${c.cadres} cadres, ${c.households} households, ${c.members} people, ` +
+  `${c.assignments} assistance assignments`;
+
+runMain(async (onStop) => {
+  const config = loadConfig();
+  if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL) {
+    throw new ConfigError(
+      'npm run seed needs TEMPORAL_ADDRESS and DATABASE_URL (npm start loads the seed itself into an empty database)',
+    );
+  }
+  await assertDatabaseReachable(config.DATABASE_URL);
+  const prisma = createPrisma(config.DATABASE_URL);
+  onStop(() => prisma.$disconnect());
+  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  onStop(() => temporal.connection.close());
+
+  const data = generateSeedTownship();
+  const loaded = await loadSeedTownship(prisma, data);
+  say(`seed township ${data.township.name}: ${describeCounts(loaded.present)}`);
+  say(`added by this run: ${describeCounts(loaded.created)}`);
+
+  const workflows = await startSeedWorkflows(
+    prisma,
+    temporal,
+    config.TEMPORAL_TASK_QUEUE,
+    data.households.map((h) => h.id),
+  );
+  say(
+    `workflows on task queue ${config.TEMPORAL_TASK_QUEUE}: ${workflows.started} started, ` +
+      `${workflows.alreadyRunning} already there`,
+  );
+
+  // runMain runs the clean-ups only on failure or Ctrl-C; close here so the process can end.
+  await temporal.connection.close();
+  await prisma.$disconnect();
+});

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { createPrisma, type PrismaClient } from '../../db/client.js';
+import { DEFAULT_POLICY, type Policy } from '../../policy/index.js';
+import { workflowBundle } from '../../worker/worker.js';
+import {
+  type HouseholdView,
+  householdWorkflowId,
+  stateQuery,
+} from '../../workflows/household/definitions.js';
+import { householdWorkflow } from '../../workflows/household/workflow.js';
+
+/**
+ * The real time-skipping Temporal test server (the pinned `temporal-test-server` binary), a real
+ * worker with the real activities, and the real PostgreSQL: months of a household's life pass in
+ * seconds through `env.sleep`.
+ */
+export interface TimeSkippingStack {
+  env: TestWorkflowEnvironment;
+  prisma: PrismaClient;
+  taskQueue: string;
+  startHousehold(
+    householdId: string,
+    options?: { policy?: Policy; historyLimit?: number },
+  ): Promise<WorkflowHandle<typeof householdWorkflow>>;
+  state(handle: WorkflowHandle): Promise<HouseholdView>;
+  /** Queries until `ready` holds (activities run in real time while the test clock stands still). */
+  until(handle: WorkflowHandle, ready: (state: HouseholdView) => boolean): Promise<HouseholdView>;
+  /** Runs `body` while the worker polls, then stops the worker. */
+  run<T>(body: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+  const path = inject('testServerPath');
+  if (!path)
+    throw new Error('the time-skipping test server binary is missing (see stack/temporal-binaries.ts)');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
+  const prisma = createPrisma(inject('databaseUrl'));
+  const taskQueue = `ts-${randomUUID()}`;
+  const started: WorkflowHandle[] = [];
+  const activities = createActivities({ prisma, publicUrl: 'http://duzhan.test' });
+  // A worker runs once; each `run` gets a fresh one on the same task queue.
+  const newWorker = async () =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities,
+    });
+  return {
+    env,
+    prisma,
+    taskQueue,
+    startHousehold: async (householdId, options = {}) => {
+      const handle = await env.client.workflow.start(householdWorkflow, {
+        workflowId: householdWorkflowId(householdId),
+        taskQueue,
+        args: [
+          {
+            householdId,
+            policy: options.policy ?? DEFAULT_POLICY,
+            ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
+          },
+        ],
+      });
+      started.push(handle);
+      return handle;
+    },
+    state: (handle) => handle.query(stateQuery),
+    async until(handle, ready) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const state = await handle.query(stateQuery);
+        if (ready(state)) return state;
+        if (Date.now() > deadline)
+          throw new Error(`state never became ready: ${JSON.stringify(state.status)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    // Whatever a test leaves running is terminated, so its timers do not fire into the next test.
+    run: async (body) => {
+      try {
+        return await (await newWorker()).runUntil(body);
+      } finally {
+        for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => {});
+      }
+    },
+    async close() {
+      await env.teardown();
+      await prisma.$disconnect();
+    },
+  };
+}

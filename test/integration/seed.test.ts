@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPrisma, type PrismaClient } from '../../db/client.js';
+import { applyMigrations } from '../../db/migrate.js';
+import {
+  countSeedRows,
+  isDatabaseEmpty,
+  loadSeedTownship,
+  seedAssistanceAssignmentId,
+} from '../../domain/seed.js';
+import { generateSeedTownship, POVERTY_CAUSES, type SeedHousehold } from '../../domain/seed-data.js';
+
+const seed = generateSeedTownship();
+const people = (households: readonly SeedHousehold[]) => households.reduce((n, h) => n + h.members.length, 0);
+const inCategory = (category: string) => seed.households.filter((h) => h.category === category);
+const cadreById = new Map(seed.cadres.map((c) => [c.id, c]));
+
+describe('the seed township (generated)', () => {
+  it('has the work plan’s 49 key households: 10/34 未脱贫, 13/55 监测, 26/103 边缘', () => {
+    expect(seed.households).toHaveLength(49);
+    expect(people(seed.households)).toBe(192);
+    expect([inCategory('UNLIFTED').length, people(inCategory('UNLIFTED'))]).toEqual([10, 34]);
+    expect([inCategory('MONITORED').length, people(inCategory('MONITORED'))]).toEqual([13, 55]);
+    expect([inCategory('MARGINAL').length, people(inCategory('MARGINAL'))]).toEqual([26, 103]);
+  });
+
+  it('has two poor villages, where most key households live', () => {
+    const poor = new Set(seed.villages.filter((v) => v.isPoor).map((v) => v.id));
+    expect(poor.size).toBe(2);
+    expect(seed.households.filter((h) => poor.has(h.villageId)).length).toBeGreaterThan(49 / 2);
+  });
+
+  it('has the leadership: 党委书记, 乡长, three 分管负责人 and a 包村领导 per village', () => {
+    const ofRank = (rank: string) => seed.cadres.filter((c) => c.rank === rank);
+    expect(ofRank('PARTY_SECRETARY')).toHaveLength(1);
+    expect(ofRank('TOWNSHIP_HEAD')).toHaveLength(1);
+    expect(ofRank('LEADER_IN_CHARGE')).toHaveLength(3);
+    const villageLeaders = ofRank('VILLAGE_LEADER');
+    expect(villageLeaders.map((c) => c.villageIds).sort()).toEqual(seed.villages.map((v) => [v.id]).sort());
+  });
+
+  it('gives every household a 帮扶责任人 covering its village, about four households each', () => {
+    for (const household of seed.households) {
+      const cadre = cadreById.get(household.assistanceCadreId);
+      expect(cadre?.rank, household.id).toBe('ASSISTANCE_CADRE');
+      expect(cadre?.villageIds, household.id).toContain(household.villageId);
+    }
+    const assistance = seed.cadres.filter((c) => c.rank === 'ASSISTANCE_CADRE');
+    for (const cadre of assistance) expect(cadre.villageIds.length).toBeGreaterThanOrEqual(1);
+    for (const cadre of assistance) expect(cadre.villageIds.length).toBeLessThanOrEqual(2);
+    expect(Math.round(49 / assistance.length)).toBe(4);
+  });
+
+  it('reaches cadres only at reserved .example addresses, each unique', () => {
+    const emails = seed.cadres.map((c) => c.email);
+    expect(new Set(emails).size).toBe(emails.length);
+    for (const cadre of seed.cadres) {
+      expect(cadre.email).toMatch(/^cadre\d{2}@duzhan\.example$/);
+      expect(cadre.phone).toMatch(/^138000000\d{2}$/);
+      expect(cadre.name).toMatch(/^[\u4e00-\u9fa5]{2,3}$/);
+    }
+  });
+
+  it('numbers households with 13 unique digits, the head first among the members', () => {
+    const numbers = seed.households.map((h) => h.number);
+    expect(new Set(numbers).size).toBe(49);
+    for (const household of seed.households) {
+      expect(household.number).toMatch(/^\d{13}$/);
+      expect(household.id).toBe(household.number);
+      expect(household.members[0]?.relation).toBe('户主');
+      expect(household.members[0]?.name).toBe(household.headName);
+    }
+  });
+
+  it('keeps labour consistent with the labour class: nobody fully able in a 兜底 household', () => {
+    for (const household of seed.households) {
+      const able = household.members.filter((m) => m.labourAbility === 'FULL').length;
+      if (household.labourClass === 'CLASS_4') expect(able, household.id).toBe(0);
+      else expect(able, household.id).toBeGreaterThan(0);
+    }
+    const nobodyCanWork = seed.households.filter((h) => h.members.every((m) => m.labourAbility === 'NONE'));
+    expect(nobodyCanWork.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('records causes from the list, needs and a 一户一策 plan for every household', () => {
+    for (const household of seed.households) {
+      expect(household.causes.length, household.id).toBeGreaterThan(0);
+      for (const cause of household.causes) expect(POVERTY_CAUSES).toContain(cause);
+      expect(household.needs, household.id).not.toBe('');
+      expect(household.plan, household.id).toMatch(/。$/);
+    }
+  });
+
+  it('is the same data every time', () => {
+    expect(generateSeedTownship()).toEqual(seed);
+  });
+});
+
+/** A database of its own, so "empty" means empty and the seed's leaders never join other files' pairings. */
+async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject('databaseUrl');
+  const name = `seed_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+describe('loadSeedTownship into PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let prisma: PrismaClient;
+  const full = { township: 1, villages: 6, cadres: 23, households: 49, members: 192, assignments: 49 };
+
+  beforeAll(async () => {
+    db = await scratchDatabase();
+    await applyMigrations(db.url);
+    prisma = createPrisma(db.url);
+  });
+
+  afterAll(async () => {
+    await prisma?.$disconnect();
+    await db?.drop();
+  });
+
+  it('writes the whole township into an empty database', async () => {
+    expect(await isDatabaseEmpty(prisma)).toBe(true);
+    const loaded = await loadSeedTownship(prisma, seed);
+    expect(loaded.present).toEqual(full);
+    expect(loaded.created).toEqual(full);
+    expect(await isDatabaseEmpty(prisma)).toBe(false);
+  });
+
+  it('writes each household’s 帮扶责任人 as an open ASSISTANCE assignment covering its village', async () => {
+    const rows = await prisma.assignment.findMany({
+      where: { id: { in: seed.households.map((h) => seedAssistanceAssignmentId(h.id)) } },
+      include: { household: true, cadre: { include: { villages: true } } },
+    });
+    expect(rows).toHaveLength(49);
+    for (const row of rows) {
+      expect(row.role).toBe('ASSISTANCE');
+      expect(row.to).toBeNull();
+      expect(row.from.toISOString()).toBe(new Date(seed.assistanceSince).toISOString());
+      expect(row.cadre.rank).toBe('ASSISTANCE_CADRE');
+      expect(row.cadre.villages.map((v) => v.id)).toContain(row.household.villageId);
+    }
+  });
+
+  it('stores the members, categories and poor villages as generated', async () => {
+    const households = await prisma.household.findMany({
+      where: { id: { in: seed.households.map((h) => h.id) } },
+      include: { members: true },
+    });
+    const byCategory = (category: string) => households.filter((h) => h.category === category);
+    const count = (rows: typeof households) => rows.reduce((n, h) => n + h.members.length, 0);
+    expect([byCategory('UNLIFTED').length, count(byCategory('UNLIFTED'))]).toEqual([10, 34]);
+    expect([byCategory('MONITORED').length, count(byCategory('MONITORED'))]).toEqual([13, 55]);
+    expect([byCategory('MARGINAL').length, count(byCategory('MARGINAL'))]).toEqual([26, 103]);
+    const poor = await prisma.village.count({
+      where: { id: { in: seed.villages.map((v) => v.id) }, isPoor: true },
+    });
+    expect(poor).toBe(2);
+  });
+
+  it('changes nothing when loaded again, and keeps what the system changed since', async () => {
+    const [first] = seed.households;
+    if (!first) throw new Error('the seed has no household');
+    await prisma.household.update({
+      where: { id: first.id },
+      data: { status: 'SUPERVISED', category: 'MONITORED' },
+    });
+
+    const again = await loadSeedTownship(prisma, seed);
+    expect(again.created).toEqual({
+      township: 0,
+      villages: 0,
+      cadres: 0,
+      households: 0,
+      members: 0,
+      assignments: 0,
+    });
+    expect(await countSeedRows(prisma, seed)).toEqual(full);
+    const kept = await prisma.household.findUniqueOrThrow({ where: { id: first.id } });
+    expect([kept.status, kept.category]).toEqual(['SUPERVISED', 'MONITORED']);
+  });
+});
