@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
-import { latestPolicy } from '../policy/index.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
-import { householdWorkflow } from '../workflows/household/workflow.js';
 import { DomainError } from './errors.js';
+import { startSupervision } from './supervision.js';
 
 export const registerHouseholdSchema = z.object({
   number: z
@@ -52,20 +51,9 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
       },
     }));
 
-  const workflowId = householdWorkflowId(household.id);
-  try {
-    await temporal.workflow.start(householdWorkflow, {
-      workflowId,
-      taskQueue,
-      args: [{ householdId: household.id, policy: latestPolicy() }],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new DomainError('CONFLICT', `户编号 ${input.number} 的督战流程已存在`);
-    }
-    throw error;
+  if (!(await startSupervision(temporal, taskQueue, household.id))) {
+    throw new DomainError('CONFLICT', `户编号 ${input.number} 的督战流程已存在`);
   }
+  const workflowId = householdWorkflowId(household.id);
   return prisma.household.update({ where: { id: household.id }, data: { workflowId, status: 'SUPERVISED' } });
 }

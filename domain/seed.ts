@@ -1,11 +1,11 @@
 // Loads the seed township (domain/seed-data.ts) into PostgreSQL and starts a supervision workflow
 // per key household. Both steps can be run again at any time: they only add what is missing.
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
-import { latestPolicy } from '../policy/index.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
-import { householdWorkflow } from '../workflows/household/workflow.js';
 import type { SeedCadre, SeedHousehold, SeedTownship } from './seed-data.js';
+import { generateSeedTownship } from './seed-data.js';
+import { startSupervision } from './supervision.js';
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 /** Either the client or a transaction: both can count. */
@@ -136,23 +136,6 @@ export async function loadSeedTownship(prisma: PrismaClient, data: SeedTownship)
   );
 }
 
-/** Starts `household-<id>`; false when a workflow of that id exists already (running or closed). */
-async function startHouseholdWorkflow(temporal: Client, taskQueue: string, householdId: string) {
-  try {
-    await temporal.workflow.start(householdWorkflow, {
-      workflowId: householdWorkflowId(householdId),
-      taskQueue,
-      args: [{ householdId, policy: latestPolicy() }],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
-    throw error;
-  }
-}
-
 /**
  * Starts the supervision workflow of each household that has none, and records its id on the
  * household (also for one already running, in case an earlier run stopped before recording it).
@@ -166,7 +149,7 @@ export async function startSeedWorkflows(
 ): Promise<SeedWorkflowsResult> {
   const result: SeedWorkflowsResult = { started: 0, alreadyRunning: 0 };
   for (const householdId of householdIds) {
-    const started = await startHouseholdWorkflow(temporal, taskQueue, householdId);
+    const started = await startSupervision(temporal, taskQueue, householdId);
     if (started) result.started += 1;
     else result.alreadyRunning += 1;
     await prisma.household.update({
@@ -175,4 +158,21 @@ export async function startSeedWorkflows(
     });
   }
   return result;
+}
+
+/**
+ * On a first start (no household at all), loads the seed township and starts its workflows, so a
+ * new user sees the 49 households under supervision at once. Returns what it did, or undefined.
+ */
+export async function seedIfEmpty(prisma: PrismaClient, temporal: Client, taskQueue: string) {
+  if (!(await isDatabaseEmpty(prisma))) return undefined;
+  const data = generateSeedTownship();
+  const loaded = await loadSeedTownship(prisma, data);
+  const workflows = await startSeedWorkflows(
+    prisma,
+    temporal,
+    taskQueue,
+    data.households.map((h) => h.id),
+  );
+  return { households: loaded.present.households, ...workflows };
 }

@@ -9,6 +9,7 @@ import { createPrisma } from '../db/client.js';
 import { loadSeedTownship, type SeedRowCounts, startSeedWorkflows } from '../domain/seed.js';
 import { generateSeedTownship } from '../domain/seed-data.js';
 import { connectTemporalClient } from '../server/temporal-client.js';
+import { embeddedDatabaseUrl } from '../stack/embedded-postgres.js';
 import { runMain } from './run-main.js';
 
 const say = (line: string) => console.error(`duzhan: ${line}`);
@@ -19,15 +20,15 @@ const describeCounts = (c: SeedRowCounts) =>
 
 runMain(async (onStop) => {
   const config = loadConfig();
-  if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL) {
-    throw new ConfigError(
-      'npm run seed needs TEMPORAL_ADDRESS and DATABASE_URL (npm start loads the seed itself into an empty database)',
-    );
-  }
-  await assertDatabaseReachable(config.DATABASE_URL);
-  const prisma = createPrisma(config.DATABASE_URL);
+  // Unset: the embedded servers of a running `npm start` (which seeds an empty database itself).
+  const databaseUrl = config.DATABASE_URL ?? embeddedDatabaseUrl(config.PG_PORT);
+  const temporalAddress = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+  await assertDatabaseReachable(databaseUrl).catch((error: Error) => {
+    throw new ConfigError(`${error.message} (is npm start running? or set DATABASE_URL)`);
+  });
+  const prisma = createPrisma(databaseUrl);
   onStop(() => prisma.$disconnect());
-  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const temporal = await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE);
   onStop(() => temporal.connection.close());
 
   const data = generateSeedTownship();

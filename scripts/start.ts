@@ -5,6 +5,7 @@
 import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { createPrisma } from '../db/client.js';
+import { seedIfEmpty } from '../domain/seed.js';
 import { createApp } from '../server/app.js';
 import { listen } from '../server/listen.js';
 import { connectTemporalClient } from '../server/temporal-client.js';
@@ -51,6 +52,12 @@ runMain(async (onStop) => {
     worker.worker.shutdown();
     await worker.done;
   });
+
+  const seeded = await seedIfEmpty(prisma, temporal, config.TEMPORAL_TASK_QUEUE);
+  if (seeded)
+    say(
+      `empty database: loaded the seed township, ${seeded.households} households, ${seeded.started} workflows started`,
+    );
 
   const server = await listen(createApp({ config, prisma, temporal }), config.PORT);
   onStop(server.close);

@@ -22,6 +22,10 @@ export interface RunningPostgres {
 const USER = 'postgres';
 const PASSWORD = 'duzhan';
 
+/** Where the embedded PostgreSQL of `npm start` answers; other commands use it when it runs. */
+export const embeddedDatabaseUrl = (port: number, database = 'duzhan') =>
+  `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 const isRoot = () => process.getuid?.() === 0;
 
 /**
@@ -94,8 +98,7 @@ export async function startEmbeddedPostgres(
       `PostgreSQL did not start in ${dataDir}: ${(error as Error | undefined)?.message ?? 'it exited'}`,
     );
   }
-  const base = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
-  const url = `${base}/${options.database}`;
+  const url = embeddedDatabaseUrl(options.port, options.database);
   if (!(await databaseExists(url))) await server.createDatabase(options.database);
   return { url, dataDir, stop: () => server.stop() };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { type Listening, listen } from '../../server/listen.js';
 import { connectRealStack, eventually, type RealStack } from '../helpers/real-stack.js';
+import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 
 // The real path end to end: HTTP → Express → a workflow on the real Temporal server →
 // an activity writes through Prisma → the row is read back from the real PostgreSQL.
@@ -9,9 +10,12 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
   let stack: RealStack;
   let server: Listening;
   let base: string;
+  let town: TownshipFixture;
 
   beforeAll(async () => {
     stack = await connectRealStack();
+    town = await createTownshipFixture(stack.prisma);
+    await town.activate();
     await stack.startWorker();
     server = await listen(
       createApp({
@@ -39,8 +43,8 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
 
   const number = `E2E${Date.now()}`;
 
-  it('starts household-<id> whose activity writes the audit row', async () => {
-    const res = await post({ number, headName: '王德福', villageName: '红旗村', category: 'MARGINAL' });
+  it('starts household-<id>, whose activities write its admission, cadres and first task', async () => {
+    const res = await post({ number, headName: '王德福', villageName: `测试村${town.suffix}`, category: 'MARGINAL' });
     expect(res.status).toBe(201);
     const { household } = (await res.json()) as { household: { id: string; workflowId: string } };
     expect(household.workflowId).toBe(`household-${number}`);
@@ -52,10 +56,15 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
     const description = await stack.temporal.workflow.getHandle(household.workflowId).describe();
     expect(description.status.name).toBe('RUNNING');
     expect(description.taskQueue).toBe(stack.taskQueue);
+
+    const task = await eventually(() => stack.prisma.task.findFirst({ where: { householdId: number, kind: 'VISIT' } }));
+    expect(task.assigneeId).toBe(town.cadres.assistance);
+    const roles = await stack.prisma.assignment.findMany({ where: { householdId: number, to: null } });
+    expect(roles.map((a) => a.role).sort()).toEqual(['ASSISTANCE', 'LEADER']);
   });
 
   it('refuses a second start with 409 and never a second workflow', async () => {
-    const res = await post({ number, headName: '王德福', villageName: '红旗村', category: 'MARGINAL' });
+    const res = await post({ number, headName: '王德福', villageName: `测试村${town.suffix}`, category: 'MARGINAL' });
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('conflict');

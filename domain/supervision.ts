@@ -1,0 +1,38 @@
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { latestPolicy, type Policy } from '../policy/index.js';
+import { householdWorkflowId } from '../workflows/household/definitions.js';
+import { householdWorkflow } from '../workflows/household/workflow.js';
+
+export interface StartSupervisionOptions {
+  policy?: Policy;
+  /**
+   * A household whose earlier supervision has closed (stable exit, cancellation) may be put under
+   * supervision again (回退, a new risk): a new run of the same workflow id. Never while one runs.
+   */
+  readmission?: boolean;
+}
+
+/**
+ * Starts `household-<id>` with the latest policy. Returns false, starting nothing, when the
+ * household's workflow is already running (or, without `readmission`, has ever run).
+ */
+export async function startSupervision(
+  temporal: Client,
+  taskQueue: string,
+  householdId: string,
+  options: StartSupervisionOptions = {},
+): Promise<boolean> {
+  try {
+    await temporal.workflow.start(householdWorkflow, {
+      workflowId: householdWorkflowId(householdId),
+      taskQueue,
+      args: [{ householdId, policy: options.policy ?? latestPolicy() }],
+      workflowIdReusePolicy: options.readmission ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw error;
+  }
+}
