@@ -35,6 +35,21 @@ export interface TimeSkippingStack {
   close(): Promise<void>;
 }
 
+/**
+ * Terminates a workflow once no activity of its is in flight: an activity whose workflow vanished
+ * under it keeps the test server's clock locked until it times out, stalling the next test.
+ */
+async function terminateWhenQuiet(handle: WorkflowHandle): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const description = await handle.describe().catch(() => undefined);
+    if (!description || description.status.name !== 'RUNNING') return;
+    if ((description.raw.pendingActivities ?? []).length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await handle.terminate('test finished').catch(() => {});
+}
+
 export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
   const path = inject('testServerPath');
   if (!path)
@@ -89,7 +104,7 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       try {
         return await (await newWorker()).runUntil(body);
       } finally {
-        for (const handle of started.splice(0)) await handle.terminate('test finished').catch(() => {});
+        for (const handle of started.splice(0)) await terminateWhenQuiet(handle);
       }
     },
     async close() {

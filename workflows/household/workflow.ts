@@ -488,12 +488,14 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
     }),
   );
 
+  // State changes after the writes, so a query never shows what the ledger does not have yet.
   setHandler(pauseSignal, ({ reason, by }) =>
     exclusive(async () => {
       if (state.status !== 'SUPERVISED') return;
-      state.status = 'PAUSED';
-      state.pausedAt = nowIso();
+      const pausedAt = nowIso();
       await change('PAUSED', { status: 'PAUSED', detail: { reason } }, by);
+      state.status = 'PAUSED';
+      state.pausedAt = pausedAt;
     }),
   );
 
@@ -501,15 +503,13 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
     exclusive(async () => {
       if (state.status !== 'PAUSED' || !state.pausedAt) return;
       const pausedMs = parseInstant(nowIso()) - parseInstant(state.pausedAt);
-      Object.assign(state, shiftedByPause(state, pausedMs));
+      const shifted = shiftedByPause(state, pausedMs);
+      await acts.rescheduleTasks({ tasks: shifted.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt })) });
+      const pausedHours = Math.round(pausedMs / 3_600_000);
+      await change('RESUMED', { status: 'SUPERVISED', detail: { pausedHours } }, by);
+      Object.assign(state, shifted);
       state.status = 'SUPERVISED';
       state.pausedAt = undefined;
-      await acts.rescheduleTasks({ tasks: state.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt })) });
-      await change(
-        'RESUMED',
-        { status: 'SUPERVISED', detail: { pausedHours: Math.round(pausedMs / 3_600_000) } },
-        by,
-      );
     }),
   );
 

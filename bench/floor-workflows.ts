@@ -1,0 +1,17 @@
+// The floor of the benchmark: the least a workflow can do to be started and updated, with no
+// activities and no state but a counter. Bundled by its own worker in bench/worker-process.ts.
+import { condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+
+export const bumpUpdate = defineUpdate<number>('bump');
+export const finishSignal = defineSignal('finish');
+
+export async function floorWorkflow(): Promise<number> {
+  let count = 0;
+  let finished = false;
+  setHandler(bumpUpdate, () => ++count);
+  setHandler(finishSignal, () => {
+    finished = true;
+  });
+  await condition(() => finished);
+  return count;
+}

@@ -1,0 +1,50 @@
+// The benchmark's worker, in a process of its own so its memory can be measured: the real duzhan
+// worker (household workflow, real activities on PostgreSQL) and a worker for the floor workflow on
+// `${TASK_QUEUE}-floor`, sharing one connection. Sends 'ready' over IPC; stops on 'stop'.
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { createPrisma } from '../db/client.js';
+import { startWorker } from '../worker/worker.js';
+
+const need = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`bench worker: ${name} is not set`);
+  return value;
+};
+const address = need('TEMPORAL_ADDRESS');
+const taskQueue = need('TASK_QUEUE');
+const prisma = createPrisma(need('DATABASE_URL'));
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const household = await startWorker({
+  address,
+  namespace: 'default',
+  taskQueue,
+  prisma,
+  publicUrl: 'http://duzhan.bench',
+});
+const floor = await Worker.create({
+  connection: household.connection,
+  namespace: 'default',
+  taskQueue: `${taskQueue}-floor`,
+  workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
+});
+const floorDone = floor.run();
+
+// The floor worker goes first: the household worker closes the shared connection when it is done.
+let stopping: Promise<void> | undefined;
+const stop = () => {
+  stopping ??= (async () => {
+    if (floor.getState() === 'RUNNING') floor.shutdown();
+    await floorDone;
+    if (household.worker.getState() === 'RUNNING') household.worker.shutdown();
+    await household.done;
+    await prisma.$disconnect();
+  })();
+  return stopping;
+};
+process.on('message', (message) => {
+  if (message === 'stop') void stop().then(() => process.exit(0));
+});
+process.on('disconnect', () => void stop().then(() => process.exit(0)));
+process.send?.('ready');
