@@ -57,3 +57,36 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
   const workflowId = householdWorkflowId(household.id);
   return prisma.household.update({ where: { id: household.id }, data: { workflowId, status: 'SUPERVISED' } });
 }
+
+/**
+ * 回退 or a new risk: puts a household whose supervision has ended (stably out, or cancelled) under
+ * supervision again, as a new run of `household-<id>`. The stable-exit assessment, if any, is kept
+ * and marked rolled back. Refused while the household's workflow is still running.
+ */
+export async function readmitHousehold(deps: HouseholdDeps, householdId: string, reason: string, by: string) {
+  const { prisma, temporal, taskQueue } = deps;
+  const household = await prisma.household.findUnique({ where: { id: householdId } });
+  if (!household) throw new DomainError('NOT_FOUND', `没有编号为 ${householdId} 的农户`);
+  if (household.status !== 'STABLY_OUT' && household.status !== 'CANCELLED') {
+    throw new DomainError('CONFLICT', `该户仍在挂牌督战中（${household.status}），不能重新纳入`);
+  }
+  if (!(await startSupervision(temporal, taskQueue, householdId, { readmission: true }))) {
+    throw new DomainError('CONFLICT', '该户的督战流程仍在运行');
+  }
+  const now = new Date();
+  await prisma.$transaction([
+    prisma.exitAssessment.updateMany({
+      where: { householdId, rolledBackAt: null },
+      data: { rolledBackAt: now },
+    }),
+    prisma.auditLog.create({
+      data: {
+        actor: by,
+        action: 'READMITTED',
+        householdId,
+        workflowId: householdWorkflowId(householdId),
+        detail: { reason, previous: household.status },
+      },
+    }),
+  ]);
+}

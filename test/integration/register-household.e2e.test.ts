@@ -44,7 +44,12 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
   const number = `E2E${Date.now()}`;
 
   it('starts household-<id>, whose activities write its admission, cadres and first task', async () => {
-    const res = await post({ number, headName: '王德福', villageName: `测试村${town.suffix}`, category: 'MARGINAL' });
+    const res = await post({
+      number,
+      headName: '王德福',
+      villageName: `测试村${town.suffix}`,
+      category: 'MARGINAL',
+    });
     expect(res.status).toBe(201);
     const { household } = (await res.json()) as { household: { id: string; workflowId: string } };
     expect(household.workflowId).toBe(`household-${number}`);
@@ -57,14 +62,21 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
     expect(description.status.name).toBe('RUNNING');
     expect(description.taskQueue).toBe(stack.taskQueue);
 
-    const task = await eventually(() => stack.prisma.task.findFirst({ where: { householdId: number, kind: 'VISIT' } }));
+    const task = await eventually(() =>
+      stack.prisma.task.findFirst({ where: { householdId: number, kind: 'VISIT' } }),
+    );
     expect(task.assigneeId).toBe(town.cadres.assistance);
     const roles = await stack.prisma.assignment.findMany({ where: { householdId: number, to: null } });
     expect(roles.map((a) => a.role).sort()).toEqual(['ASSISTANCE', 'LEADER']);
   });
 
   it('refuses a second start with 409 and never a second workflow', async () => {
-    const res = await post({ number, headName: '王德福', villageName: `测试村${town.suffix}`, category: 'MARGINAL' });
+    const res = await post({
+      number,
+      headName: '王德福',
+      villageName: `测试村${town.suffix}`,
+      category: 'MARGINAL',
+    });
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('conflict');

@@ -1,14 +1,17 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readmitHousehold } from '../../domain/households.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../policy/index.js';
 import {
   changeCategoryUpdate,
   completeTaskUpdate,
   decideClosingStepUpdate,
   type HouseholdView,
+  householdWorkflowId,
   reassignCadreUpdate,
   upgradePolicyUpdate,
 } from '../../workflows/household/definitions.js';
+import { recordHistory } from '../helpers/history-recorder.js';
 import { startTimeSkippingStack, type TimeSkippingStack } from '../helpers/time-skipping.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 import { compliantRecord } from '../helpers/visit-records.js';
@@ -76,6 +79,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
       });
       const final = await handle.result();
       expect(final.status).toBe('STABLY_OUT');
+      await recordHistory(handle, 'stable-exit');
     });
 
     const household = await stack.prisma.household.findUniqueOrThrow({
@@ -93,6 +97,19 @@ describe('householdWorkflow on the time-skipping server, with real activities an
     ]);
     expect(await stack.prisma.assignment.count({ where: { householdId, to: null } })).toBe(0);
     expect(await stack.prisma.notification.count({ where: { householdId, kind: 'STABLE_EXIT' } })).toBe(2);
+
+    // 回退: a new risk puts the household under supervision again, as a new run of the same id.
+    const deps = { prisma: stack.prisma, temporal: stack.env.client, taskQueue: stack.taskQueue };
+    await stack.run(async () => {
+      await readmitHousehold(deps, householdId, '因病返贫风险', 'admin');
+      const again = stack.env.client.workflow.getHandle(householdWorkflowId(householdId));
+      const state = await stack.until(again, (s) => s.status === 'SUPERVISED' && s.openTasks.length > 0);
+      expect(state.visits).toHaveLength(0);
+      await expect(readmitHousehold(deps, householdId, 'again', 'admin')).rejects.toThrow(/仍在/);
+    });
+    const exit = await stack.prisma.exitAssessment.findFirstOrThrow({ where: { householdId } });
+    expect(exit.rolledBackAt).not.toBeNull();
+    expect(await stack.prisma.task.count({ where: { householdId, kind: 'VISIT', status: 'OPEN' } })).toBe(1);
   });
 
   it('climbs every rung of the ladder in order for a missed visit, and closes them when it is done', async () => {
@@ -131,6 +148,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
           },
         ],
       });
+      await recordHistory(handle, 'escalation-ladder');
     });
     const closed = await stack.prisma.escalation.findMany({ where: { task: { householdId } } });
     expect(closed).toHaveLength(5);
@@ -193,6 +211,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
         ],
       });
       expect(kinds(state)).toContain('CAP_EXCEEDED:INDUSTRY_SUBSIDY');
+      await recordHistory(handle, 'findings-follow-ups');
     });
     const rows = await stack.prisma.task.findMany({ where: { householdId, kind: 'FOLLOW_UP' } });
     expect(rows.map((r) => r.findingKind).sort()).toEqual([
@@ -298,6 +317,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
         }),
       ).rejects.toThrow(WorkflowUpdateFailedError);
       await stack.env.sleep(DEFAULT_POLICY.visitTaskDueDays * DAY + HOUR);
+      await recordHistory(handle, 'reassign-cadre');
     });
     const moved = await stack.prisma.task.findFirstOrThrow({ where: { householdId, kind: 'VISIT' } });
     expect(moved.assigneeId).toBe(town.cadres.assistance2);
@@ -345,6 +365,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
         args: [{ category: 'UNLIFTED', by: 'admin' }],
       });
       expect(category.facts.category).toBe('UNLIFTED');
+      await recordHistory(handle, 'policy-upgrade-category');
     });
     const household = await stack.prisma.household.findUniqueOrThrow({ where: { id: householdId } });
     expect(household.policyVersion).toBe('2025.1');

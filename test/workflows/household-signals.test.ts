@@ -8,6 +8,7 @@ import {
   pauseSignal,
   resumeSignal,
 } from '../../workflows/household/definitions.js';
+import { recordHistory } from '../helpers/history-recorder.js';
 import { startTimeSkippingStack, type TimeSkippingStack } from '../helpers/time-skipping.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 import { compliantRecord } from '../helpers/visit-records.js';
@@ -34,7 +35,13 @@ describe('signals to a running household workflow (time-skipping server, real ac
       const first = openVisit(await stack.until(handle, (s) => !!openVisit(s)));
       if (!first) throw new Error('no visit');
       await handle.executeUpdate(completeTaskUpdate, {
-        args: [{ taskId: first.id, byCadreId: first.assigneeId, record: compliantRecord(first.assigneeId, first.openedAt) }],
+        args: [
+          {
+            taskId: first.id,
+            byCadreId: first.assigneeId,
+            record: compliantRecord(first.assigneeId, first.openedAt),
+          },
+        ],
       });
       await handle.signal(declareShockSignal, { reason: '疫情影响外出务工', by: 'admin' });
       const shocked = await stack.until(handle, (s) => !!openVisit(s));
@@ -42,11 +49,18 @@ describe('signals to a running household workflow (time-skipping server, real ac
       if (!second) throw new Error('no re-check visit');
       expect(shocked.shockUntil).toBeDefined();
       await handle.executeUpdate(completeTaskUpdate, {
-        args: [{ taskId: second.id, byCadreId: second.assigneeId, record: compliantRecord(second.assigneeId, second.openedAt) }],
+        args: [
+          {
+            taskId: second.id,
+            byCadreId: second.assigneeId,
+            record: compliantRecord(second.assigneeId, second.openedAt),
+          },
+        ],
       });
       await stack.env.sleep(DEFAULT_POLICY.shock.extraVisitEveryDays * DAY + HOUR);
       // Without the shock the next visit would be 30 days away.
       expect(openVisit(await stack.state(handle))).toBeDefined();
+      await recordHistory(handle, 'shock');
     });
     expect(await stack.prisma.task.count({ where: { householdId, kind: 'VISIT' } })).toBe(3);
     expect(await stack.prisma.auditLog.count({ where: { householdId, action: 'SHOCK_DECLARED' } })).toBe(1);
@@ -70,6 +84,7 @@ describe('signals to a running household workflow (time-skipping server, real ac
       expect(moved).toBeLessThan(20 * DAY + HOUR);
       const row = await stack.prisma.task.findUniqueOrThrow({ where: { id: task.id } });
       expect(row.dueAt.toISOString()).toBe(shifted?.dueAt);
+      await recordHistory(handle, 'pause-resume');
     });
   });
 
@@ -78,12 +93,20 @@ describe('signals to a running household workflow (time-skipping server, real ac
     await stack.run(async () => {
       const handle = await stack.startHousehold(householdId);
       await stack.until(handle, (s) => !!openVisit(s));
-      await handle.signal(cancelSupervisionSignal, { reason: 'MOVED_AWAY', note: '举家迁往外省', by: 'admin' });
+      await handle.signal(cancelSupervisionSignal, {
+        reason: 'MOVED_AWAY',
+        note: '举家迁往外省',
+        by: 'admin',
+      });
       const final = await handle.result();
       expect(final.status).toBe('CANCELLED');
       expect(final.cancelReason).toBe('MOVED_AWAY：举家迁往外省');
+      await recordHistory(handle, 'cancel');
     });
-    const household = await stack.prisma.household.findUniqueOrThrow({ where: { id: householdId }, include: { tasks: true } });
+    const household = await stack.prisma.household.findUniqueOrThrow({
+      where: { id: householdId },
+      include: { tasks: true },
+    });
     expect(household.status).toBe('CANCELLED');
     expect(household.tasks.map((t) => t.status)).toEqual(['CANCELLED']);
     expect(await stack.prisma.assignment.count({ where: { householdId, to: null } })).toBe(0);
@@ -100,15 +123,24 @@ describe('signals to a running household workflow (time-skipping server, real ac
       const description = await stack.env.client.workflow.getHandle(handle.workflowId).describe();
       expect(description.runId).not.toBe(firstRun);
       expect(description.status.name).toBe('RUNNING');
-      const carried = await stack.env.client.workflow.getHandle(handle.workflowId).query('state') as HouseholdView;
+      const carried = (await stack.env.client.workflow
+        .getHandle(handle.workflowId)
+        .query('state')) as HouseholdView;
       expect(carried.chainId).toBe(first.chainId);
       expect(carried.openTasks.map((t) => t.id)).toEqual(first.openTasks.map((t) => t.id));
       expect(carried.highestRung).toBe(3);
       const task = openVisit(carried);
       if (!task) throw new Error('task lost');
       await stack.env.client.workflow.getHandle(handle.workflowId).executeUpdate(completeTaskUpdate, {
-        args: [{ taskId: task.id, byCadreId: task.assigneeId, record: compliantRecord(task.assigneeId, task.openedAt) }],
+        args: [
+          {
+            taskId: task.id,
+            byCadreId: task.assigneeId,
+            record: compliantRecord(task.assigneeId, task.openedAt),
+          },
+        ],
       });
+      await recordHistory(stack.env.client.workflow.getHandle(handle.workflowId), 'continued-as-new');
     });
     expect(await stack.prisma.task.count({ where: { householdId, kind: 'VISIT' } })).toBe(1);
     expect(await stack.prisma.escalation.count({ where: { task: { householdId } } })).toBe(3);

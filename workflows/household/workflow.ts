@@ -56,7 +56,8 @@ import {
 import { exitVisits, findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
 
 const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  // Short: a worker that dies mid-activity delays its households by at most this much.
+  startToCloseTimeout: '20 seconds',
   // Activities are idempotent, so retrying until the database or the mail server is back is safe.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
