@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/quiet-temporal-logs.ts'],
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,

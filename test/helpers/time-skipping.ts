@@ -27,6 +27,8 @@ export interface TimeSkippingStack {
     householdId: string,
     options?: { policy?: Policy; historyLimit?: number },
   ): Promise<WorkflowHandle<typeof householdWorkflow>>;
+  /** A workflow started elsewhere (e.g. by domain code) that `run` must also clean up. */
+  adopt<H extends WorkflowHandle>(handle: H): H;
   state(handle: WorkflowHandle): Promise<HouseholdView>;
   /** Queries until `ready` holds (activities run in real time while the test clock stands still). */
   until(handle: WorkflowHandle, ready: (state: HouseholdView) => boolean): Promise<HouseholdView>;
@@ -43,7 +45,7 @@ async function terminateWhenQuiet(handle: WorkflowHandle): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const description = await handle.describe().catch(() => undefined);
-    if (!description || description.status.name !== 'RUNNING') return;
+    if (description?.status.name !== 'RUNNING') return;
     if ((description.raw.pendingActivities ?? []).length === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -85,6 +87,10 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
           },
         ],
       });
+      started.push(handle);
+      return handle;
+    },
+    adopt: (handle) => {
       started.push(handle);
       return handle;
     },

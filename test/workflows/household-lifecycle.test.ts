@@ -102,7 +102,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
     const deps = { prisma: stack.prisma, temporal: stack.env.client, taskQueue: stack.taskQueue };
     await stack.run(async () => {
       await readmitHousehold(deps, householdId, '因病返贫风险', 'admin');
-      const again = stack.env.client.workflow.getHandle(householdWorkflowId(householdId));
+      const again = stack.adopt(stack.env.client.workflow.getHandle(householdWorkflowId(householdId)));
       const state = await stack.until(again, (s) => s.status === 'SUPERVISED' && s.openTasks.length > 0);
       expect(state.visits).toHaveLength(0);
       await expect(readmitHousehold(deps, householdId, 'again', 'admin')).rejects.toThrow(/仍在/);
