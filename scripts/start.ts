@@ -6,11 +6,13 @@ import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { createPrisma } from '../db/client.js';
 import { seedIfEmpty } from '../domain/seed.js';
+import { ensureFirstAdmin } from '../domain/users.js';
 import { createApp } from '../server/app.js';
 import { listen } from '../server/listen.js';
 import { connectTemporalClient } from '../server/temporal-client.js';
 import { startInfrastructure } from '../stack/infrastructure.js';
 import { assertPortFree } from '../stack/ports.js';
+import { sessionSecret } from '../stack/session-secret.js';
 import { installTemporalLogger } from '../worker/runtime-logger.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
@@ -59,7 +61,15 @@ runMain(async (onStop) => {
       `empty database: loaded the seed township, ${seeded.households} households, ${seeded.started} workflows started`,
     );
 
-  const server = await listen(createApp({ config, prisma, temporal }), config.PORT);
+  const firstAdmin = await ensureFirstAdmin(prisma, config.ADMIN_PASSWORD);
+  const web = createApp({
+    config: { ...config, sessionSecret: await sessionSecret(config.SESSION_SECRET, config.dataDir) },
+    prisma,
+    temporal,
+    databaseUrl: infra.databaseUrl,
+  });
+  onStop(web.close);
+  const server = await listen(web.app, config.PORT);
   onStop(server.close);
 
   logger.info({ temporal: infra.temporalAddress, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'duzhan is up');
@@ -69,5 +79,7 @@ runMain(async (onStop) => {
     `Temporal     ${infra.temporalAddress}${infra.temporalUiUrl ? `   Web UI ${infra.temporalUiUrl}` : ''}`,
   );
   say(`PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  if (firstAdmin?.password)
+    say(`first admin created: user admin, password ${firstAdmin.password} (shown once)`);
   say('Ctrl-C stops everything');
 });

@@ -1,23 +1,45 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Config } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import type { PrismaClient } from '../db/client.js';
+import type { ApiDeps } from './api/define-route.js';
+import { openApiDocument } from './api/openapi.js';
+import { apiRouter } from './api/router.js';
+import { apiRoutes } from './api/routes/index.js';
+import { loginRateLimit } from './api/routes/session.js';
+import { csrf } from './auth/csrf.js';
+import { sessionMiddleware } from './auth/session.js';
 import { errorHandler, notFound } from './errors.js';
+import { pagesRouter } from './pages/router.js';
 import { healthRouter } from './routes/health.js';
-import { householdsRouter } from './routes/households.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: {
+    TEMPORAL_TASK_QUEUE: string;
+    publicUrl: string;
+    sessionSecret: string;
+    loginAttemptsPer15Min?: number;
+  };
   prisma: PrismaClient;
   temporal: Client;
+  databaseUrl: string;
 }
 
-export function createApp(deps: AppDeps): express.Express {
+export interface App {
+  app: express.Express;
+  /** Ends what the app holds open (the session store's pool). */
+  close(): Promise<void>;
+}
+
+export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
   app.use(
     pinoHttp({
       logger,
@@ -26,18 +48,44 @@ export function createApp(deps: AppDeps): express.Express {
         res.setHeader('x-request-id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/static/') === true },
     }),
   );
-  app.use(express.json({ limit: '100kb' }));
-  const domainDeps = {
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } },
+      hsts: deps.config.publicUrl.startsWith('https:'),
+    }),
+  );
+  const apiDeps: ApiDeps = {
     prisma: deps.prisma,
     temporal: deps.temporal,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    publicUrl: deps.config.publicUrl,
   };
-  app.use(healthRouter(domainDeps));
-  app.use('/api', householdsRouter(domainDeps));
+  app.use(healthRouter(apiDeps));
+  app.use('/static', express.static(new URL('./static/', import.meta.url).pathname, { maxAge: '1h' }));
+  app.use('/static/vendor/chart.umd.js', (_req, res) => res.sendFile(chartJsPath()));
+
+  const sessions = sessionMiddleware({
+    databaseUrl: deps.databaseUrl,
+    secret: deps.config.sessionSecret,
+    secure: deps.config.publicUrl.startsWith('https:'),
+  });
+  app.use(sessions.middleware);
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+
+  app.get('/api/openapi.json', (_req, res) => res.json(openApiDocument(apiRoutes, deps.config.publicUrl)));
+  app.post('/api/session', loginRateLimit(deps.config.loginAttemptsPer15Min ?? 10));
+  app.use('/api', csrf.csrfSynchronisedProtection, apiRouter(apiRoutes, apiDeps));
+  app.use(pagesRouter(apiDeps));
   app.use(notFound);
   app.use(errorHandler);
-  return app;
+  return { app, close: sessions.close };
+}
+
+/** The chart library's browser build, served from the installed package (no CDN reachable). */
+function chartJsPath(): string {
+  return path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
 }

@@ -45,6 +45,12 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
       error: { code: error.code, message: error.message, details: error.details },
     });
   }
+  if ((error as { code?: string }).code === 'LIMIT_FILE_SIZE') {
+    return send(413, { error: { code: 'too_large', message: '上传的文件太大' } });
+  }
+  if ((error as { code?: string }).code === 'csrf') {
+    return send(403, { error: { code: 'csrf', message: '页面已过期，请刷新后重试' } });
+  }
   // body-parser errors carry a status (413 too large, 400 bad JSON).
   const status = (error as { status?: number }).status;
   if (status === 413) return send(413, { error: { code: 'too_large', message: '提交的内容太大' } });

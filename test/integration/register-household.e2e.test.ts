@@ -1,45 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../server/app.js';
-import { type Listening, listen } from '../../server/listen.js';
-import { connectRealStack, eventually, type RealStack } from '../helpers/real-stack.js';
-import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
+import { type AppServer, startAppServer } from '../helpers/app-server.js';
+import type { ApiClient } from '../helpers/http-client.js';
+import { eventually, type RealStack } from '../helpers/real-stack.js';
+import type { TownshipFixture } from '../helpers/township-fixture.js';
 
 // The real path end to end: HTTP → Express → a workflow on the real Temporal server →
 // an activity writes through Prisma → the row is read back from the real PostgreSQL.
 describe('POST /api/households through Temporal into PostgreSQL', () => {
+  let server: AppServer;
+  let admin: ApiClient;
   let stack: RealStack;
-  let server: Listening;
-  let base: string;
   let town: TownshipFixture;
 
   beforeAll(async () => {
-    stack = await connectRealStack();
-    town = await createTownshipFixture(stack.prisma);
-    await town.activate();
-    await stack.startWorker();
-    server = await listen(
-      createApp({
-        config: { TEMPORAL_TASK_QUEUE: stack.taskQueue },
-        prisma: stack.prisma,
-        temporal: stack.temporal,
-      }),
-      0,
-      '127.0.0.1',
-    );
-    base = `http://127.0.0.1:${server.port}`;
+    server = await startAppServer();
+    ({ stack, town } = server);
+    admin = await server.client('ADMIN');
   });
+  afterAll(async () => server?.close());
 
-  afterAll(async () => {
-    await server?.close();
-    await stack?.close();
-  });
-
-  const post = (body: unknown) =>
-    fetch(`${base}/api/households`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = (body: unknown) => admin.raw('POST', '/api/households', { body });
 
   const number = `E2E${Date.now()}`;
 
@@ -101,11 +81,7 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
   });
 
   it('answers malformed JSON and oversized bodies with the one error shape', async () => {
-    const malformed = await fetch(`${base}/api/households`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"number":',
-    });
+    const malformed = await admin.raw('POST', '/api/households', { body: '{"number":' });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('bad_json');
     const huge = await post({

@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import type { Request, Response } from 'express';
+import nunjucks from 'nunjucks';
+import { ROLE_LABELS } from '../../domain/users.js';
+import { csrf } from '../auth/csrf.js';
+
+const views = fileURLToPath(new URL('../views/', import.meta.url));
+
+// autoescape: every value written into a page is HTML-escaped unless a template says otherwise.
+const env = new nunjucks.Environment(
+  new nunjucks.FileSystemLoader(views, { noCache: process.env.NODE_ENV !== 'production' }),
+  {
+    autoescape: true,
+    throwOnUndefined: false,
+  },
+);
+
+const beijing = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+env.addFilter('time', (iso: string | Date | null | undefined) => (iso ? beijing.format(new Date(iso)) : '—'));
+env.addFilter('date', (iso: string | Date | null | undefined) =>
+  iso ? beijing.format(new Date(iso)).slice(0, 10) : '—',
+);
+env.addFilter('yuan', (n: number | string | null | undefined) =>
+  n === null || n === undefined ? '—' : `${Number(n).toLocaleString('zh-CN')} 元`,
+);
+env.addFilter('json', (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c'));
+
+/** Renders a page with the layout's needs: the user, their role's label and a CSRF token. */
+export function render(
+  req: Request,
+  res: Response,
+  template: string,
+  context: Record<string, unknown> = {},
+  status = 200,
+) {
+  const user = req.session?.user;
+  const html = env.render(template, {
+    ...context,
+    user,
+    roleLabel: user ? ROLE_LABELS[user.role] : undefined,
+    csrfToken: req.session ? csrf.generateToken(req) : undefined,
+    path: req.path,
+  });
+  res.status(status).type('html').send(html);
+}

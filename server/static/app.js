@@ -1,0 +1,31 @@
+// Shared by every page: JSON calls to /api with the session's CSRF token, errors shown in Chinese.
+(() => {
+  const token = () => document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+  async function api(method, url, body) {
+    const isForm = body instanceof FormData;
+    const res = await fetch(url, {
+      method,
+      headers: {
+        'x-csrf-token': token(),
+        ...(body && !isForm ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+    const type = res.headers.get('content-type') ?? '';
+    const data = type.includes('json') ? await res.json() : undefined;
+    if (!res.ok) {
+      const error = new Error(data?.error?.message ?? `请求失败（${res.status}）`);
+      error.details = data?.error?.details;
+      error.status = res.status;
+      throw error;
+    }
+    return data;
+  }
+  function show(el, message, ok) {
+    if (!el) return;
+    el.textContent = message;
+    el.className = ok ? 'ok' : 'error';
+  }
+  window.duzhan = { api, show };
+})();

@@ -1,0 +1,62 @@
+/**
+ * A browser-like HTTP client for API tests: keeps the session cookie, fetches a CSRF token and
+ * sends it back on every write, as the pages' own script does.
+ */
+export class ApiClient {
+  private cookie = '';
+  private csrfToken = '';
+
+  constructor(readonly base: string) {}
+
+  private remember(res: Response) {
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('duzhan.sid='));
+    if (set) this.cookie = set.split(';')[0] ?? '';
+  }
+
+  async raw(
+    method: string,
+    path: string,
+    init: { body?: unknown; form?: FormData; headers?: Record<string, string> } = {},
+  ) {
+    if (method !== 'GET' && !this.csrfToken) await this.refreshToken();
+    const headers: Record<string, string> = {
+      ...(this.cookie ? { cookie: this.cookie } : {}),
+      ...init.headers,
+    };
+    if (method !== 'GET') headers['x-csrf-token'] ??= this.csrfToken;
+    let body: string | FormData | undefined;
+    if (init.form) body = init.form;
+    else if (init.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    }
+    const res = await fetch(`${this.base}${path}`, { method, headers, body, redirect: 'manual' });
+    this.remember(res);
+    return res;
+  }
+
+  async refreshToken() {
+    const res = await this.raw('GET', '/api/session');
+    this.csrfToken = ((await res.json()) as { csrfToken: string }).csrfToken;
+  }
+
+  /** JSON answer and status; the body is parsed whatever the status. */
+  async json<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    const res = await this.raw(method, path, body === undefined ? {} : { body });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async login(username: string, password: string) {
+    await this.refreshToken();
+    const res = await this.json<{ csrfToken: string }>('POST', '/api/session', { username, password });
+    if (res.status !== 200)
+      throw new Error(`login ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    this.csrfToken = res.body.csrfToken;
+    return this;
+  }
+}
