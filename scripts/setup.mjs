@@ -28,3 +28,16 @@ if (stale(schemaStamp, schemaHash)) {
   sh('npx prisma generate', { PRISMA_SCHEMA_ENGINE_BINARY: '/dev/null', PRISMA_HIDE_UPDATE_MESSAGE: '1' });
   writeFileSync(schemaStamp, schemaHash);
 }
+
+// Browser tests drive Debian's Chromium through playwright-core (a browser download is not
+// possible here). `npm test` passes --browser; `npm start` needs no browser.
+if (process.argv.includes('--browser') && !existsSync('/usr/bin/chromium')) {
+  if (process.getuid?.() !== 0) {
+    console.error('duzhan: browser tests need Chromium: run `sudo apt-get install chromium` once');
+    process.exit(1);
+  }
+  console.error('duzhan: installing Chromium for the browser tests (apt-get)…');
+  sh('apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null', {
+    DEBIAN_FRONTEND: 'noninteractive',
+  });
+}

@@ -49,6 +49,15 @@ export function createApp(deps: AppDeps): App {
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url?.startsWith('/static/') === true },
+      // One short line per request: id, method, URL, status, time; never cookies or tokens.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
     }),
   );
   app.use(

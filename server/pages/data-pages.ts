@@ -1,7 +1,86 @@
 import { Router } from 'express';
+import {
+  cadreList,
+  dispatchReport,
+  householdDetail,
+  myTasks,
+  supervisionBoard,
+} from '../../domain/queries/index.js';
+import { taskForForm } from '../../domain/tasks.js';
+import {
+  GUARANTEE_ITEM_LABELS,
+  GUARANTEE_ITEMS,
+  HOUSEHOLD_CATEGORIES,
+  HOUSEHOLD_CATEGORY_LABELS,
+  MEASURE_KIND_LABELS,
+  MEASURE_KINDS,
+} from '../../policy/index.js';
 import type { ApiDeps } from '../api/define-route.js';
+import { assertMayRead } from '../api/routes/reads.js';
+import { render } from './render.js';
+import { requirePage } from './router.js';
 
-/** The pages that show and change supervision data (tasks, households, board, report, admin). */
-export function dataPages(_deps: ApiDeps): Router {
-  return Router();
+const DAY_MS = 86_400_000;
+
+/** The pages that show and change supervision data. They read as the API does; writes go through it. */
+export function dataPages(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/tasks', requirePage('LEADER'), async (req, res) => {
+    const cadreId = req.session.user?.cadreId ?? '';
+    render(req, res, 'tasks.njk', {
+      title: '我的任务',
+      tasks: await myTasks(deps.prisma, { cadreId, now: new Date() }),
+    });
+  });
+
+  router.get('/tasks/:id', requirePage('LEADER'), async (req, res) => {
+    const form = await taskForForm(deps.prisma, String(req.params.id), new Date());
+    await assertMayRead(deps, req.session.user, form.task.householdId);
+    render(req, res, 'visit-form.njk', {
+      title: form.task.kindLabel,
+      form,
+      guaranteeItems: GUARANTEE_ITEMS.map((key) => ({ key, label: GUARANTEE_ITEM_LABELS[key] })),
+      measureKinds: MEASURE_KINDS.map((key) => ({ key, label: MEASURE_KIND_LABELS[key] })),
+      formData: {
+        taskId: form.task.id,
+        cadreId: req.session.user?.cadreId,
+        household: form.household,
+        policy: form.policy,
+        guaranteeKeys: GUARANTEE_ITEMS,
+        measureLabels: MEASURE_KIND_LABELS,
+      },
+    });
+  });
+
+  router.get('/households/:id', requirePage('LEADER', 'SUPERVISOR', 'ADMIN'), async (req, res) => {
+    const household = await householdDetail(deps.prisma, String(req.params.id));
+    await assertMayRead(deps, req.session.user, household.id);
+    render(req, res, 'household.njk', { title: `${household.headName} 户`, h: household });
+  });
+
+  router.get('/board', requirePage('SUPERVISOR', 'ADMIN'), async (req, res) => {
+    render(req, res, 'board.njk', {
+      title: '督战看板',
+      board: await supervisionBoard(deps.prisma, { now: new Date() }),
+    });
+  });
+
+  router.get('/report', requirePage('SUPERVISOR', 'ADMIN'), async (req, res) => {
+    const days = Math.min(366, Math.max(1, Number(req.query.days) || 14));
+    const now = new Date();
+    const report = await dispatchReport(deps.prisma, { now, since: new Date(now.getTime() - days * DAY_MS) });
+    render(req, res, 'report.njk', { title: '调度会报告', report, days });
+  });
+
+  router.get('/admin', requirePage('ADMIN'), async (req, res) => {
+    render(req, res, 'admin.njk', {
+      title: '管理',
+      cadres: await cadreList(deps.prisma),
+      categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
+      villages: await deps.prisma.village.findMany({ orderBy: { name: 'asc' } }),
+    });
+  });
+
+  return router;
 }

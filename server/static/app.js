@@ -25,7 +25,8 @@
   function show(el, message, ok) {
     if (!el) return;
     el.textContent = message;
-    el.className = ok ? 'ok' : 'error';
+    el.classList.toggle('ok', ok);
+    el.classList.toggle('error', !ok);
   }
   window.duzhan = { api, show };
 })();

@@ -1,0 +1,217 @@
+// Admin actions on households. Each goes through the household's workflow (an update or a signal),
+// which writes the read model itself; nothing here writes a household's state directly.
+import { z } from 'zod';
+import { type CadreRank, householdCategorySchema } from '../../policy/index.js';
+import {
+  type CadreRole,
+  changeCategoryUpdate,
+  declareShockSignal,
+  reassignCadreUpdate,
+} from '../../workflows/household/definitions.js';
+import { DomainError } from '../errors.js';
+import {
+  type ActionDeps,
+  callWorkflow,
+  type HouseholdActionResult,
+  supervisedHousehold,
+  toActionResult,
+  workflowHandle,
+} from './workflow-calls.js';
+
+const LEADER_RANKS: readonly CadreRank[] = [
+  'VILLAGE_LEADER',
+  'LEADER_IN_CHARGE',
+  'TOWNSHIP_HEAD',
+  'PARTY_SECRETARY',
+];
+
+const reasonSchema = z
+  .string({ error: '请填写原因' })
+  .trim()
+  .min(1, '请填写原因')
+  .max(200, '原因最长 200 字');
+
+function checked<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new DomainError('INVALID', result.error.issues[0]?.message ?? '输入有误');
+  return result.data;
+}
+
+/** 未脱贫户 / 脱贫监测户 / 边缘户: the workflow records it and its visit cadence follows. */
+export async function changeCategory(
+  deps: ActionDeps,
+  householdId: string,
+  category: string,
+  by: string,
+): Promise<HouseholdActionResult> {
+  const to = checked(householdCategorySchema, category);
+  const household = await supervisedHousehold(deps, householdId);
+  const view = await callWorkflow(() =>
+    workflowHandle(deps, household.workflowId).executeUpdate(changeCategoryUpdate, {
+      args: [{ category: to, by }],
+    }),
+  );
+  return toActionResult(view);
+}
+
+const roleSchema = z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' });
+
+/** A cadre who may take the role: active, and of the right rank (帮扶责任人 / a township leader). */
+async function cadreForRole(deps: ActionDeps, role: CadreRole, cadreId: string) {
+  const cadre = await deps.prisma.cadre.findUnique({ where: { id: cadreId } });
+  if (!cadre) throw new DomainError('NOT_FOUND', `没有编号为 ${cadreId} 的干部`);
+  if (!cadre.active) throw new DomainError('INVALID', `干部 ${cadre.name} 已停用，不能接替`);
+  if (role === 'ASSISTANCE' && cadre.rank !== 'ASSISTANCE_CADRE')
+    throw new DomainError('INVALID', `${cadre.name} 不是帮扶责任人，不能担任该户的帮扶责任人`);
+  if (role === 'LEADER' && !LEADER_RANKS.includes(cadre.rank as CadreRank))
+    throw new DomainError('INVALID', `${cadre.name} 不是乡镇领导干部，不能担任结对帮扶领导`);
+  return cadre;
+}
+
+/**
+ * Gives the household's 帮扶责任人 (ASSISTANCE) or paired leader (LEADER) role to another cadre; the
+ * workflow moves the open tasks and opens a handover visit for the new cadre.
+ */
+export async function reassignHousehold(
+  deps: ActionDeps,
+  householdId: string,
+  role: string,
+  cadreId: string,
+  reason: string,
+  by: string,
+): Promise<HouseholdActionResult> {
+  const r = checked(roleSchema, role);
+  const why = checked(reasonSchema, reason);
+  await cadreForRole(deps, r, cadreId);
+  const household = await supervisedHousehold(deps, householdId);
+  const view = await callWorkflow(() =>
+    workflowHandle(deps, household.workflowId).executeUpdate(reassignCadreUpdate, {
+      args: [{ role: r, cadreId, reason: why, by }],
+    }),
+  );
+  return toActionResult(view);
+}
+
+export interface HandOverResult {
+  fromCadreId: string;
+  toCadreId: string;
+  /** One per household where the leaving cadre held an open assignment. */
+  results: Array<{
+    householdId: string;
+    number: string;
+    headName: string;
+    role: string;
+    ok: boolean;
+    /** Why it failed (Chinese), when it did. */
+    message: string | null;
+  }>;
+  moved: number;
+  failed: number;
+  /** The leaving cadre was marked inactive (only when asked and every household moved). */
+  deactivated: boolean;
+}
+
+/**
+ * A leaving cadre's whole list: every household where they hold an open assignment is given to
+ * `toCadreId` in the same role, one workflow update each (each opens a handover visit). With
+ * `deactivate`, the leaving cadre is then marked inactive — only if every household moved, so no
+ * household is left with an inactive cadre.
+ */
+export async function handOverCadre(
+  deps: ActionDeps,
+  fromCadreId: string,
+  toCadreId: string,
+  reason: string,
+  by: string,
+  options: { deactivate?: boolean } = {},
+): Promise<HandOverResult> {
+  const why = checked(reasonSchema, reason);
+  if (fromCadreId === toCadreId) throw new DomainError('INVALID', '接替的干部不能是原干部本人');
+  const from = await deps.prisma.cadre.findUnique({ where: { id: fromCadreId } });
+  if (!from) throw new DomainError('NOT_FOUND', `没有编号为 ${fromCadreId} 的干部`);
+  const to = await deps.prisma.cadre.findUnique({ where: { id: toCadreId } });
+  if (!to) throw new DomainError('NOT_FOUND', `没有编号为 ${toCadreId} 的干部`);
+  if (!to.active) throw new DomainError('INVALID', `干部 ${to.name} 已停用，不能接替`);
+
+  const assignments = await deps.prisma.assignment.findMany({
+    where: { cadreId: fromCadreId, to: null },
+    include: { household: { select: { id: true, number: true, headName: true } } },
+    orderBy: [{ householdId: 'asc' }, { role: 'asc' }],
+  });
+  const results: HandOverResult['results'] = [];
+  for (const a of assignments) {
+    const row = {
+      householdId: a.household.id,
+      number: a.household.number,
+      headName: a.household.headName,
+      role: a.role,
+    };
+    try {
+      await reassignHousehold(deps, a.householdId, a.role, toCadreId, why, by);
+      results.push({ ...row, ok: true, message: null });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      results.push({ ...row, ok: false, message: error.message });
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  let deactivated = false;
+  if (options.deactivate && failed === 0) {
+    await deps.prisma.cadre.update({ where: { id: fromCadreId }, data: { active: false } });
+    deactivated = true;
+  }
+  return { fromCadreId, toCadreId, results, moved: results.length - failed, failed, deactivated };
+}
+
+export interface DeclareShockResult {
+  /** Households whose workflow was signalled: a re-check visit opens at once, then extra visits. */
+  signalled: string[];
+  /** Ids no household has. */
+  unknown: string[];
+  /** Households not under a running supervision (never started, stably out, cancelled). */
+  notSupervised: string[];
+}
+
+const MAX_SHOCK_HOUSEHOLDS = 5000;
+
+/** 突发风险 (an epidemic, lost migrant work…) for a set of households: each workflow is signalled. */
+export async function declareShock(
+  deps: ActionDeps,
+  householdIds: readonly string[],
+  reason: string,
+  by: string,
+): Promise<DeclareShockResult> {
+  const why = checked(reasonSchema, reason);
+  const ids = [...new Set(householdIds.map((id) => id.trim()).filter((id) => id !== ''))];
+  if (ids.length === 0) throw new DomainError('INVALID', '请至少选择一户');
+  if (ids.length > MAX_SHOCK_HOUSEHOLDS)
+    throw new DomainError('INVALID', `一次最多对 ${MAX_SHOCK_HOUSEHOLDS} 户声明突发风险`);
+  const households = await deps.prisma.household.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, status: true, workflowId: true },
+  });
+  const byId = new Map(households.map((h) => [h.id, h]));
+  const result: DeclareShockResult = { signalled: [], unknown: [], notSupervised: [] };
+  for (const id of ids) {
+    const h = byId.get(id);
+    if (!h) {
+      result.unknown.push(id);
+      continue;
+    }
+    const workflowId = h.workflowId;
+    if (!workflowId || h.status === 'STABLY_OUT' || h.status === 'CANCELLED') {
+      result.notSupervised.push(id);
+      continue;
+    }
+    try {
+      await callWorkflow(() =>
+        workflowHandle(deps, workflowId).signal(declareShockSignal, { reason: why, by }),
+      );
+      result.signalled.push(id);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      result.notSupervised.push(id);
+    }
+  }
+  return result;
+}

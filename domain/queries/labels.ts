@@ -1,0 +1,100 @@
+// Chinese labels of the read model's own vocabularies (statuses, task kinds, roles, audit actions).
+// The policy's vocabularies (categories, ranks, measures…) have theirs in policy/household-types.ts.
+import {
+  CADRE_RANK_LABELS,
+  ESCALATION_RANK_LABELS,
+  FINDING_KIND_LABELS,
+  GUARANTEE_ITEM_LABELS,
+  type GuaranteeItem,
+  HOUSEHOLD_CATEGORY_LABELS,
+  LABOUR_CLASS_LABELS,
+  MEASURE_KIND_LABELS,
+  type MeasureKind,
+} from '../../policy/index.js';
+
+/** Household.status, in the order a household goes through them. */
+export const HOUSEHOLD_STATUSES = [
+  'REGISTERED',
+  'SUPERVISED',
+  'PAUSED',
+  'CLOSING',
+  'STABLY_OUT',
+  'CANCELLED',
+] as const;
+export type HouseholdStatus = (typeof HOUSEHOLD_STATUSES)[number];
+
+export const HOUSEHOLD_STATUS_LABELS: Record<HouseholdStatus, string> = {
+  REGISTERED: '已登记',
+  SUPERVISED: '督战中',
+  PAUSED: '暂停督战',
+  CLOSING: '退出程序中',
+  STABLY_OUT: '稳定脱贫',
+  CANCELLED: '终止督战',
+};
+
+/** Statuses of a household still under 挂牌督战 (not yet out, not cancelled). */
+export const ACTIVE_STATUSES: readonly HouseholdStatus[] = ['REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING'];
+
+export const TASK_KIND_LABELS: Record<string, string> = {
+  VISIT: '入户走访',
+  FOLLOW_UP: '问题整改跟进',
+  HANDOVER: '交接走访',
+};
+
+export const TASK_STATUS_LABELS: Record<string, string> = {
+  OPEN: '待办',
+  DONE: '已办结',
+  CANCELLED: '已取消',
+};
+
+export const ASSIGNMENT_ROLE_LABELS: Record<string, string> = {
+  ASSISTANCE: '帮扶责任人',
+  LEADER: '结对帮扶领导',
+};
+
+export const LABOUR_ABILITY_LABELS: Record<string, string> = {
+  FULL: '有劳动力',
+  PARTIAL: '部分丧失劳动力',
+  NONE: '无劳动力',
+};
+
+/** What the audit log's `action` means, for the household's timeline. */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  LEDGER_IMPORTED: '台账导入',
+  SUPERVISION_STARTED: '纳入挂牌督战',
+  READMITTED: '重新纳入督战',
+  CATEGORY_CHANGED: '调整户类别',
+  CADRE_REASSIGNED: '调整帮扶干部',
+  POLICY_UPGRADED: '升级督战策略',
+  SHOCK_DECLARED: '突发风险',
+  PAUSED: '暂停督战',
+  RESUMED: '恢复督战',
+  CLOSING_STARTED: '达到稳定脱贫标准，进入退出程序',
+  CLOSING_STEP_DONE: '退出程序步骤完成',
+  CLOSING_ABORTED: '退出程序中止',
+  STABLY_OUT: '稳定脱贫，退出督战',
+  SUPERVISION_CANCELLED: '终止督战',
+  ESCALATION_RUNG_SKIPPED: '督战升级：该级无人任职，已跳过',
+};
+
+/** A label from a table, or the raw value when the table has none (a value from a newer version). */
+export function labelOf(table: Record<string, string>, key: string): string {
+  return table[key] ?? key;
+}
+
+export const categoryLabel = (c: string) => labelOf(HOUSEHOLD_CATEGORY_LABELS, c);
+export const labourClassLabel = (c: string) => labelOf(LABOUR_CLASS_LABELS, c);
+export const statusLabel = (s: string) => labelOf(HOUSEHOLD_STATUS_LABELS, s);
+export const rankLabel = (r: string) => labelOf(CADRE_RANK_LABELS, r);
+export const escalationRankLabel = (r: string) => labelOf(ESCALATION_RANK_LABELS, r);
+export const findingKindLabel = (k: string) => labelOf(FINDING_KIND_LABELS, k);
+export const measureKindLabel = (k: string) => labelOf(MEASURE_KIND_LABELS, k);
+
+/** A finding's item: a guarantee item, 'income', a measure kind, or a large cost's description. */
+export function findingItemLabel(item: string | null): string | null {
+  if (item === null) return null;
+  if (item === 'income') return '人均纯收入';
+  if (item in GUARANTEE_ITEM_LABELS) return GUARANTEE_ITEM_LABELS[item as GuaranteeItem];
+  if (item in MEASURE_KIND_LABELS) return MEASURE_KIND_LABELS[item as MeasureKind];
+  return item;
+}

@@ -1,0 +1,213 @@
+// Building blocks shared by the read-model queries: the Prisma selections they use, the plain-JSON
+// rows they answer with (instants as ISO strings, money as numbers) and the mappers between them.
+import { latestPolicy, type Policy, policyByVersion } from '../../policy/index.js';
+import type { Prisma } from '../../prisma/generated/client.js';
+import {
+  escalationRankLabel,
+  findingItemLabel,
+  findingKindLabel,
+  labelOf,
+  rankLabel,
+  TASK_KIND_LABELS,
+} from './labels.js';
+
+// ---------------------------------------------------------------------------------------------
+// Time: the township's calendar is China Standard Time (UTC+8, no daylight saving since 1991), so
+// "today" in Asia/Shanghai is a fixed offset from UTC and needs no time-zone database.
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+export const MS_PER_DAY = 86_400_000;
+
+export interface ShanghaiDay {
+  /** The calendar date in Asia/Shanghai, YYYY-MM-DD. */
+  date: string;
+  /** 00:00 of that date in Asia/Shanghai. */
+  start: Date;
+  /** 00:00 of the next date (exclusive end). */
+  end: Date;
+}
+
+export function shanghaiDay(now: Date): ShanghaiDay {
+  const local = now.getTime() + SHANGHAI_OFFSET_MS;
+  const startLocal = Math.floor(local / MS_PER_DAY) * MS_PER_DAY;
+  return {
+    date: new Date(startLocal).toISOString().slice(0, 10),
+    start: new Date(startLocal - SHANGHAI_OFFSET_MS),
+    end: new Date(startLocal - SHANGHAI_OFFSET_MS + MS_PER_DAY),
+  };
+}
+
+/** The Asia/Shanghai calendar date of an instant, YYYY-MM-DD. */
+export const shanghaiDate = (at: Date): string => shanghaiDay(at).date;
+
+export const iso = (d: Date): string => d.toISOString();
+export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** Money from a Decimal column, as a JS number (amounts are at most 12 digits with 2 decimals). */
+export const yuan = (d: Prisma.Decimal | null | undefined): number | null =>
+  d == null ? null : d.toNumber();
+
+// ---------------------------------------------------------------------------------------------
+// Plain rows.
+
+export interface VillageRef {
+  id: string;
+  name: string;
+}
+
+export interface HouseholdRef {
+  id: string;
+  number: string;
+  headName: string;
+  village: VillageRef;
+}
+
+export interface CadreRefRow {
+  id: string;
+  name: string;
+  rank: string;
+  rankLabel: string;
+}
+
+export interface EscalationRow {
+  id: string;
+  taskId: string;
+  rung: number;
+  /** ASSIGNED (the task's own assignee) or a cadre rank. */
+  rank: string;
+  rankLabel: string;
+  leader: CadreRefRow;
+  openedAt: string;
+  closedAt: string | null;
+}
+
+export interface TaskRow {
+  id: string;
+  householdId: string;
+  kind: string;
+  kindLabel: string;
+  reason: string;
+  findingKind: string | null;
+  findingKindLabel: string | null;
+  findingItem: string | null;
+  findingItemLabel: string | null;
+  status: string;
+  openedAt: string;
+  dueAt: string;
+  /** Past its due date at `now`. */
+  overdue: boolean;
+  /** Highest escalation rung reached (0 = none). */
+  rung: number;
+  household: HouseholdRef;
+  assignee: CadreRefRow;
+  /** The task's open escalations, lowest rung first: who has been told it is overdue. */
+  escalations: EscalationRow[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selections and mappers.
+
+export const householdRefSelect = {
+  id: true,
+  number: true,
+  headName: true,
+  village: { select: { id: true, name: true } },
+} satisfies Prisma.HouseholdSelect;
+
+export const cadreRefSelect = { id: true, name: true, rank: true } satisfies Prisma.CadreSelect;
+
+export const escalationInclude = {
+  leader: { select: cadreRefSelect },
+} satisfies Prisma.EscalationInclude;
+
+export const taskInclude = {
+  household: { select: householdRefSelect },
+  assignee: { select: cadreRefSelect },
+  escalations: { where: { closedAt: null }, orderBy: { rung: 'asc' }, include: escalationInclude },
+} satisfies Prisma.TaskInclude;
+
+export type TaskWithRefs = Prisma.TaskGetPayload<{ include: typeof taskInclude }>;
+export type EscalationWithLeader = Prisma.EscalationGetPayload<{ include: typeof escalationInclude }>;
+type HouseholdRefPayload = Prisma.HouseholdGetPayload<{ select: typeof householdRefSelect }>;
+
+export const toHouseholdRef = (h: HouseholdRefPayload): HouseholdRef => ({
+  id: h.id,
+  number: h.number,
+  headName: h.headName,
+  village: { id: h.village.id, name: h.village.name },
+});
+
+export const toCadreRef = (c: { id: string; name: string; rank: string }): CadreRefRow => ({
+  id: c.id,
+  name: c.name,
+  rank: c.rank,
+  rankLabel: rankLabel(c.rank),
+});
+
+export const toEscalationRow = (e: EscalationWithLeader): EscalationRow => ({
+  id: e.id,
+  taskId: e.taskId,
+  rung: e.rung,
+  rank: e.rank,
+  rankLabel: escalationRankLabel(e.rank),
+  leader: toCadreRef(e.leader),
+  openedAt: iso(e.openedAt),
+  closedAt: isoOrNull(e.closedAt),
+});
+
+export function toTaskRow(t: TaskWithRefs, now: Date): TaskRow {
+  return {
+    id: t.id,
+    householdId: t.householdId,
+    kind: t.kind,
+    kindLabel: labelOf(TASK_KIND_LABELS, t.kind),
+    reason: t.reason,
+    findingKind: t.findingKind,
+    findingKindLabel: t.findingKind ? findingKindLabel(t.findingKind) : null,
+    findingItem: t.findingItem,
+    findingItemLabel: findingItemLabel(t.findingItem),
+    status: t.status,
+    openedAt: iso(t.openedAt),
+    dueAt: iso(t.dueAt),
+    overdue: t.status === 'OPEN' && t.dueAt.getTime() < now.getTime(),
+    rung: t.rung,
+    household: toHouseholdRef(t.household),
+    assignee: toCadreRef(t.assignee),
+    escalations: t.escalations.map(toEscalationRow),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy.
+
+/** The policy a household was started with, or the latest one (built-in versions only). */
+export function policyOf(version: string | null): Policy {
+  if (!version) return latestPolicy();
+  try {
+    return policyByVersion(version);
+  } catch {
+    return latestPolicy();
+  }
+}
+
+/** Visits newest first → how many of the latest ones in a row were compliant. */
+export function consecutiveCompliant(visitsNewestFirst: ReadonlyArray<{ compliant: boolean }>): number {
+  let n = 0;
+  for (const v of visitsNewestFirst) {
+    if (!v.compliant) break;
+    n += 1;
+  }
+  return n;
+}
+
+/** Groups items by a key, keeping the first-seen order of the keys. */
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import {
+  changeCategory,
+  declareShock,
+  handOverCadre,
+  reassignHousehold,
+} from '../../../domain/actions/household-actions.js';
+import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
+import { importLedger } from '../../../domain/ledger/import-ledger.js';
+import { dispatchReport } from '../../../domain/queries/index.js';
+import { dispatchReportCsv } from '../../../domain/report-export.js';
+import { HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
+import { HttpError } from '../../errors.js';
+import { defineRoute } from '../define-route.js';
+import { householdIdParams } from './households.js';
+
+const reason = z.string({ error: '请说明原因' }).trim().min(1, '请说明原因').max(500, '原因最长 500 字');
+const cadreParams = z.object({ id: z.string().min(1).max(64) });
+const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+
+const download = (filename: string) => `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`;
+const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+
+export const actionRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/households/:id/category',
+    tag: '农户',
+    summary: '调整户类别（经督战流程，走访周期随之调整）',
+    access: ['ADMIN'],
+    params: householdIdParams,
+    body: z.object({
+      category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户' }),
+    }),
+    handle: async ({ deps, params, body, user }) => ({
+      json: await changeCategory(deps, params.id, body.category, user?.id ?? 'admin'),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/households/:id/reassign',
+    tag: '农户',
+    summary: '调整一户的帮扶责任人或结对领导（生成交接走访任务）',
+    access: ['ADMIN'],
+    params: householdIdParams,
+    body: z.object({
+      role: z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' }),
+      cadreId: z.string({ error: '请选择接替的干部' }).min(1, '请选择接替的干部').max(64),
+      reason,
+    }),
+    handle: async ({ deps, params, body, user }) => ({
+      json: await reassignHousehold(
+        deps,
+        params.id,
+        body.role,
+        body.cadreId,
+        body.reason,
+        user?.id ?? 'admin',
+      ),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/cadres/:id/handover',
+    tag: '干部',
+    summary: '离岗干部的全部帮扶户交给接替干部（每户生成交接走访任务）',
+    access: ['ADMIN'],
+    params: cadreParams,
+    body: z.object({
+      toCadreId: z.string({ error: '请选择接替的干部' }).min(1, '请选择接替的干部').max(64),
+      reason,
+      deactivate: z.boolean().optional(),
+    }),
+    handle: async ({ deps, params, body, user }) => ({
+      json: await handOverCadre(deps, params.id, body.toCadreId, body.reason, user?.id ?? 'admin', {
+        deactivate: body.deactivate ?? false,
+      }),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/shocks',
+    tag: '农户',
+    summary: '对一批农户宣布突发风险（立即复查，风险期内加密走访）',
+    access: ['ADMIN'],
+    body: z.object({
+      householdIds: z
+        .array(z.string().min(1).max(64), { error: '请选择农户' })
+        .min(1, '请至少选择一户')
+        .max(5000),
+      reason,
+    }),
+    handle: async ({ deps, body, user }) => ({
+      json: await declareShock(deps, body.householdIds, body.reason, user?.id ?? 'admin'),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/imports',
+    tag: '台账',
+    summary: '导入工作台账（CSV 或 XLSX，全部无误才导入，否则逐行报错）',
+    access: ['ADMIN'],
+    upload: { field: 'file', maxBytes: IMPORT_MAX_BYTES },
+    handle: async ({ deps, req, user }) => {
+      const file = req.file;
+      if (!file) throw new HttpError(400, 'invalid_input', '请选择要导入的文件');
+      const result = await importLedger(deps, file.buffer, file.originalname, user?.id ?? 'admin');
+      if (result.errors.length > 0) {
+        throw new HttpError(
+          422,
+          'import_rejected',
+          `台账有 ${result.errors.length} 处错误，未导入任何一行`,
+          result.errors,
+        );
+      }
+      return { status: 201, json: result };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/exports/ledger.xlsx',
+    tag: '台账',
+    summary: '导出工作台账（XLSX）',
+    access: ['SUPERVISOR', 'ADMIN'],
+    produces: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    handle: async ({ deps, res }) => {
+      const body = await exportLedgerXlsx(deps.prisma);
+      res
+        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .setHeader('content-disposition', download(`工作台账-${today()}.xlsx`))
+        .send(body);
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/exports/ledger.csv',
+    tag: '台账',
+    summary: '导出工作台账（CSV，UTF-8）',
+    access: ['SUPERVISOR', 'ADMIN'],
+    produces: 'text/csv',
+    handle: async ({ deps, res }) => {
+      const body = await exportLedgerCsv(deps.prisma);
+      res
+        .type('text/csv; charset=utf-8')
+        .setHeader('content-disposition', download(`工作台账-${today()}.csv`))
+        .send(body);
+      return undefined;
+    },
+  }),
+];
+
+export const reportExportRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/exports/report.csv',
+    tag: '督战',
+    summary: '下载调度会报告（CSV）',
+    access: ['SUPERVISOR', 'ADMIN'],
+    query: z.object({ days: z.coerce.number({ error: '天数必须是数字' }).int().min(1).max(366).default(14) }),
+    produces: 'text/csv',
+    handle: async ({ deps, query, res }) => {
+      const now = new Date();
+      const report = await dispatchReport(deps.prisma, {
+        now,
+        since: new Date(now.getTime() - query.days * 86_400_000),
+      });
+      res
+        .type('text/csv; charset=utf-8')
+        .setHeader('content-disposition', download(`调度会报告-${today()}.csv`))
+        .send(await dispatchReportCsv(report));
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { DomainError } from '../../../domain/errors.js';
+import {
+  allOpenTasks,
+  cadreList,
+  chartSeries,
+  dispatchReport,
+  householdDetail,
+  householdsForCadre,
+  listHouseholds,
+  myTasks,
+  supervisionBoard,
+} from '../../../domain/queries/index.js';
+import { taskForForm } from '../../../domain/tasks.js';
+import type { SessionUser } from '../../../domain/users.js';
+import { HOUSEHOLD_CATEGORIES, latestPolicy } from '../../../policy/index.js';
+import { type ApiDeps, defineRoute } from '../define-route.js';
+import { householdIdParams } from './households.js';
+
+const ALL = ['LEADER', 'SUPERVISOR', 'ADMIN'] as const;
+const OVERSIGHT = ['SUPERVISOR', 'ADMIN'] as const;
+const taskIdParams = z.object({ id: z.string().min(1).max(200) });
+const DAY_MS = 86_400_000;
+
+/** A leader sees only the households assigned to them; the others see the whole township. */
+export async function assertMayRead(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {
+  if (user?.role !== 'LEADER') return;
+  const mine = user.cadreId ? await householdsForCadre(deps.prisma, user.cadreId) : [];
+  if (!mine.includes(householdId)) throw new DomainError('FORBIDDEN', '这户不是您帮扶的农户');
+}
+
+export const readRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/policy',
+    tag: '政策',
+    summary: '现行督战策略（走访周期、督办阶梯、收入线、补助上限、稳定期）',
+    access: ALL,
+    handle: async () => ({ json: { policy: latestPolicy() } }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/tasks',
+    tag: '任务',
+    summary: '帮扶干部：我的任务（今日到期、已逾期、即将到期）；督战领导和管理员：全乡未办结任务',
+    access: ALL,
+    query: z.object({ villageId: z.string().max(64).optional(), assigneeId: z.string().max(64).optional() }),
+    handle: async ({ deps, user, query }) => {
+      const now = new Date();
+      if (user?.role === 'LEADER') {
+        if (!user.cadreId) throw new DomainError('FORBIDDEN', '账号未关联干部');
+        return { json: await myTasks(deps.prisma, { cadreId: user.cadreId, now }) };
+      }
+      return { json: await allOpenTasks(deps.prisma, { now, ...query }) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/tasks/:id',
+    tag: '任务',
+    summary: '一项任务及其表单所需（补助上限、家庭人口）',
+    access: ALL,
+    params: taskIdParams,
+    handle: async ({ deps, user, params }) => {
+      const form = await taskForForm(deps.prisma, params.id, new Date());
+      await assertMayRead(deps, user, form.task.householdId);
+      return { json: form };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/households',
+    tag: '农户',
+    summary: '农户列表（帮扶干部只看到自己帮扶的）',
+    access: ALL,
+    query: z.object({
+      villageId: z.string().max(64).optional(),
+      category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别不正确' }).optional(),
+      status: z.string().max(20).optional(),
+    }),
+    handle: async ({ deps, user, query }) => {
+      const cadreId = user?.role === 'LEADER' ? (user.cadreId ?? 'none') : undefined;
+      return {
+        json: {
+          households: await listHouseholds(deps.prisma, { ...query, ...(cadreId ? { cadreId } : {}) }),
+        },
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/households/:id',
+    tag: '农户',
+    summary: '农户详情：成员、帮扶干部、一户一策、走访台账、问题整改、流程时间线',
+    access: ALL,
+    params: householdIdParams,
+    handle: async ({ deps, user, params }) => {
+      const detail = await householdDetail(deps.prisma, params.id);
+      await assertMayRead(deps, user, params.id);
+      return { json: detail };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/cadres',
+    tag: '干部',
+    summary: '干部及其当前帮扶负担',
+    access: OVERSIGHT,
+    handle: async ({ deps }) => ({ json: { cadres: await cadreList(deps.prisma) } }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/board',
+    tag: '督战',
+    summary: '督战看板：逾期任务和督办（按级别、村、领导）、风险户、稳定脱贫进度',
+    access: OVERSIGHT,
+    handle: async ({ deps }) => ({ json: await supervisionBoard(deps.prisma, { now: new Date() }) }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/report',
+    tag: '督战',
+    summary: '调度会报告（默认最近 14 天）',
+    access: OVERSIGHT,
+    query: z.object({ days: z.coerce.number({ error: '天数必须是数字' }).int().min(1).max(366).default(14) }),
+    handle: async ({ deps, query }) => {
+      const now = new Date();
+      return {
+        json: await dispatchReport(deps.prisma, {
+          now,
+          since: new Date(now.getTime() - query.days * DAY_MS),
+        }),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/charts',
+    tag: '督战',
+    summary: '图表数据：各类别和状态户数、每周逾期和督办、收入与收入线',
+    access: OVERSIGHT,
+    query: z.object({
+      weeks: z.coerce.number({ error: '周数必须是数字' }).int().min(1).max(104).default(12),
+    }),
+    handle: async ({ deps, query }) => ({
+      json: await chartSeries(deps.prisma, { now: new Date(), weeks: query.weeks }),
+    }),
+  }),
+];

@@ -1,0 +1,40 @@
+// Admin forms: each posts its fields to the JSON API named in data-api ({field} is filled in from
+// the form) and shows the answer, or the server's Chinese message, under the form.
+(() => {
+  const bodies = {
+    shock: (f) => ({ householdIds: f.householdIds.split(/[\s,，]+/).filter(Boolean), reason: f.reason }),
+  };
+  for (const form of document.querySelectorAll('form[data-api]')) {
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const message = form.querySelector('.message');
+      const fields = Object.fromEntries(new FormData(form).entries());
+      const url = form.dataset.api.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(fields[k] ?? ''));
+      const errors = form.querySelector('.errors');
+      if (errors) errors.replaceChildren();
+      try {
+        let result;
+        if (form.enctype === 'multipart/form-data')
+          result = await window.duzhan.api('POST', url, new FormData(form));
+        else
+          result = await window.duzhan.api('POST', url, bodies[form.id] ? bodies[form.id](fields) : fields);
+        window.duzhan.show(message, describe(form.id, result), true);
+      } catch (error) {
+        window.duzhan.show(message, error.message, false);
+        for (const e of Array.isArray(error.details) ? error.details : []) {
+          const li = document.createElement('li');
+          li.textContent = e.row
+            ? `第 ${e.row} 行 ${e.column ?? ''}：${e.message}`
+            : `${e.path ?? ''} ${e.message}`;
+          errors?.append(li);
+        }
+      }
+    });
+  }
+  function describe(id, result) {
+    if (id === 'register')
+      return `已登记 ${result.household.headName} 户，督战流程已启动（${result.household.workflowId}）`;
+    if (id === 'import') return `已导入 ${result.imported} 户，督战流程已启动`;
+    return '已完成';
+  }
+})();
