@@ -1,7 +1,11 @@
 import type { PrismaClient } from '../db/client.js';
 import { createAssignmentActivities } from './assignment.js';
 import { createAuditActivities } from './audit.js';
+import { createDigestActivities } from './digest.js';
 import { createHouseholdFactsActivities } from './household-facts.js';
+import { createMailActivities } from './mail.js';
+import { createMailTransport, type MailTransport } from './mail-transport.js';
+import { DEFAULT_TIME_ZONE } from './messages.js';
 import { createNotifyActivities } from './notify.js';
 import { createSupervisionActivities } from './supervision.js';
 import { createTaskActivities } from './tasks.js';
@@ -10,17 +14,41 @@ export interface ActivityDeps {
   prisma: PrismaClient;
   /** Base of the links in notifications. */
   publicUrl: string;
+  /** The SMTP server e-mail goes to: smtp://… or smtps://…, user and password in the URL. */
+  smtpUrl: string;
+  /** From: of every e-mail. */
+  mailFrom: string;
+  /** Time zone of the dates in messages and of the digest's day (default Asia/Shanghai). */
+  timeZone?: string;
+  /**
+   * false: `notify` and the digest write their outbox rows but start no `mail-<id>` delivery
+   * workflow. For the time-skipping tests (test/helpers/time-skipping.ts): a delivery retrying
+   * against an SMTP server that is not there keeps an activity or a retry timer pending, and the
+   * test server would fast-forward through its backoff (or wait on it) instead of the household's
+   * own timers. Default true.
+   */
+  deliverMail?: boolean;
+  /** The worker's pooled SMTP transport (startWorker makes one and closes it); else made from smtpUrl. */
+  mailTransport?: MailTransport;
 }
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const deliverMail = deps.deliverMail ?? true;
+  const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   return {
     ...createAuditActivities(deps.prisma),
     ...createHouseholdFactsActivities(deps.prisma),
     ...createAssignmentActivities(deps.prisma),
     ...createTaskActivities(deps.prisma),
     ...createSupervisionActivities(deps.prisma),
-    ...createNotifyActivities(deps.prisma, deps.publicUrl),
+    ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
+    ...createMailActivities(deps.prisma, {
+      mailFrom: deps.mailFrom,
+      // Connects only when the first message is sent.
+      transport: deps.mailTransport ?? createMailTransport(deps.smtpUrl),
+    }),
+    ...createDigestActivities(deps.prisma, { publicUrl: deps.publicUrl, deliverMail }),
   };
 }
 

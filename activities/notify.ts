@@ -1,10 +1,12 @@
+import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
-import { type NotificationKind, renderMessage } from './messages.js';
+import { startDelivery } from './mail.js';
+import { type HouseholdNotificationKind, renderMessage } from './messages.js';
 
 export interface NotifyInput {
-  /** Deterministic, from the workflow and the event: a retried activity finds its row and stops. */
+  /** Deterministic, from the workflow and the event: a retried activity finds its row, writes nothing. */
   key: string;
-  kind: NotificationKind;
+  kind: HouseholdNotificationKind;
   cadreId: string;
   householdId: string;
   task?: { id: string; kindLabel: string; reason: string; dueAt: string };
@@ -12,49 +14,69 @@ export interface NotifyInput {
   role?: string;
 }
 
+export interface NotifySettings {
+  /** Base of the links in messages. */
+  publicUrl: string;
+  /** Time zone of the dates in messages. */
+  timeZone: string;
+  /** false: write the outbox row only and start no delivery (see ActivityDeps.deliverMail). */
+  deliverMail: boolean;
+}
+
 /**
- * The one notification interface of the workflow. It renders the message and writes it to the
- * outbox (Notification), once per key; delivery by e-mail reads the outbox.
+ * The one notification interface of the workflow. It renders the message, writes it to the outbox
+ * (Notification) once per key, then starts its delivery by e-mail, the workflow `mail-<key>`
+ * (activities/mail.ts), once per key as well. A retry after the row was written only starts the
+ * delivery, which finds the one already started; nothing waits for the e-mail itself, so an SMTP
+ * outage never holds up a household.
  */
-export function createNotifyActivities(prisma: PrismaClient, publicUrl: string) {
+export function createNotifyActivities(prisma: PrismaClient, settings: NotifySettings) {
+  async function write(input: NotifyInput): Promise<void> {
+    const [household, recipient, responsible] = await Promise.all([
+      prisma.household.findUniqueOrThrow({ where: { id: input.householdId }, include: { village: true } }),
+      prisma.cadre.findUniqueOrThrow({ where: { id: input.cadreId } }),
+      input.escalation
+        ? prisma.cadre.findUnique({ where: { id: input.escalation.responsibleCadreId } })
+        : Promise.resolve(null),
+    ]);
+    const message = renderMessage(input.kind, {
+      household: {
+        id: household.id,
+        number: household.number,
+        headName: household.headName,
+        village: household.village.name,
+      },
+      recipientName: recipient.name,
+      ...(input.task ? { task: input.task } : {}),
+      ...(input.escalation
+        ? {
+            escalation: {
+              rung: input.escalation.rung,
+              rankLabel: input.escalation.rankLabel,
+              responsibleName: responsible?.name ?? input.escalation.responsibleCadreId,
+              overdueSince: input.escalation.overdueSince,
+            },
+          }
+        : {}),
+      ...(input.role ? { role: input.role } : {}),
+      publicUrl: settings.publicUrl,
+      timeZone: settings.timeZone,
+    });
+    await prisma.notification.createMany({
+      data: [
+        { id: input.key, cadreId: recipient.id, householdId: household.id, kind: input.kind, ...message },
+      ],
+      skipDuplicates: true, // two attempts racing: the second is a no-op, never a second message
+    });
+  }
+
   return {
     async notify(input: NotifyInput): Promise<void> {
-      if (await prisma.notification.findUnique({ where: { id: input.key }, select: { id: true } })) return;
-      const [household, recipient, responsible] = await Promise.all([
-        prisma.household.findUniqueOrThrow({ where: { id: input.householdId }, include: { village: true } }),
-        prisma.cadre.findUniqueOrThrow({ where: { id: input.cadreId } }),
-        input.escalation
-          ? prisma.cadre.findUnique({ where: { id: input.escalation.responsibleCadreId } })
-          : Promise.resolve(null),
-      ]);
-      const message = renderMessage(input.kind, {
-        household: {
-          id: household.id,
-          number: household.number,
-          headName: household.headName,
-          village: household.village.name,
-        },
-        recipientName: recipient.name,
-        ...(input.task ? { task: input.task } : {}),
-        ...(input.escalation
-          ? {
-              escalation: {
-                rung: input.escalation.rung,
-                rankLabel: input.escalation.rankLabel,
-                responsibleName: responsible?.name ?? input.escalation.responsibleCadreId,
-                overdueSince: input.escalation.overdueSince,
-              },
-            }
-          : {}),
-        ...(input.role ? { role: input.role } : {}),
-        publicUrl,
-      });
-      await prisma.notification.createMany({
-        data: [
-          { id: input.key, cadreId: recipient.id, householdId: household.id, kind: input.kind, ...message },
-        ],
-        skipDuplicates: true, // two attempts racing: the second is a no-op, never a second message
-      });
+      if (!(await prisma.notification.findUnique({ where: { id: input.key }, select: { id: true } })))
+        await write(input);
+      if (!settings.deliverMail) return;
+      const { client, info } = Context.current();
+      await startDelivery(client, info.taskQueue, input.key);
     },
   };
 }

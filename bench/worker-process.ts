@@ -22,6 +22,11 @@ const household = await startWorker({
   taskQueue,
   prisma,
   publicUrl: 'http://duzhan.bench',
+  // The figures measure the household workflow; e-mail delivery (one small workflow per
+  // notification) is left out, as in the figures recorded before it existed.
+  smtpUrl: 'smtp://127.0.0.1:1',
+  mailFrom: '督战系统 <duzhan@duzhan.bench>',
+  deliverMail: false,
 });
 const floor = await Worker.create({
   connection: household.connection,

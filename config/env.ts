@@ -7,6 +7,15 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   TOOLS_DIR: z.string().min(1).default('.tools'),
@@ -19,10 +28,31 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   DATABASE_URL: z.string().min(1).optional(),
   PG_PORT: port.default(5433),
-  SMTP_URL: z.string().min(1).optional(),
+  SMTP_URL: z
+    .url()
+    .refine(
+      (url) => /^smtps?:\/\//.test(url),
+      'SMTP_URL must be smtp://… or smtps://… (user and password in the URL)',
+    )
+    .optional(),
+  MAIL_FROM: z.string().trim().min(1).default('督战系统 <duzhan@localhost>'),
+  MAIL_SMTP_PORT: port.default(1025),
+  MAIL_WEB_PORT: port.default(1080),
+  DIGEST_TIME: z
+    .string()
+    .trim()
+    .refine(
+      (value) => /^([01]?\d|2[0-3]):[0-5]\d$/.test(value) || /^\S+(\s+\S+){4}$/.test(value),
+      'DIGEST_TIME must be a time of day like 07:30 or a cron expression of five fields',
+    )
+    .default('07:30'),
   SESSION_SECRET: z.string().min(16, 'SESSION_SECRET must be at least 16 characters').optional(),
   ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
-  TZ: z.string().min(1).default('Asia/Shanghai'),
+  TZ: z
+    .string()
+    .min(1)
+    .refine(isTimeZone, 'TZ must be an IANA time zone such as Asia/Shanghai')
+    .default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

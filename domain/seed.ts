@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
+import { createSeedAccounts } from './seed-accounts.js';
 import type { SeedCadre, SeedHousehold, SeedTownship } from './seed-data.js';
 import { generateSeedTownship } from './seed-data.js';
 import { startSupervision } from './supervision.js';
@@ -174,5 +175,6 @@ export async function seedIfEmpty(prisma: PrismaClient, temporal: Client, taskQu
     taskQueue,
     data.households.map((h) => h.id),
   );
-  return { households: loaded.present.households, ...workflows };
+  const accounts = await createSeedAccounts(prisma, data);
+  return { households: loaded.present.households, ...workflows, accounts };
 }

@@ -37,7 +37,10 @@ if (process.argv.includes('--browser') && !existsSync('/usr/bin/chromium')) {
     process.exit(1);
   }
   console.error('duzhan: installing Chromium for the browser tests (apt-get)…');
-  sh('apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null', {
-    DEBIAN_FRONTEND: 'noninteractive',
-  });
+  sh(
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null',
+    {
+      DEBIAN_FRONTEND: 'noninteractive',
+    },
+  );
 }

@@ -2,6 +2,8 @@
  * `npm start`: the whole system on one machine. Starts (or connects to) Temporal and PostgreSQL,
  * applies migrations, then runs the worker and the web server in this process; Ctrl-C stops all.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { createPrisma } from '../db/client.js';
@@ -11,8 +13,10 @@ import { createApp } from '../server/app.js';
 import { listen } from '../server/listen.js';
 import { connectTemporalClient } from '../server/temporal-client.js';
 import { startInfrastructure } from '../stack/infrastructure.js';
+import { startMailCatcher } from '../stack/mail-catcher.js';
 import { assertPortFree } from '../stack/ports.js';
 import { sessionSecret } from '../stack/session-secret.js';
+import { ensureDigestSchedule } from '../worker/digest-schedule.js';
 import { installTemporalLogger } from '../worker/runtime-logger.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
@@ -43,23 +47,42 @@ runMain(async (onStop) => {
   onStop(() => temporal.connection.close());
 
   installTemporalLogger();
+  // E-mail: SMTP_URL, or the embedded catcher (started before the worker, stopped after it).
+  const catcher = config.SMTP_URL
+    ? undefined
+    : await startMailCatcher({
+        smtpPort: config.MAIL_SMTP_PORT,
+        webPort: config.MAIL_WEB_PORT,
+        dataDir: config.dataDir,
+      });
+  if (catcher) onStop(catcher.stop);
+  const smtpUrl = config.SMTP_URL ?? catcher?.smtpUrl ?? '';
   const worker = await startWorker({
     address: infra.temporalAddress,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
     publicUrl: config.publicUrl,
+    smtpUrl,
+    mailFrom: config.MAIL_FROM,
+    timeZone: config.TZ,
   });
   onStop(async () => {
     worker.worker.shutdown();
     await worker.done;
   });
+  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config);
 
   const seeded = await seedIfEmpty(prisma, temporal, config.TEMPORAL_TASK_QUEUE);
-  if (seeded)
+  if (seeded) {
+    const file = path.join(config.dataDir, 'seed-accounts.txt');
+    const lines = seeded.accounts.map((a) => `${a.username}\t${a.password}\t${a.role}\t${a.name}`);
+    await writeFile(file, `username\tpassword\trole\tname\n${lines.join('\n')}\n`, { mode: 0o600 });
     say(
       `empty database: loaded the seed township, ${seeded.households} households, ${seeded.started} workflows started`,
     );
+    say(`accounts for its ${seeded.accounts.length} cadres (passwords generated once): ${file}`);
+  }
 
   const firstAdmin = await ensureFirstAdmin(prisma, config.ADMIN_PASSWORD);
   const web = createApp({
@@ -79,6 +102,11 @@ runMain(async (onStop) => {
     `Temporal     ${infra.temporalAddress}${infra.temporalUiUrl ? `   Web UI ${infra.temporalUiUrl}` : ''}`,
   );
   say(`PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  say(
+    catcher
+      ? `e-mail       ${catcher.webUrl}   (catcher, SMTP ${catcher.smtpUrl})`
+      : `e-mail       ${smtpUrl.replace(/:[^:@/]+@/, ':***@')}`,
+  );
   if (firstAdmin?.password)
     say(`first admin created: user admin, password ${firstAdmin.password} (shown once)`);
   say('Ctrl-C stops everything');

@@ -1,17 +1,19 @@
-/** `npm run worker`: one Temporal worker against TEMPORAL_ADDRESS and DATABASE_URL; run as many as needed. */
+/** `npm run worker`: one Temporal worker against TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL; run as many as needed. */
 import { ConfigError, loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { assertDatabaseReachable } from '../db/check.js';
 import { createPrisma } from '../db/client.js';
+import { connectTemporalClient } from '../server/temporal-client.js';
+import { ensureDigestSchedule } from '../worker/digest-schedule.js';
 import { installTemporalLogger } from '../worker/runtime-logger.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
 
 runMain(async (onStop) => {
   const config = loadConfig();
-  if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL) {
+  if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL || !config.SMTP_URL) {
     throw new ConfigError(
-      'npm run worker needs TEMPORAL_ADDRESS and DATABASE_URL (npm start runs a worker itself)',
+      'npm run worker needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL (npm start runs a worker itself)',
     );
   }
   await assertDatabaseReachable(config.DATABASE_URL);
@@ -24,6 +26,9 @@ runMain(async (onStop) => {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
     publicUrl: config.publicUrl,
+    smtpUrl: config.SMTP_URL,
+    mailFrom: config.MAIL_FROM,
+    timeZone: config.TZ,
   }).catch((error: Error) => {
     throw new ConfigError(
       `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${error.message.split('\n')[0]}`,
@@ -33,6 +38,9 @@ runMain(async (onStop) => {
     running.worker.shutdown();
     await running.done;
   });
+  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  onStop(() => temporal.connection.close());
+  await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker is up');
   await running.done;
 });

@@ -6,6 +6,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import { createMailTransport } from '../activities/mail-transport.js';
 import type { PrismaClient } from '../db/client.js';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -34,6 +35,14 @@ export interface WorkerOptions {
   prisma: PrismaClient;
   /** Base of the links in notifications. */
   publicUrl: string;
+  /** Where e-mail goes (smtp://… or smtps://…); npm start passes its embedded catcher's. */
+  smtpUrl: string;
+  /** From: of every e-mail. */
+  mailFrom: string;
+  /** Time zone of dates in messages and digests (default Asia/Shanghai). */
+  timeZone?: string;
+  /** false: start no e-mail deliveries (see ActivityDeps.deliverMail); default true. */
+  deliverMail?: boolean;
 }
 
 export interface RunningWorker {
@@ -45,13 +54,30 @@ export interface RunningWorker {
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
+  // One pooled SMTP transport per worker, closed when the worker has stopped.
+  const mailTransport = createMailTransport(options.smtpUrl);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ prisma: options.prisma, publicUrl: options.publicUrl }),
+    activities: createActivities({
+      prisma: options.prisma,
+      publicUrl: options.publicUrl,
+      smtpUrl: options.smtpUrl,
+      mailFrom: options.mailFrom,
+      ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+      ...(options.deliverMail === false ? { deliverMail: false } : {}),
+      mailTransport,
+    }),
+  }).catch(async (error: unknown) => {
+    mailTransport.close();
+    await connection.close();
+    throw error;
   });
-  const done = worker.run().finally(() => connection.close());
+  const done = worker.run().finally(() => {
+    mailTransport.close();
+    return connection.close();
+  });
   return { worker, connection, done };
 }

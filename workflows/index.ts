@@ -1,2 +1,4 @@
 // The worker bundles this file: every workflow the task queue serves is exported here.
 export { householdWorkflow } from './household/workflow.js';
+export { mailDeliveryWorkflow } from './mail/delivery.js';
+export { dailyDigestWorkflow } from './mail/digest.js';

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { listFailedNotifications } from '../../domain/notifications.js';
 import {
   cadreList,
   dispatchReport,
@@ -79,6 +80,7 @@ export function dataPages(deps: ApiDeps): Router {
       cadres: await cadreList(deps.prisma),
       categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
       villages: await deps.prisma.village.findMany({ orderBy: { name: 'asc' } }),
+      failedMail: await listFailedNotifications(deps.prisma, 50),
     });
   });
 

@@ -3,6 +3,7 @@
 (() => {
   const bodies = {
     shock: (f) => ({ householdIds: f.householdIds.split(/[\s,，]+/).filter(Boolean), reason: f.reason }),
+    user: (f) => ({ ...f, cadreId: f.cadreId || null }),
   };
   for (const form of document.querySelectorAll('form[data-api]')) {
     form.addEventListener('submit', async (event) => {

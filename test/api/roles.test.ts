@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES } from '../../domain/users.js';
 import { apiRoutes } from '../../server/api/routes/index.js';
 import { type AppServer, startAppServer } from '../helpers/app-server.js';
+import type { ApiClient } from '../helpers/http-client.js';
 
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, 'no-such-id');
 
@@ -9,8 +10,10 @@ const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, 'no-such-id');
 // added without the right access fails here.
 describe('every /api endpoint checks the role of its caller', () => {
   let server: AppServer;
+  const clients = new Map<string, ApiClient>();
   beforeAll(async () => {
     server = await startAppServer();
+    for (const role of ROLES) clients.set(role, await server.client(role));
   });
   afterAll(async () => server?.close());
 
@@ -39,7 +42,7 @@ describe('every /api endpoint checks the role of its caller', () => {
     '%s %s: 403 for the roles it does not admit, never for those it does',
     async (method, path, route) => {
       for (const role of ROLES) {
-        const client = await server.client(role);
+        const client = clients.get(role) as ApiClient;
         const res = await client.json<{ error?: { code: string; message: string } }>(
           method,
           `/api${concrete(path)}`,

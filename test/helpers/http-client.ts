@@ -47,8 +47,9 @@ export class ApiClient {
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
     const res = await this.raw(method, path, body === undefined ? {} : { body });
+    const isJson = res.headers.get('content-type')?.includes('json') ?? false;
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    return { status: res.status, body: (isJson && text ? JSON.parse(text) : undefined) as T };
   }
 
   async login(username: string, password: string) {

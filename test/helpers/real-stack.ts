@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../db/client.js';
+import { freePort } from '../../stack/ports.js';
 import { type RunningWorker, startWorker } from '../../worker/worker.js';
 
 /**
@@ -12,7 +13,11 @@ export interface RealStack {
   prisma: PrismaClient;
   temporal: Client;
   taskQueue: string;
-  startWorker(): Promise<RunningWorker>;
+  /**
+   * A worker on the file's task queue. E-mail goes to `smtpUrl`; by default to a port nothing
+   * listens on, so notifications stay PENDING in `mail-<id>` workflows retrying in the background.
+   */
+  startWorker(options?: { smtpUrl?: string }): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -23,17 +28,20 @@ export async function connectRealStack(): Promise<RealStack> {
   const temporal = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID()}`;
   const workers: RunningWorker[] = [];
+  const noSmtp = `smtp://127.0.0.1:${await freePort()}`;
   return {
     prisma,
     temporal,
     taskQueue,
-    async startWorker() {
+    async startWorker(options = {}) {
       const running = await startWorker({
         address,
         namespace: 'default',
         taskQueue,
         prisma,
         publicUrl: 'http://duzhan.test',
+        smtpUrl: options.smtpUrl ?? noSmtp,
+        mailFrom: '督战系统 <duzhan@duzhan.test>',
       });
       workers.push(running);
       return running;

@@ -62,7 +62,15 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
   const prisma = createPrisma(inject('databaseUrl'));
   const taskQueue = `ts-${randomUUID()}`;
   const started: WorkflowHandle[] = [];
-  const activities = createActivities({ prisma, publicUrl: 'http://duzhan.test' });
+  // Notifications are written to the outbox but not e-mailed: a `mail-<id>` delivery retrying on its
+  // own timers would make the test server skip time for it, not for the household (see deliverMail).
+  const activities = createActivities({
+    prisma,
+    publicUrl: 'http://duzhan.test',
+    smtpUrl: 'smtp://127.0.0.1:1',
+    mailFrom: '督战系统 <duzhan@duzhan.test>',
+    deliverMail: false,
+  });
   // A worker runs once; each `run` gets a fresh one on the same task queue.
   const newWorker = async () =>
     Worker.create({

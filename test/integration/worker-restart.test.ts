@@ -23,6 +23,7 @@ function spawnWorker(taskQueue: string): ChildProcess {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       DATABASE_URL: inject('databaseUrl'),
       TEMPORAL_TASK_QUEUE: taskQueue,
+      SMTP_URL: 'smtp://127.0.0.1:1', // nothing listens: e-mails stay PENDING, retried in the background
       LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',

@@ -25,6 +25,7 @@ export function loginRateLimit(limit: number) {
   return rateLimit({
     windowMs: 15 * 60_000,
     limit,
+    skipSuccessfulRequests: true, // only failed attempts count: a cadre who logs in often is not guessing
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req) =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listFailedNotifications } from '../../../domain/notifications.js';
 import { createUser, newUserSchema, ROLES } from '../../../domain/users.js';
 import { defineRoute } from '../define-route.js';
 
@@ -40,5 +41,13 @@ export const userRoutes = [
     access: ['ADMIN'],
     body: newUserSchema,
     handle: async ({ deps, body }) => ({ status: 201, json: { user: await createUser(deps.prisma, body) } }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/notifications/failed',
+    tag: '通知',
+    summary: '发送失败的邮件（地址错误、服务器拒收），附农户和干部',
+    access: ['ADMIN'],
+    handle: async ({ deps }) => ({ json: { failed: await listFailedNotifications(deps.prisma) } }),
   }),
 ];
