@@ -5,9 +5,8 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import { type ActivityDeps, createActivities } from '../activities/index.js';
 import { createMailTransport } from '../activities/mail-transport.js';
-import type { PrismaClient } from '../db/client.js';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -28,21 +27,11 @@ const quietBundlerLogger = {
   log: () => {},
 };
 
-export interface WorkerOptions {
+/** Where the worker polls, plus what its activities need (see ActivityDeps); it makes the SMTP transport. */
+export interface WorkerOptions extends Omit<ActivityDeps, 'mailTransport'> {
   address: string;
   namespace: string;
   taskQueue: string;
-  prisma: PrismaClient;
-  /** Base of the links in notifications. */
-  publicUrl: string;
-  /** Where e-mail goes (smtp://… or smtps://…); npm start passes its embedded catcher's. */
-  smtpUrl: string;
-  /** From: of every e-mail. */
-  mailFrom: string;
-  /** Time zone of dates in messages and digests (default Asia/Shanghai). */
-  timeZone?: string;
-  /** false: start no e-mail deliveries (see ActivityDeps.deliverMail); default true. */
-  deliverMail?: boolean;
 }
 
 export interface RunningWorker {
@@ -50,6 +39,15 @@ export interface RunningWorker {
   connection: NativeConnection;
   /** Resolves when the worker has stopped; call `worker.shutdown()` to stop it. */
   done: Promise<void>;
+}
+
+function activityDepsOf({
+  address: _a,
+  namespace: _n,
+  taskQueue: _t,
+  ...deps
+}: WorkerOptions): Omit<ActivityDeps, 'mailTransport'> {
+  return deps;
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
@@ -61,15 +59,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      prisma: options.prisma,
-      publicUrl: options.publicUrl,
-      smtpUrl: options.smtpUrl,
-      mailFrom: options.mailFrom,
-      ...(options.timeZone ? { timeZone: options.timeZone } : {}),
-      ...(options.deliverMail === false ? { deliverMail: false } : {}),
-      mailTransport,
-    }),
+    activities: createActivities({ ...activityDepsOf(options), mailTransport }),
   }).catch(async (error: unknown) => {
     mailTransport.close();
     await connection.close();

@@ -1,30 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, diffMigrationsToSchema, listMigrations } from '../../db/migrate.js';
-
-/** A database of its own, so the test sees migrations applied to an empty schema. */
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = inject('databaseUrl');
-  const name = `migrations_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
 describe('prisma/migrations applied by the WebAssembly schema engine', () => {
   let db: Awaited<ReturnType<typeof scratchDatabase>>;
   beforeAll(async () => {
-    db = await scratchDatabase();
+    db = await scratchDatabase('migrations');
   });
   afterAll(async () => db?.drop());
 

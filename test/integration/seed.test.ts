@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../db/client.js';
 import { applyMigrations } from '../../db/migrate.js';
 import {
@@ -10,6 +8,7 @@ import {
   seedAssistanceAssignmentId,
 } from '../../domain/seed.js';
 import { generateSeedTownship, POVERTY_CAUSES, type SeedHousehold } from '../../domain/seed-data.js';
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
 const seed = generateSeedTownship();
 const people = (households: readonly SeedHousehold[]) => households.reduce((n, h) => n + h.members.length, 0);
@@ -97,31 +96,13 @@ describe('the seed township (generated)', () => {
   });
 });
 
-/** A database of its own, so "empty" means empty and the seed's leaders never join other files' pairings. */
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = inject('databaseUrl');
-  const name = `seed_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 describe('loadSeedTownship into PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof scratchDatabase>>;
   let prisma: PrismaClient;
   const full = { township: 1, villages: 6, cadres: 23, households: 49, members: 192, assignments: 49 };
 
   beforeAll(async () => {
-    db = await scratchDatabase();
+    db = await scratchDatabase('seed');
     await applyMigrations(db.url);
     prisma = createPrisma(db.url);
   });
