@@ -1,20 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
 import { type EscalationRank, GUARANTEE_ITEMS, type VisitRecord } from '../policy/index.js';
-import type { CadreRef, TaskKind } from '../workflows/household/definitions.js';
+import type { CadreRef, OpenTask } from '../workflows/household/definitions.js';
 
-export interface TaskRow {
-  id: string;
-  householdId: string;
-  workflowId: string;
-  kind: TaskKind;
-  assigneeId: string;
-  openedAt: string;
-  dueAt: string;
-  reason: string;
-  findingKind?: string;
-  findingItem?: string;
-}
+/** A task as the workflow opened it (without its in-memory progress), and whose it is. */
+export type TaskRow = Omit<OpenTask, 'reminded' | 'rung'> & { householdId: string; workflowId: string };
 
 export interface CompleteTaskInput {
   taskId: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createPrisma, type PrismaClient } from '../../db/client.js';
 import { DEFAULT_POLICY, type Policy } from '../../policy/index.js';
@@ -13,6 +13,7 @@ import {
   stateQuery,
 } from '../../workflows/household/definitions.js';
 import { householdWorkflow } from '../../workflows/household/workflow.js';
+import { createTownshipFixture, type TownshipFixture } from './township-fixture.js';
 
 /**
  * The real time-skipping Temporal test server (the pinned `temporal-test-server` binary), a real
@@ -126,4 +127,25 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       await prisma.$disconnect();
     },
   };
+}
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+/** The open scheduled visit of a household, if any. */
+export const openVisit = (state: HouseholdView) => state.openTasks.find((t) => t.kind === 'VISIT');
+
+/**
+ * A time-skipping stack with a township fixture whose leaders are the active ones, set up before
+ * the file's tests and closed after them. Read `ctx.stack` and `ctx.town` inside the tests.
+ */
+export function useTimeSkippingTownship(): { stack: TimeSkippingStack; town: TownshipFixture } {
+  const ctx = {} as { stack: TimeSkippingStack; town: TownshipFixture };
+  beforeAll(async () => {
+    ctx.stack = await startTimeSkippingStack();
+    ctx.town = await createTownshipFixture(ctx.stack.prisma);
+    await ctx.town.activate();
+  });
+  afterAll(async () => ctx.stack?.close());
+  return ctx;
 }

@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readmitHousehold } from '../../domain/households.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../policy/index.js';
 import {
@@ -12,26 +12,24 @@ import {
   upgradePolicyUpdate,
 } from '../../workflows/household/definitions.js';
 import { recordHistory } from '../helpers/history-recorder.js';
-import { startTimeSkippingStack, type TimeSkippingStack } from '../helpers/time-skipping.js';
-import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
+import {
+  DAY,
+  HOUR,
+  openVisit,
+  type TimeSkippingStack,
+  useTimeSkippingTownship,
+} from '../helpers/time-skipping.js';
+import type { TownshipFixture } from '../helpers/township-fixture.js';
 import { compliantRecord } from '../helpers/visit-records.js';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 // Months of supervision run on the time-skipping test server: no policy duration is shortened.
 describe('householdWorkflow on the time-skipping server, with real activities and PostgreSQL', () => {
+  const ctx = useTimeSkippingTownship();
   let stack: TimeSkippingStack;
   let town: TownshipFixture;
-
-  beforeAll(async () => {
-    stack = await startTimeSkippingStack();
-    town = await createTownshipFixture(stack.prisma);
-    await town.activate();
+  beforeAll(() => {
+    ({ stack, town } = ctx); // runs after the helper's own beforeAll
   });
-  afterAll(async () => stack?.close());
-
-  const openVisit = (s: HouseholdView) => s.openTasks.find((t) => t.kind === 'VISIT');
 
   it('takes a household from admission to a stable exit through the closing procedure', async () => {
     const householdId = await town.addHousehold({ category: 'MARGINAL' });

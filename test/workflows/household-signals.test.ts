@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../policy/index.js';
 import {
   cancelSupervisionSignal,
@@ -9,24 +9,23 @@ import {
   resumeSignal,
 } from '../../workflows/household/definitions.js';
 import { recordHistory } from '../helpers/history-recorder.js';
-import { startTimeSkippingStack, type TimeSkippingStack } from '../helpers/time-skipping.js';
-import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
+import {
+  DAY,
+  HOUR,
+  openVisit,
+  type TimeSkippingStack,
+  useTimeSkippingTownship,
+} from '../helpers/time-skipping.js';
+import type { TownshipFixture } from '../helpers/township-fixture.js';
 import { compliantRecord } from '../helpers/visit-records.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-const openVisit = (s: HouseholdView) => s.openTasks.find((t) => t.kind === 'VISIT');
-
 describe('signals to a running household workflow (time-skipping server, real activities)', () => {
+  const ctx = useTimeSkippingTownship();
   let stack: TimeSkippingStack;
   let town: TownshipFixture;
-
-  beforeAll(async () => {
-    stack = await startTimeSkippingStack();
-    town = await createTownshipFixture(stack.prisma);
-    await town.activate();
+  beforeAll(() => {
+    ({ stack, town } = ctx); // runs after the helper's own beforeAll
   });
-  afterAll(async () => stack?.close());
 
   it('a declared shock re-checks the household at once, then visits at the shock cadence', async () => {
     const householdId = await town.addHousehold({ category: 'MARGINAL' });
