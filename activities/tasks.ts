@@ -48,7 +48,52 @@ function visitRow(taskId: string, householdId: string, visit: NonNullable<Comple
   };
 }
 
+/** PostgreSQL refusing a value (numeric overflow, a NUL in text, value too long): retrying cannot help. */
+const UNSTORABLE =
+  /P2000|P2020|numeric field overflow|out of range|invalid byte sequence|unsupported Unicode escape|0x00/i;
+
+async function refuseUnstorable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const text = `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`;
+    if (UNSTORABLE.test(text)) {
+      throw ApplicationFailure.nonRetryable(
+        '走访记录中有无法保存的数值或文字，请检查后重新提交',
+        'UnstorableRecord',
+      );
+    }
+    throw error;
+  }
+}
+
 export function createTaskActivities(prisma: PrismaClient) {
+  /** Done, record and escalations closed, in one transaction. */
+  function completeInTransaction(input: CompleteTaskInput): Promise<string[]> {
+    return prisma.$transaction(async (tx) => {
+      const task = await tx.task.findUnique({ where: { id: input.taskId } });
+      if (!task) throw ApplicationFailure.nonRetryable(`任务 ${input.taskId} 不存在`, 'NotFound');
+      const at = new Date(input.at);
+      if (task.status === 'OPEN') {
+        if (input.visit)
+          await tx.visitRecord.create({ data: visitRow(task.id, task.householdId, input.visit) });
+        await tx.task.update({
+          where: { id: task.id },
+          data: { status: 'DONE', completedAt: at, completedBy: input.byCadreId },
+        });
+        await tx.escalation.updateMany({
+          where: { taskId: task.id, closedAt: null },
+          data: { closedAt: at },
+        });
+      }
+      const escalated = await tx.escalation.findMany({
+        where: { taskId: task.id },
+        select: { leaderId: true },
+      });
+      return [...new Set(escalated.map((e) => e.leaderId))];
+    });
+  }
+
   return {
     /** Writes the task once (its id comes from the workflow's sequence). */
     async openTask(task: TaskRow): Promise<void> {
@@ -63,28 +108,7 @@ export function createTaskActivities(prisma: PrismaClient) {
      * transaction. Returns the leaders who had been escalated to, so they can be told.
      */
     async completeTask(input: CompleteTaskInput): Promise<string[]> {
-      return prisma.$transaction(async (tx) => {
-        const task = await tx.task.findUnique({ where: { id: input.taskId } });
-        if (!task) throw ApplicationFailure.nonRetryable(`任务 ${input.taskId} 不存在`, 'NotFound');
-        const at = new Date(input.at);
-        if (task.status === 'OPEN') {
-          if (input.visit)
-            await tx.visitRecord.create({ data: visitRow(task.id, task.householdId, input.visit) });
-          await tx.task.update({
-            where: { id: task.id },
-            data: { status: 'DONE', completedAt: at, completedBy: input.byCadreId },
-          });
-          await tx.escalation.updateMany({
-            where: { taskId: task.id, closedAt: null },
-            data: { closedAt: at },
-          });
-        }
-        const escalated = await tx.escalation.findMany({
-          where: { taskId: task.id },
-          select: { leaderId: true },
-        });
-        return [...new Set(escalated.map((e) => e.leaderId))];
-      });
+      return refuseUnstorable(() => completeInTransaction(input));
     },
 
     /**

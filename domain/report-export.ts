@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { defuseFormula } from './ledger/export-ledger.js';
 import type { DispatchReport } from './queries/report.js';
 
 /**
@@ -58,6 +59,12 @@ export async function dispatchReportCsv(report: DispatchReport): Promise<string>
       t.rung,
     ]),
   ]);
+  // Names typed by people reach this sheet: a cell that a spreadsheet would run as a formula is defused.
+  sheet.eachRow((row) =>
+    row.eachCell((cell) => {
+      if (typeof cell.value === 'string') cell.value = defuseFormula(cell.value);
+    }),
+  );
   const buffer = await workbook.csv.writeBuffer();
   return `\uFEFF${Buffer.from(buffer).toString('utf8')}`;
 }

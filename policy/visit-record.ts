@@ -8,11 +8,19 @@ export const MAX_NOTES_LENGTH = 2000;
 const MAX_NOTE_LENGTH = 500;
 const MAX_DESCRIPTION_LENGTH = 200;
 
+/** Above any real amount, and within the ledger's Decimal(12,2): a slipped key is refused, not stored. */
+export const MAX_YUAN = 99_999_999;
+
 function yuanAtLeastZero(label: string) {
   return z
     .number({ error: `${label}必须是不小于 0 的数字（单位：元）` })
-    .min(0, `${label}必须是不小于 0 的数字（单位：元）`);
+    .min(0, `${label}必须是不小于 0 的数字（单位：元）`)
+    .max(MAX_YUAN, `${label}不能超过 ${MAX_YUAN.toLocaleString('en-US')} 元，请检查是否多输了数字`);
 }
+
+/** A NUL character cannot be stored in PostgreSQL text; refused at the edge with the others. */
+const noNul = (text: string) => !text.includes('\u0000');
+const NUL_MESSAGE = '文字中含有无法保存的控制字符';
 
 function guaranteeCheckSchema(item: GuaranteeItem) {
   const label = GUARANTEE_ITEM_LABELS[item];
@@ -22,6 +30,7 @@ function guaranteeCheckSchema(item: GuaranteeItem) {
       note: z
         .string({ error: `“${label}”的说明必须是文字` })
         .max(MAX_NOTE_LENGTH, `“${label}”的说明不能超过 ${MAX_NOTE_LENGTH} 字`)
+        .refine(noNul, NUL_MESSAGE)
         .optional(),
     },
     { error: `请填写“${label}”的核查结果` },
@@ -58,7 +67,8 @@ export const largeCostSchema = z.object(
       .string({ error: '请说明大额支出的事由' })
       .trim()
       .min(1, '请说明大额支出的事由')
-      .max(MAX_DESCRIPTION_LENGTH, `大额支出事由不能超过 ${MAX_DESCRIPTION_LENGTH} 字`),
+      .max(MAX_DESCRIPTION_LENGTH, `大额支出事由不能超过 ${MAX_DESCRIPTION_LENGTH} 字`)
+      .refine(noNul, NUL_MESSAGE),
     amountYuan: yuanAtLeastZero('大额支出金额'),
     resolved: z.boolean({ error: '请选择这笔大额支出是否已解决' }),
   },
@@ -76,7 +86,8 @@ export const visitRecordSchema = z.object(
       .string({ error: '请填写走访干部' })
       .trim()
       .min(1, '请填写走访干部')
-      .max(100, '走访干部编号过长'),
+      .max(100, '走访干部编号过长')
+      .refine(noNul, NUL_MESSAGE),
     perCapitaIncomeYuan: yuanAtLeastZero('人均纯收入'),
     guarantees: guaranteeChecksSchema,
     // Lists and notes may be left out of a form when empty.
@@ -91,6 +102,7 @@ export const visitRecordSchema = z.object(
     notes: z
       .string({ error: '走访情况说明必须是文字' })
       .max(MAX_NOTES_LENGTH, `走访情况说明不能超过 ${MAX_NOTES_LENGTH} 字`)
+      .refine(noNul, NUL_MESSAGE)
       .default(''),
   },
   { error: '走访记录格式不正确' },

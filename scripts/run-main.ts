@@ -4,7 +4,12 @@ import { ConfigError } from '../config/env.js';
  * Runs a command's main function. A failure ends the process with one line that says what is wrong
  * (set DEBUG=1 for the stack); `cleanup` stops whatever was started, on failure and on Ctrl-C.
  */
-export function runMain(main: (onStop: (cleanup: () => Promise<void>) => void) => Promise<void>): void {
+export function runMain(
+  main: (
+    onStop: (cleanup: () => Promise<void>) => void,
+    fail: (error: unknown) => Promise<void>,
+  ) => Promise<void>,
+): void {
   const cleanups: Array<() => Promise<void>> = [];
   let stopping = false;
   const stopAll = async () => {
@@ -26,5 +31,5 @@ export function runMain(main: (onStop: (cleanup: () => Promise<void>) => void) =
       void stopAll().then(() => process.exit(0));
     });
   }
-  main((cleanup) => cleanups.push(cleanup)).catch(fail);
+  main((cleanup) => cleanups.push(cleanup), fail).catch(fail);
 }

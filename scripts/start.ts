@@ -21,7 +21,7 @@ import { installTemporalLogger } from '../worker/runtime-logger.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
 
-runMain(async (onStop) => {
+runMain(async (onStop, fail) => {
   const config = loadConfig();
   const say = (line: string) => console.error(`duzhan: ${line}`);
   await assertPortFree(config.PORT, 'PORT');
@@ -37,8 +37,8 @@ runMain(async (onStop) => {
     databaseUrl: config.DATABASE_URL,
     pgPort: config.PG_PORT,
     say,
+    onStarted: onStop,
   });
-  onStop(infra.stop);
   if (infra.appliedMigrations.length) say(`applied migrations: ${infra.appliedMigrations.join(', ')}`);
 
   const prisma = createPrisma(infra.databaseUrl);
@@ -71,6 +71,8 @@ runMain(async (onStop) => {
     worker.worker.shutdown();
     await worker.done;
   });
+  // A worker that dies at run time ends the whole system with its reason, stopping the rest.
+  worker.done.catch(fail);
   await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config);
 
   const seeded = await seedIfEmpty(prisma, temporal, config.TEMPORAL_TASK_QUEUE);

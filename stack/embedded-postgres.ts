@@ -120,6 +120,11 @@ export async function startEmbeddedPostgres(
     );
   }
   const url = embeddedDatabaseUrl(options.port, options.database);
-  if (!(await databaseExists(url))) await server.createDatabase(options.database);
+  try {
+    if (!(await databaseExists(url))) await server.createDatabase(options.database);
+  } catch (error) {
+    await server.stop(); // started, then failed: never left running
+    throw error;
+  }
   return { url, dataDir, stop: () => server.stop() };
 }

@@ -20,6 +20,8 @@ export interface InfrastructureOptions {
   databaseUrl?: string | undefined;
   pgPort: number;
   say: (line: string) => void;
+  /** Told of each server as soon as it runs, so a Ctrl-C during start-up can stop it too. */
+  onStarted?: (stop: () => Promise<void>) => void;
 }
 
 export interface Infrastructure {
@@ -53,6 +55,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         ...(options.persistTemporal ? { dbFile: path.join(options.dataDir, 'temporal.db') } : {}),
       });
       stops.push(() => dev.process.stop());
+      options.onStarted?.(() => dev.process.stop());
       temporalAddress = dev.address;
       temporalUiUrl = dev.uiUrl;
     }
@@ -64,6 +67,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         options.say,
       );
       stops.push(() => pg.stop());
+      options.onStarted?.(() => pg.stop());
       databaseUrl = pg.url;
     }
     await assertDatabaseReachable(databaseUrl);

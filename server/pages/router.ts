@@ -35,12 +35,16 @@ export function pagesRouter(deps: ApiDeps): Router {
     const { username, password } = req.body as { username?: string; password?: string };
     const user = username && password ? await authenticate(deps.prisma, username, password) : undefined;
     if (!user)
-      return render(req, res, 'login.njk', { title: '登录', error: '用户名或密码不正确', username }, 401);
+      return render(
+        req,
+        res,
+        'login.njk',
+        { title: '登录', error: '用户名或密码不正确', username, next: (req.body as { next?: unknown }).next },
+        401,
+      );
     await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
     req.session.user = user;
-    res.redirect(
-      safeNext(new URL(req.get('referer') ?? '/', 'http://x').searchParams.get('next')) ?? HOME[user.role],
-    );
+    res.redirect(safeNext((req.body as { next?: unknown }).next) ?? HOME[user.role]);
   });
   router.post('/logout', csrf.csrfSynchronisedProtection, (req, res) => {
     req.session.destroy(() => res.clearCookie('duzhan.sid').redirect('/login'));

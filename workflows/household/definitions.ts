@@ -87,6 +87,8 @@ export interface HouseholdState {
   nextVisitAt: string;
   /** The visits so far (bounded), kept raw so a changed income line re-judges them all. */
   visits: VisitSummary[];
+  /** Every visit recorded (the list above is bounded); absent in runs from before it was kept. */
+  visitCount?: number;
   /** Every measure received so far, for caps that count over the whole supervision. */
   measures: MeasureReceived[];
   shockUntil?: string;

@@ -57,14 +57,26 @@ export function nextWakeAt(state: HouseholdState): string | undefined {
 export const isDue = (at: string | undefined, nowIso: string) =>
   at !== undefined && parseInstant(at) <= parseInstant(nowIso);
 
-/** Shifts every clock of the supervision by the time it was paused. */
+/**
+ * After a pause, every clock moves on by the time it stood still: a task's due date by the part of
+ * the pause it lived through (one opened during the pause, by less), the next visit and the end of a
+ * shock by the whole pause.
+ */
 export function shiftedByPause(
   state: HouseholdState,
-  pausedMs: number,
-): Pick<HouseholdState, 'openTasks' | 'nextVisitAt'> {
-  const shift = (iso: string) => new Date(parseInstant(iso) + pausedMs).toISOString();
+  pausedAtIso: string,
+  resumedAtIso: string,
+): Pick<HouseholdState, 'openTasks' | 'nextVisitAt' | 'shockUntil'> {
+  const resumedAt = parseInstant(resumedAtIso);
+  const pausedAt = parseInstant(pausedAtIso);
+  const shift = (iso: string, fromMs: number) =>
+    new Date(parseInstant(iso) + Math.max(0, resumedAt - fromMs)).toISOString();
   return {
-    nextVisitAt: shift(state.nextVisitAt),
-    openTasks: state.openTasks.map((t) => ({ ...t, dueAt: shift(t.dueAt) })),
+    nextVisitAt: shift(state.nextVisitAt, pausedAt),
+    openTasks: state.openTasks.map((t) => ({
+      ...t,
+      dueAt: shift(t.dueAt, Math.max(pausedAt, parseInstant(t.openedAt))),
+    })),
+    ...(state.shockUntil ? { shockUntil: shift(state.shockUntil, pausedAt) } : {}),
   };
 }

@@ -43,11 +43,19 @@ export function exitVisits(policy: Policy, visits: readonly VisitSummary[]): Exi
 /**
  * The findings of this visit, plus one CAP_EXCEEDED per measure kind whose total over the whole
  * supervision now passes its cap (a single record over a cap is refused before it gets here).
+ * `onlyKindsInVisit`: report a total only for a kind this visit received, so a cap passed once is
+ * not reported again at every later visit.
  */
-export function findingsOf(state: HouseholdState, record: VisitRecord): Finding[] {
+export function findingsOf(
+  state: HouseholdState,
+  record: VisitRecord,
+  options = { onlyKindsInVisit: true },
+): Finding[] {
   const ofVisit = evaluateVisit(state.policy, state.facts, record);
+  const kindsInVisit = new Set(record.measures.map((m) => m.kind));
   const cumulative = checkMeasureCaps(state.policy, state.facts, [...state.measures, ...record.measures])
     .filter((v) => v.reason === 'PER_HOUSEHOLD' || v.reason === 'PER_PERSON')
+    .filter((v) => !options.onlyKindsInVisit || kindsInVisit.has(v.kind))
     .map(
       (v): Finding => ({
         kind: 'CAP_EXCEEDED',

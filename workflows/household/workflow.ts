@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -71,6 +72,11 @@ const ROLE_LABELS = { ASSISTANCE: '帮扶责任人', LEADER: '结对帮扶领导
 /** Past this many events, the run hands its state to a new one (Temporal's limit is 51,200). */
 const DEFAULT_HISTORY_LIMIT = 10_000;
 
+/** A visit may be recorded for a task opened up to a day after it (the cadre was already there). */
+const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
+/** Phones' clocks run a little fast or slow. */
+const VISIT_CLOCK_SKEW_MS = 3_600_000;
+
 const nowIso = () => new Date().toISOString(); // workflow time: deterministic on replay
 
 /** One key household under 挂牌督战, from admission to a stable exit (or cancellation). */
@@ -85,7 +91,9 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   let locked = false;
   let poked = false;
   async function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    await condition(() => !locked);
+    // A loop, not one wait: a release wakes every waiter in the same pass, and only the first of
+    // them may take the lock; the others see it taken again and go back to waiting.
+    while (locked) await condition(() => !locked);
     locked = true;
     try {
       return await work();
@@ -163,7 +171,7 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   /** Visits alternate between the two cadres of the double assignment. */
   const nextVisitor = (): string => {
     const { assistance, leader } = state.cadres;
-    const first = state.visits.length % 2 === 0 ? assistance : leader;
+    const first = (state.visitCount ?? state.visits.length) % 2 === 0 ? assistance : leader;
     return (first ?? assistance ?? leader)?.id ?? '';
   };
 
@@ -339,7 +347,12 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
           });
         }
         if (record) {
-          const findings = findingsOf(state, record);
+          // Totals are checked only for the kinds this visit recorded, so one passed cap does not
+          // reopen a follow-up at every later visit (histories before this change re-check all kinds).
+          const findings = findingsOf(state, record, {
+            onlyKindsInVisit: patched('cap-check-kinds-in-visit'),
+          });
+          state.visitCount = (state.visitCount ?? state.visits.length) + 1;
           state.visits = [...state.visits, summariseVisit(task.id, record)].slice(-MAX_VISITS_KEPT);
           state.measures.push(...record.measures);
           for (const finding of findings) {
@@ -363,7 +376,16 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
         if (![...cadreIds(), task.assigneeId].includes(args.byCadreId))
           throw new Error('只有该户的帮扶干部才能办理此任务');
         if (task.kind !== 'FOLLOW_UP' && !args.record) throw new Error('走访任务必须填写走访记录');
-        if (args.record) checkedRecord(args.record);
+        if (args.record) {
+          const record = checkedRecord(args.record);
+          // The record speaks for the cadre who submits it, about a visit made for this task:
+          // a backdated visit could fake the stable period.
+          if (record.visitorCadreId !== args.byCadreId) throw new Error('走访记录只能由走访干部本人提交');
+          const visited = parseInstant(record.visitedAt);
+          if (visited < parseInstant(task.openedAt) - VISIT_BEFORE_TASK_MS)
+            throw new Error('走访时间早于任务下达时间');
+          if (visited > Date.now() + VISIT_CLOCK_SKEW_MS) throw new Error('走访时间不能晚于现在');
+        }
       },
     },
   );
@@ -503,8 +525,9 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   setHandler(resumeSignal, ({ by }) =>
     exclusive(async () => {
       if (state.status !== 'PAUSED' || !state.pausedAt) return;
-      const pausedMs = parseInstant(nowIso()) - parseInstant(state.pausedAt);
-      const shifted = shiftedByPause(state, pausedMs);
+      const resumedAt = nowIso();
+      const pausedMs = parseInstant(resumedAt) - parseInstant(state.pausedAt);
+      const shifted = shiftedByPause(state, state.pausedAt, resumedAt);
       await acts.rescheduleTasks({ tasks: shifted.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt })) });
       const pausedHours = Math.round(pausedMs / 3_600_000);
       await change('RESUMED', { status: 'SUPERVISED', detail: { pausedHours } }, by);

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, type VisitRecord } from '../../policy/index.js';
+import type { HouseholdState, OpenTask } from '../../workflows/household/definitions.js';
+import { shiftedByPause } from '../../workflows/household/schedule.js';
+import { findingsOf } from '../../workflows/household/visits.js';
+
+const allOk = { ok: true };
+const record = (measures: VisitRecord['measures']): VisitRecord => ({
+  visitedAt: '2025-03-01T09:00:00+08:00',
+  visitorCadreId: 'c1',
+  perCapitaIncomeYuan: 6000,
+  guarantees: {
+    food: allOk,
+    clothing: allOk,
+    education: allOk,
+    medical: allOk,
+    housing: allOk,
+    water: allOk,
+  },
+  measures,
+  largeCosts: [],
+  notes: '',
+});
+
+const task = (id: string, openedAt: string, dueAt: string): OpenTask => ({
+  id,
+  kind: 'VISIT',
+  assigneeId: 'c1',
+  openedAt,
+  dueAt,
+  reason: '',
+  reminded: false,
+  rung: 0,
+});
+
+const state = (over: Partial<HouseholdState> = {}): HouseholdState => ({
+  householdId: 'h',
+  workflowId: 'household-h',
+  chainId: 'c',
+  policy: DEFAULT_POLICY,
+  facts: { category: 'MONITORED', memberCount: 3, labourClass: 'CLASS_1', hasLabour: true },
+  status: 'SUPERVISED',
+  admittedAt: '2025-01-01T00:00:00Z',
+  cadres: {},
+  seq: 0,
+  openTasks: [],
+  nextVisitAt: '2025-02-01T00:00:00Z',
+  visits: [],
+  measures: [],
+  exitCriteria: [],
+  ...over,
+});
+
+describe('findingsOf: the running total of a measure against its cap', () => {
+  const past = state({ measures: [{ kind: 'INDUSTRY_SUBSIDY', amountYuan: 35_000 }] });
+
+  it('is reported for a kind this visit received', () => {
+    const findings = findingsOf(past, record([{ kind: 'INDUSTRY_SUBSIDY', amountYuan: 100 }]));
+    expect(findings.map((f) => `${f.kind}:${f.item}`)).toEqual(['CAP_EXCEEDED:INDUSTRY_SUBSIDY']);
+  });
+
+  it('is not reported again at a later visit that received none of it', () => {
+    expect(findingsOf(past, record([]))).toEqual([]);
+  });
+
+  it('was reported at every visit before the patch (kept for replaying old histories)', () => {
+    expect(findingsOf(past, record([]), { onlyKindsInVisit: false }).map((f) => f.kind)).toEqual([
+      'CAP_EXCEEDED',
+    ]);
+  });
+});
+
+describe('shiftedByPause', () => {
+  const pausedAt = '2025-03-01T00:00:00.000Z';
+  const resumedAt = '2025-03-11T00:00:00.000Z'; // ten days
+  const shifted = shiftedByPause(
+    state({
+      nextVisitAt: '2025-03-05T00:00:00.000Z',
+      shockUntil: '2025-03-20T00:00:00.000Z',
+      openTasks: [
+        task('before', '2025-02-25T00:00:00.000Z', '2025-03-04T00:00:00.000Z'),
+        task('during', '2025-03-06T00:00:00.000Z', '2025-03-13T00:00:00.000Z'),
+      ],
+    }),
+    pausedAt,
+    resumedAt,
+  );
+
+  it('moves a task opened before the pause by the whole pause', () => {
+    expect(shifted.openTasks[0]?.dueAt).toBe('2025-03-14T00:00:00.000Z');
+  });
+
+  it('moves a task opened during the pause only by the part it lived through', () => {
+    expect(shifted.openTasks[1]?.dueAt).toBe('2025-03-18T00:00:00.000Z');
+  });
+
+  it('moves the next visit and the end of a shock by the whole pause', () => {
+    expect(shifted.nextVisitAt).toBe('2025-03-15T00:00:00.000Z');
+    expect(shifted.shockUntil).toBe('2025-03-30T00:00:00.000Z');
+  });
+});
