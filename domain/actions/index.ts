@@ -2,4 +2,5 @@
 // the read model.
 export * from './complete-task.js';
 export * from './household-actions.js';
+export * from './supervision-actions.js';
 export * from './workflow-calls.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSupervision } from '../../domain/supervision.js';
 import { type AppServer, PASSWORD, startAppServer } from '../helpers/app-server.js';
 import type { ApiClient } from '../helpers/http-client.js';
 import { eventually } from '../helpers/real-stack.js';
@@ -244,6 +245,61 @@ describe('the JSON API', () => {
       expect(res.status).toBe(200);
       expect(res.body.signalled).toEqual([householdId]);
       expect(res.body.unknown).toEqual(['nobody']);
+    });
+  });
+
+  describe('supervision steps people decide', () => {
+    it("refuses a closing decision for a household not in the closing procedure, in the workflow's words", async () => {
+      const res = await supervisor.json<ApiError>('POST', `/api/households/${householdId}/closing`, {
+        step: 'VILLAGE_REVIEW',
+        approved: true,
+        note: '民主评议通过',
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.error.message).toBe('该户当前不在这个退出程序步骤');
+      expect(
+        (
+          await supervisor.json<ApiError>('POST', `/api/households/${householdId}/closing`, {
+            step: 'X',
+            approved: 1,
+          })
+        ).status,
+      ).toBe(400);
+    });
+
+    it('pauses, resumes and ends a supervision through the workflow', async () => {
+      const other = await server.town.addHousehold();
+      await server.stack.prisma.household.update({
+        where: { id: other },
+        data: { workflowId: `household-${other}` },
+      });
+      await startSupervision(server.stack.temporal, server.stack.taskQueue, other);
+      const status = (want: string) =>
+        eventually(async () => {
+          const h = await server.stack.prisma.household.findUniqueOrThrow({ where: { id: other } });
+          return h.status === want ? h : undefined;
+        });
+      await status('SUPERVISED');
+      expect(
+        (await admin.json('POST', `/api/households/${other}/pause`, { reason: '户主住院' })).status,
+      ).toBe(202);
+      await status('PAUSED');
+      expect((await admin.json('POST', `/api/households/${other}/resume`, {})).status).toBe(202);
+      await status('SUPERVISED');
+      expect(
+        (await admin.json<ApiError>('POST', `/api/households/${other}/cancel`, { reason: 'LEFT' })).status,
+      ).toBe(400);
+      expect(
+        (
+          await admin.json('POST', `/api/households/${other}/cancel`, {
+            reason: 'MOVED_AWAY',
+            note: '迁往外省',
+          })
+        ).status,
+      ).toBe(202);
+      await status('CANCELLED');
+      const again = await admin.json<ApiError>('POST', `/api/households/${other}/pause`, { reason: 'x' });
+      expect(again.status).toBe(409);
     });
   });
 

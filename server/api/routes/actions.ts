@@ -1,20 +1,29 @@
 import { z } from 'zod';
 import {
+  cancelSupervision,
   changeCategory,
+  decideClosingStep,
   declareShock,
   handOverCadre,
+  pauseSupervision,
   reassignHousehold,
-} from '../../../domain/actions/household-actions.js';
+  resumeSupervision,
+} from '../../../domain/actions/index.js';
 import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
-import { HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
+import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
 import { householdIdParams } from './households.js';
 
-const reason = z.string({ error: '请说明原因' }).trim().min(1, '请说明原因').max(500, '原因最长 500 字');
+const reason = z
+  .string({ error: '请说明原因' })
+  .trim()
+  .min(1, '请说明原因')
+  .max(500, '原因最长 500 字')
+  .refine((text) => !text.includes('\u0000'), '文字中含有无法保存的控制字符');
 const cadreParams = z.object({ id: z.string().min(1).max(64) });
 const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -92,6 +101,63 @@ export const actionRoutes = [
     }),
     handle: async ({ deps, body, user }) => ({
       json: await declareShock(deps, body.householdIds, body.reason, user?.id ?? 'admin'),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/households/:id/closing',
+    tag: '退出',
+    summary: '退出程序的审批：民主评议、乡镇审核、县级审批通过或不通过；公示期间提出异议',
+    access: ['SUPERVISOR', 'ADMIN'],
+    params: householdIdParams,
+    body: z.object({
+      step: z.enum(CLOSING_STEPS, { error: '退出程序步骤不正确' }),
+      approved: z.boolean({ error: '请选择通过或不通过' }),
+      note: z.string({ error: '请填写意见' }).trim().min(1, '请填写意见').max(500, '意见最长 500 字'),
+    }),
+    handle: async ({ deps, params, body, user }) => ({
+      json: await decideClosingStep(deps, params.id, body, user?.id ?? 'supervisor'),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/households/:id/pause',
+    tag: '农户',
+    summary: '暂停督战（所有期限停止计时，恢复后顺延）',
+    access: ['ADMIN'],
+    params: householdIdParams,
+    body: z.object({ reason }),
+    handle: async ({ deps, params, body, user }) => ({
+      status: 202,
+      json: await pauseSupervision(deps, params.id, body.reason, user?.id ?? 'admin'),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/households/:id/resume',
+    tag: '农户',
+    summary: '恢复督战',
+    access: ['ADMIN'],
+    params: householdIdParams,
+    handle: async ({ deps, params, user }) => ({
+      status: 202,
+      json: await resumeSupervision(deps, params.id, user?.id ?? 'admin'),
+    }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/households/:id/cancel',
+    tag: '农户',
+    summary: '终止督战（迁出、死亡或其他原因）',
+    access: ['ADMIN'],
+    params: householdIdParams,
+    body: z.object({
+      reason: z.enum(['MOVED_AWAY', 'DECEASED', 'OTHER'], { error: '原因必须是 迁出、死亡 或 其他' }),
+      note: z.string().trim().max(500, '说明最长 500 字').default(''),
+    }),
+    handle: async ({ deps, params, body, user }) => ({
+      status: 202,
+      json: await cancelSupervision(deps, params.id, body, user?.id ?? 'admin'),
     }),
   }),
   defineRoute({
