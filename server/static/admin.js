@@ -6,7 +6,11 @@
     closing: (f) => ({ step: f.step, approved: f.approved === 'true', note: f.note }),
     user: (f) => ({ ...f, cadreId: f.cadreId || null }),
     lifecycle: (f) =>
-      f.action === 'cancel' ? { reason: f.cancelReason, note: f.reason } : f.action === 'pause' ? { reason: f.reason } : {},
+      f.action === 'cancel'
+        ? { reason: f.cancelReason, note: f.reason }
+        : f.action === 'pause'
+          ? { reason: f.reason }
+          : {},
   };
   for (const form of document.querySelectorAll('form[data-api]')) {
     form.addEventListener('submit', async (event) => {
