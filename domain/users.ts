@@ -68,6 +68,12 @@ export async function createUser(prisma: PrismaClient, input: NewUser): Promise<
   return toSessionUser(user);
 }
 
+let decoy: Promise<string> | undefined;
+const decoyHash = () => {
+  decoy ??= hash(randomBytes(16).toString('hex'));
+  return decoy;
+};
+
 /** The user for these credentials, or undefined; the same answer whether the name or the password is wrong. */
 export async function authenticate(
   prisma: PrismaClient,
@@ -75,8 +81,9 @@ export async function authenticate(
   password: string,
 ): Promise<SessionUser | undefined> {
   const user = await prisma.user.findUnique({ where: { username } });
-  if (!user?.active) return undefined;
-  if (!(await verify(user.passwordHash, password))) return undefined;
+  // An unknown name costs a hash check too, so the answer's timing does not tell which names exist.
+  const valid = await verify(user?.passwordHash ?? (await decoyHash()), password);
+  if (!user?.active || !valid) return undefined;
   await prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
   return toSessionUser(user);
 }

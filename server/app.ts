@@ -86,9 +86,11 @@ export function createApp(deps: AppDeps): App {
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
 
   app.get('/api/openapi.json', (_req, res) => res.json(openApiDocument(apiRoutes, deps.config.publicUrl)));
-  app.post('/api/session', loginRateLimit(deps.config.loginAttemptsPer15Min ?? 10));
+  // One limiter for both ways in (the page's form and the API), so they share the count.
+  const loginLimiter = loginRateLimit(deps.config.loginAttemptsPer15Min ?? 10);
+  app.post('/api/session', loginLimiter);
   app.use('/api', csrf.csrfSynchronisedProtection, apiRouter(apiRoutes, apiDeps));
-  app.use(pagesRouter(apiDeps));
+  app.use(pagesRouter(apiDeps, loginLimiter));
   app.use(notFound);
   app.use(errorHandler);
   return { app, close: sessions.close };

@@ -1,7 +1,6 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import { authenticate, type Role } from '../../domain/users.js';
 import type { ApiDeps } from '../api/define-route.js';
-import { loginRateLimit } from '../api/routes/session.js';
 import { csrf } from '../auth/csrf.js';
 import { dataPages } from './data-pages.js';
 import { render } from './render.js';
@@ -22,7 +21,7 @@ export function requirePage(...roles: Role[]) {
 /** A `next` that stays on this site. */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : undefined);
 
-export function pagesRouter(deps: ApiDeps): Router {
+export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router {
   const router = Router();
   router.get('/', (req, res) => {
     const user = req.session?.user;
@@ -31,7 +30,7 @@ export function pagesRouter(deps: ApiDeps): Router {
   router.get('/login', (req, res) => {
     render(req, res, 'login.njk', { title: '登录', next: req.query.next });
   });
-  router.post('/login', loginRateLimit(10), csrf.csrfSynchronisedProtection, async (req, res) => {
+  router.post('/login', loginLimiter, csrf.csrfSynchronisedProtection, async (req, res) => {
     const { username, password } = req.body as { username?: string; password?: string };
     const user = username && password ? await authenticate(deps.prisma, username, password) : undefined;
     if (!user)
