@@ -70,3 +70,22 @@ export const DEFAULT_POLICY: Policy = deepFreeze(
     shock: { extraVisitEveryDays: 7, durationDays: 28 },
   }),
 );
+
+/**
+ * 2024.2: the per-person labour-transfer subsidies and public-welfare posts are paid per year
+ * (每人每年), so their caps count the 12 months up to a visit. Workflows started under 2024.1 keep
+ * it until told to upgrade.
+ */
+export const POLICY_2024_2: Policy = deepFreeze(
+  parsePolicy({
+    ...DEFAULT_POLICY,
+    version: '2024.2',
+    measureCaps: {
+      ...DEFAULT_POLICY.measureCaps,
+      LABOUR_TRANSFER_TIANJIN: { perPersonYuan: 2024, perYear: true },
+      LABOUR_TRANSFER_OUT_OF_PROVINCE: { perPersonYuan: 1800, perYear: true },
+      LABOUR_TRANSFER_IN_PROVINCE: { perPersonYuan: 1500, perYear: true },
+      PUBLIC_WELFARE_POST: { perPersonYuan: 8000, perYear: true },
+    },
+  }),
+);

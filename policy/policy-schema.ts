@@ -139,6 +139,8 @@ const measureCapSchema = section('资金上限', {
   perHouseholdYuan: positiveYuan('每户上限').optional(),
   // Multiplied by the number of persons the measure benefits (the measure's `persons`).
   perPersonYuan: positiveYuan('每人上限').optional(),
+  // true: the cap is per year (每人每年): totals count the 12 months up to a visit, not the whole supervision.
+  perYear: z.boolean({ error: '按年计算必须是 true 或 false' }).optional(),
   // When set, only households of these categories may receive the measure at all.
   onlyCategories: z
     .array(householdCategorySchema, { error: '适用户类别必须是一个列表' })

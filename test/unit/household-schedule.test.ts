@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type VisitRecord } from '../../policy/index.js';
+import { DEFAULT_POLICY, POLICY_2024_2, type VisitRecord } from '../../policy/index.js';
 import type { HouseholdState, OpenTask } from '../../workflows/household/definitions.js';
 import { shiftedByPause } from '../../workflows/household/schedule.js';
 import { findingsOf } from '../../workflows/household/visits.js';
@@ -64,8 +64,35 @@ describe('findingsOf: the running total of a measure against its cap', () => {
   });
 
   it('was reported at every visit before the patch (kept for replaying old histories)', () => {
-    expect(findingsOf(past, record([]), { onlyKindsInVisit: false }).map((f) => f.kind)).toEqual([
-      'CAP_EXCEEDED',
+    expect(
+      findingsOf(past, record([]), { onlyKindsInVisit: false, yearlyWindow: false }).map((f) => f.kind),
+    ).toEqual(['CAP_EXCEEDED']);
+  });
+});
+
+describe('findingsOf: a per-year cap (公益岗 8,000 元/人/年 under policy 2024.2)', () => {
+  const post = (visitedAt: string) => ({ kind: 'PUBLIC_WELFARE_POST' as const, amountYuan: 8000, visitedAt });
+  const atVisit = (visitedAt: string) => ({
+    ...record([{ kind: 'PUBLIC_WELFARE_POST', amountYuan: 8000 }]),
+    visitedAt,
+  });
+
+  it("counts only the 12 months before the visit: a second year's pay is within the cap", () => {
+    const lastYear = state({ policy: POLICY_2024_2, measures: [post('2024-02-20T09:00:00+08:00')] });
+    expect(findingsOf(lastYear, atVisit('2025-03-01T09:00:00+08:00'))).toEqual([]);
+  });
+
+  it('reports a second payment within the same 12 months', () => {
+    const recent = state({ policy: POLICY_2024_2, measures: [post('2024-12-01T09:00:00+08:00')] });
+    expect(findingsOf(recent, atVisit('2025-03-01T09:00:00+08:00')).map((f) => f.item)).toEqual([
+      'PUBLIC_WELFARE_POST',
+    ]);
+  });
+
+  it('keeps counting the whole supervision under policy 2024.1, whose cap is not marked per year', () => {
+    const lastYear = state({ measures: [post('2024-02-20T09:00:00+08:00')] });
+    expect(findingsOf(lastYear, atVisit('2025-03-01T09:00:00+08:00')).map((f) => f.item)).toEqual([
+      'PUBLIC_WELFARE_POST',
     ]);
   });
 });

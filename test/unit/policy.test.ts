@@ -14,6 +14,7 @@ import {
   isCompliantVisit,
   latestPolicy,
   NATIONAL_CATEGORY_LABELS,
+  POLICY_2024_2,
   type Policy,
   PolicyValidationError,
   parsePolicy,
@@ -150,7 +151,8 @@ describe('DEFAULT_POLICY carries the numbers of DOMAIN.md and the seed', () => {
   it('is in the registry, and the latest', () => {
     expect(policyRegistry.get('2024.1')).toBe(DEFAULT_POLICY);
     expect(policyByVersion('2024.1')).toBe(DEFAULT_POLICY);
-    expect(latestPolicy()).toBe(DEFAULT_POLICY);
+    expect(policyByVersion('2024.2')).toBe(POLICY_2024_2);
+    expect(latestPolicy()).toBe(POLICY_2024_2); // new workflows start on the newest version
     expect(() => policyByVersion('1999.1')).toThrow(UnknownPolicyVersionError);
   });
 });

@@ -89,8 +89,8 @@ export interface HouseholdState {
   visits: VisitSummary[];
   /** Every visit recorded (the list above is bounded); absent in runs from before it was kept. */
   visitCount?: number;
-  /** Every measure received so far, for caps that count over the whole supervision. */
-  measures: MeasureReceived[];
+  /** Every measure received so far, with the visit's date, for caps counted over time. */
+  measures: Array<MeasureReceived & { visitedAt?: string }>;
   shockUntil?: string;
   pausedAt?: string;
   closing?: ClosingProgress;

@@ -6,7 +6,9 @@ import {
   type Finding,
   failedGuarantees,
   incomeMeetsLine,
+  type MeasureReceived,
   type Policy,
+  parseInstant,
   unresolvedLargeCosts,
   type VisitRecord,
 } from '../../policy/index.js';
@@ -40,20 +42,58 @@ export function exitVisits(policy: Policy, visits: readonly VisitSummary[]): Exi
   }));
 }
 
+const YEAR_MS = 365 * 24 * 3_600_000;
+
+/**
+ * One entry per kind: the amounts added up, and the most persons any payment was for. Payments
+ * over time reach the same people again; adding their persons up would raise a per-person cap
+ * with every payment.
+ */
+function totalsByKind(measures: readonly MeasureReceived[]): MeasureReceived[] {
+  const byKind = new Map<MeasureReceived['kind'], MeasureReceived>();
+  for (const m of measures) {
+    const seen = byKind.get(m.kind);
+    byKind.set(m.kind, {
+      kind: m.kind,
+      amountYuan: (seen?.amountYuan ?? 0) + m.amountYuan,
+      persons: Math.max(seen?.persons ?? 1, m.persons ?? 1),
+    });
+  }
+  return [...byKind.values()];
+}
+
+/**
+ * The measures a cap counts at a visit: all of them, or for a per-year cap (每人每年) those of the
+ * 12 months before it. A measure with no date (kept by a run before dates were) always counts.
+ */
+function measuresInWindow(state: HouseholdState, visitedAt: string): HouseholdState['measures'] {
+  const from = parseInstant(visitedAt) - YEAR_MS;
+  return state.measures.filter(
+    (m) =>
+      !state.policy.measureCaps[m.kind]?.perYear ||
+      m.visitedAt === undefined ||
+      parseInstant(m.visitedAt) > from,
+  );
+}
+
 /**
  * The findings of this visit, plus one CAP_EXCEEDED per measure kind whose total over the whole
  * supervision now passes its cap (a single record over a cap is refused before it gets here).
  * `onlyKindsInVisit`: report a total only for a kind this visit received, so a cap passed once is
- * not reported again at every later visit.
+ * not reported again at every later visit. `yearlyWindow`: a per-year cap counts the last 12 months.
+ * Both false reproduce the behaviour before the patches of the same names (for replay).
  */
 export function findingsOf(
   state: HouseholdState,
   record: VisitRecord,
-  options = { onlyKindsInVisit: true },
+  options = { onlyKindsInVisit: true, yearlyWindow: true },
 ): Finding[] {
   const ofVisit = evaluateVisit(state.policy, state.facts, record);
   const kindsInVisit = new Set(record.measures.map((m) => m.kind));
-  const cumulative = checkMeasureCaps(state.policy, state.facts, [...state.measures, ...record.measures])
+  const all = options.yearlyWindow
+    ? totalsByKind([...measuresInWindow(state, record.visitedAt), ...record.measures])
+    : [...state.measures, ...record.measures];
+  const cumulative = checkMeasureCaps(state.policy, state.facts, all)
     .filter((v) => v.reason === 'PER_HOUSEHOLD' || v.reason === 'PER_PERSON')
     .filter((v) => !options.onlyKindsInVisit || kindsInVisit.has(v.kind))
     .map(

@@ -351,10 +351,11 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
           // reopen a follow-up at every later visit (histories before this change re-check all kinds).
           const findings = findingsOf(state, record, {
             onlyKindsInVisit: patched('cap-check-kinds-in-visit'),
+            yearlyWindow: patched('cap-yearly-window'),
           });
           state.visitCount = (state.visitCount ?? state.visits.length) + 1;
           state.visits = [...state.visits, summariseVisit(task.id, record)].slice(-MAX_VISITS_KEPT);
-          state.measures.push(...record.measures);
+          state.measures.push(...record.measures.map((m) => ({ ...m, visitedAt: record.visitedAt })));
           for (const finding of findings) {
             const open = state.openTasks.some(
               (t) => t.findingKind === finding.kind && t.findingItem === finding.item,
