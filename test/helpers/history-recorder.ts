@@ -13,9 +13,13 @@ const { History } = temporal.api.history.v1;
  * code. Record anew only for a change no running workflow will replay; others go through patched().
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
+  const tag = process.env.RECORD_HISTORIES;
+  if (!tag) return;
+  // RECORD_HISTORIES=1 writes <name>.history.pb; any other value is a tag, <name>.<tag>.history.pb,
+  // so histories of an older workflow version stay beside the new ones and keep being replayed.
+  const file = tag === '1' ? `${name}${SUFFIX}` : `${name}.${tag}${SUFFIX}`;
   const history = History.fromObject(await handle.fetchHistory());
-  await writeFile(path.join(HISTORIES_DIR, `${name}${SUFFIX}`), History.encode(history).finish());
+  await writeFile(path.join(HISTORIES_DIR, file), History.encode(history).finish());
 }
 
 export async function recordedHistories(): Promise<

@@ -10,7 +10,15 @@ describe('recorded household histories replay against the current workflow code'
 
   it('has the recorded histories', () => {
     expect(histories.map((h) => h.workflowId)).toEqual(
-      expect.arrayContaining(['stable-exit', 'escalation-ladder', 'continued-as-new', 'reassign-cadre']),
+      expect.arrayContaining([
+        'stable-exit',
+        'escalation-ladder',
+        'continued-as-new',
+        'reassign-cadre',
+        // recorded after patched('cap-check-kinds-in-visit') and patched('cap-yearly-window')
+        'stable-exit.patched-caps',
+        'findings-follow-ups.patched-caps',
+      ]),
     );
   });
 
