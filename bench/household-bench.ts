@@ -6,15 +6,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
-import { startInfrastructure } from '../stack/infrastructure.js';
-import { freePort } from '../stack/ports.js';
+import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { compliantRecord } from '../test/helpers/visit-records.js';
 import {
   completeTaskUpdate,
@@ -66,19 +65,7 @@ try {
 }
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-bench-'));
-  await chmod(dataDir, 0o755); // as root, PostgreSQL runs as `postgres` inside it
-  stops.push(() => rm(dataDir, { recursive: true, force: true }));
-  const infra = await startInfrastructure({
-    dataDir,
-    toolsDir: path.join(root, '.tools'),
-    namespace: 'default',
-    temporalPort: await freePort(),
-    temporalUiPort: await freePort(),
-    persistTemporal: false,
-    pgPort: await freePort(),
-    say,
-  });
+  const infra = await startScratchInfrastructure(path.join(root, '.tools'), say);
   stops.push(infra.stop);
 
   const prisma = createPrisma(infra.databaseUrl);

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
+import { redact } from '../db/check.js';
 import { createPrisma } from '../db/client.js';
 import { seedIfEmpty } from '../domain/seed.js';
 import { ensureFirstAdmin } from '../domain/users.js';
@@ -103,11 +104,11 @@ runMain(async (onStop, fail) => {
   say(
     `Temporal     ${infra.temporalAddress}${infra.temporalUiUrl ? `   Web UI ${infra.temporalUiUrl}` : ''}`,
   );
-  say(`PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+  say(`PostgreSQL   ${redact(infra.databaseUrl)}`);
   say(
     catcher
       ? `e-mail       ${catcher.webUrl}   (catcher, SMTP ${catcher.smtpUrl})`
-      : `e-mail       ${smtpUrl.replace(/:[^:@/]+@/, ':***@')}`,
+      : `e-mail       ${redact(smtpUrl)}`,
   );
   if (firstAdmin?.password)
     say(`first admin created: user admin, password ${firstAdmin.password} (shown once)`);

@@ -1,9 +1,7 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startInfrastructure } from '../stack/infrastructure.js';
-import { freePort } from '../stack/ports.js';
+import { redact } from '../db/check.js';
+import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { ensureTemporalBinaries, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../stack/temporal-binaries.js';
 
 declare module 'vitest' {
@@ -25,31 +23,16 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const say = (line: string) => console.log(`[test setup] ${line}`);
   const toolsDir = path.join(root, '.tools');
   const binaries = await ensureTemporalBinaries(toolsDir, say);
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-test-'));
-  await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as `postgres` inside it
-
   const started = Date.now();
-  const infra = await startInfrastructure({
-    dataDir,
-    toolsDir,
-    namespace: 'default',
-    temporalPort: await freePort(),
-    temporalUiPort: await freePort(),
-    persistTemporal: false,
-    pgPort: await freePort(),
-    say,
-  });
+  const infra = await startScratchInfrastructure(toolsDir, say);
   say(
     `real Temporal dev server (temporal CLI ${TEMPORAL_CLI.version}) at ${infra.temporalAddress}; ` +
-      `real PostgreSQL at ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}; ` +
+      `real PostgreSQL at ${redact(infra.databaseUrl)}; ` +
       `time-skipping test server ${binaries.testServer ? TEMPORAL_TEST_SERVER.version : 'MISSING'}; ` +
       `up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   project.provide('temporalAddress', infra.temporalAddress);
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('testServerPath', binaries.testServer ?? '');
-  return async () => {
-    await infra.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  return infra.stop;
 }

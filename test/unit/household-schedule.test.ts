@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, POLICY_2024_2, type VisitRecord } from '../../policy/index.js';
+import { DEFAULT_POLICY, POLICY_2024_2, type VisitRecord, visitRecordSchema } from '../../policy/index.js';
 import type { HouseholdState, OpenTask } from '../../workflows/household/definitions.js';
 import { shiftedByPause } from '../../workflows/household/schedule.js';
 import { findingsOf } from '../../workflows/household/visits.js';
+import { compliantRecord } from '../helpers/visit-records.js';
 
-const allOk = { ok: true };
-const record = (measures: VisitRecord['measures']): VisitRecord => ({
-  visitedAt: '2025-03-01T09:00:00+08:00',
-  visitorCadreId: 'c1',
-  perCapitaIncomeYuan: 6000,
-  guarantees: {
-    food: allOk,
-    clothing: allOk,
-    education: allOk,
-    medical: allOk,
-    housing: allOk,
-    water: allOk,
-  },
-  measures,
-  largeCosts: [],
-  notes: '',
-});
+// The tests' usual compliant visit, checked into the shape the workflow keeps.
+const record = (measures: VisitRecord['measures']): VisitRecord =>
+  visitRecordSchema.parse(compliantRecord('c1', '2025-03-01T09:00:00+08:00', { measures }));
 
 const task = (id: string, openedAt: string, dueAt: string): OpenTask => ({
   id,
