@@ -30,6 +30,9 @@ export interface SeedVillage {
   id: string;
   name: string;
   isPoor: boolean;
+  /** The village's 包村领导 and its 分管负责人 (the map escalation climbs), set once the cadres exist. */
+  villageLeaderId: string;
+  leaderInChargeId: string;
 }
 
 export interface SeedCadre {
@@ -332,8 +335,25 @@ function villageId(index: number): string {
   return `seed-village-${pad(index + 1, 2)}`;
 }
 
-function buildVillages(): SeedVillage[] {
+function buildVillages(): Array<Omit<SeedVillage, 'villageLeaderId' | 'leaderInChargeId'>> {
   return VILLAGE_PLANS.map((plan, index) => ({ id: villageId(index), name: plan.name, isPoor: plan.isPoor }));
+}
+
+/**
+ * Each village's 包村领导 is the one who covers it; the 分管负责人 share the villages in turn (the plan
+ * gives each a part of the township), so every village has both.
+ */
+function mapVillageLeaders(
+  villages: Array<Omit<SeedVillage, 'villageLeaderId' | 'leaderInChargeId'>>,
+  cadres: readonly SeedCadre[],
+): SeedVillage[] {
+  const inCharge = cadres.filter((c) => c.rank === 'LEADER_IN_CHARGE');
+  return villages.map((village, index) => {
+    const leader = cadres.find((c) => c.rank === 'VILLAGE_LEADER' && c.villageIds.includes(village.id));
+    const charge = inCharge[index % inCharge.length];
+    if (!leader || !charge) throw new Error(`village ${village.id} lacks a leader in the seed plan`);
+    return { ...village, villageLeaderId: leader.id, leaderInChargeId: charge.id };
+  });
 }
 
 function buildCadres(random: Random, namer: Namer): SeedCadre[] {
@@ -671,7 +691,7 @@ export function generateSeedTownship(): SeedTownship {
   assignAssistanceCadres(households, cadres);
   return {
     township: { id: 'seed-township', name: 'XX乡' },
-    villages,
+    villages: mapVillageLeaders(villages, cadres),
     cadres,
     households,
     assistanceSince: ASSISTANCE_SINCE,

@@ -105,13 +105,24 @@ async function upsertAssistanceAssignment(tx: Tx, household: SeedHousehold, from
 async function writeSeed(tx: Tx, data: SeedTownship): Promise<void> {
   const { township } = data;
   await tx.township.upsert({ where: { id: township.id }, create: township, update: {} });
-  for (const village of data.villages)
+  for (const { villageLeaderId: _l, leaderInChargeId: _c, ...village } of data.villages)
     await tx.village.upsert({
       where: { id: village.id },
       create: { ...village, townshipId: township.id },
       update: {},
     });
   for (const cadre of data.cadres) await upsertCadre(tx, cadre);
+  // The leader map once its cadres exist; a map an admin has edited since is kept.
+  for (const village of data.villages) {
+    await tx.village.updateMany({
+      where: { id: village.id, villageLeaderId: null },
+      data: { villageLeaderId: village.villageLeaderId },
+    });
+    await tx.village.updateMany({
+      where: { id: village.id, leaderInChargeId: null },
+      data: { leaderInChargeId: village.leaderInChargeId },
+    });
+  }
   const from = new Date(data.assistanceSince);
   for (const household of data.households) {
     await upsertHousehold(tx, household);

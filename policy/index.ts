@@ -2,9 +2,11 @@
 // workflow code (no I/O, no clock, no randomness, nothing but zod and these files).
 export * from './escalation.js';
 export * from './findings.js';
+export * from './household-profile.js';
 export * from './household-types.js';
 export * from './measure-caps.js';
 export * from './money.js';
+export * from './plain-text.js';
 export * from './policy.js';
 export * from './stable-exit.js';
 export * from './time-arithmetic.js';

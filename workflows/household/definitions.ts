@@ -6,6 +6,7 @@ import type {
   ExitCriterion,
   HouseholdCategory,
   HouseholdFacts,
+  HouseholdProfile,
   MeasureReceived,
   Policy,
   VisitRecordInput,
@@ -126,6 +127,14 @@ export interface ClosingDecisionArgs {
   note: string;
 }
 
+/** The register's facts changed (members, labour class, causes, needs, 一户一策, phone). */
+export interface UpdateFactsArgs {
+  profile: HouseholdProfile;
+  by: string;
+  /** Why (shown on the household's timeline). */
+  reason?: string;
+}
+
 export type CancelReason = 'MOVED_AWAY' | 'DECEASED' | 'OTHER';
 
 export const completeTaskUpdate = defineUpdate<HouseholdView, [CompleteTaskArgs]>('completeTask');
@@ -140,6 +149,8 @@ export const upgradePolicyUpdate = defineUpdate<HouseholdView, [{ policy: Policy
 export const decideClosingStepUpdate = defineUpdate<HouseholdView, [ClosingDecisionArgs]>(
   'decideClosingStep',
 );
+
+export const updateFactsUpdate = defineUpdate<HouseholdView, [UpdateFactsArgs]>('updateFacts');
 
 export const declareShockSignal = defineSignal<[{ reason: string; by: string }]>('declareShock');
 export const pauseSignal = defineSignal<[{ reason: string; by: string }]>('pause');
