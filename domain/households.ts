@@ -30,7 +30,7 @@ export interface HouseholdDeps {
  * A number already under supervision is a conflict: never a second row, never a second workflow.
  */
 export async function registerHousehold(deps: HouseholdDeps, input: RegisterHouseholdInput) {
-  const { prisma, temporal, taskQueue } = deps;
+  const { prisma } = deps;
   const existing = await prisma.household.findUnique({ where: { number: input.number } });
   if (existing?.workflowId) throw new DomainError('CONFLICT', `户编号 ${input.number} 已在挂牌督战中`);
 
@@ -51,7 +51,7 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
       },
     }));
 
-  if (!(await startSupervision(temporal, taskQueue, household.id))) {
+  if (!(await startSupervision(deps, household.id))) {
     throw new DomainError('CONFLICT', `户编号 ${input.number} 的督战流程已存在`);
   }
   const workflowId = householdWorkflowId(household.id);
@@ -64,13 +64,13 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
  * and marked rolled back. Refused while the household's workflow is still running.
  */
 export async function readmitHousehold(deps: HouseholdDeps, householdId: string, reason: string, by: string) {
-  const { prisma, temporal, taskQueue } = deps;
+  const { prisma } = deps;
   const household = await prisma.household.findUnique({ where: { id: householdId } });
   if (!household) throw new DomainError('NOT_FOUND', `没有编号为 ${householdId} 的农户`);
   if (household.status !== 'STABLY_OUT' && household.status !== 'CANCELLED') {
     throw new DomainError('CONFLICT', `该户仍在挂牌督战中（${household.status}），不能重新纳入`);
   }
-  if (!(await startSupervision(temporal, taskQueue, householdId, { readmission: true }))) {
+  if (!(await startSupervision(deps, householdId, { readmission: true }))) {
     throw new DomainError('CONFLICT', '该户的督战流程仍在运行');
   }
   const now = new Date();

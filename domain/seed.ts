@@ -161,7 +161,7 @@ export async function startSeedWorkflows(
 ): Promise<SeedWorkflowsResult> {
   const result: SeedWorkflowsResult = { started: 0, alreadyRunning: 0 };
   for (const householdId of householdIds) {
-    const started = await startSupervision(temporal, taskQueue, householdId);
+    const started = await startSupervision({ prisma, temporal, taskQueue }, householdId);
     if (started) result.started += 1;
     else result.alreadyRunning += 1;
     await prisma.household.update({

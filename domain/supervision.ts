@@ -1,7 +1,15 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { PrismaClient } from '../db/client.js';
 import { latestPolicy, type Policy } from '../policy/index.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
+
+/** PostgreSQL (the household's ledger status, the stored policy), the Temporal client, the task queue. */
+export interface SupervisionDeps {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+}
 
 export interface StartSupervisionOptions {
   policy?: Policy;
@@ -17,12 +25,12 @@ export interface StartSupervisionOptions {
  * household's workflow is already running (or, without `readmission`, has ever run).
  */
 export async function startSupervision(
-  temporal: Client,
-  taskQueue: string,
+  deps: SupervisionDeps,
   householdId: string,
   options: StartSupervisionOptions = {},
 ): Promise<boolean> {
   try {
+    const { temporal, taskQueue } = deps;
     await temporal.workflow.start(householdWorkflow, {
       workflowId: householdWorkflowId(householdId),
       taskQueue,

@@ -519,7 +519,7 @@ export async function importLedger(
   const startNext = async (): Promise<void> => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       try {
-        await startSupervision(temporal, taskQueue, id);
+        await startSupervision({ prisma, temporal, taskQueue }, id);
         await prisma.household.update({ where: { id }, data: { workflowId: householdWorkflowId(id) } });
         workflowsStarted += 1;
       } catch (error) {

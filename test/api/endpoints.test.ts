@@ -273,7 +273,7 @@ describe('the JSON API', () => {
         where: { id: other },
         data: { workflowId: `household-${other}` },
       });
-      await startSupervision(server.stack.temporal, server.stack.taskQueue, other);
+      await startSupervision(server.stack, other);
       const status = (want: string) =>
         eventually(async () => {
           const h = await server.stack.prisma.household.findUniqueOrThrow({ where: { id: other } });

@@ -36,7 +36,7 @@ describe('admin and cadre actions through the household workflow', () => {
   const deps = () => ({ prisma: stack.prisma, temporal: stack.temporal, taskQueue: stack.taskQueue });
 
   async function supervise(id: string) {
-    expect(await startSupervision(stack.temporal, stack.taskQueue, id)).toBe(true);
+    expect(await startSupervision(stack, id)).toBe(true);
     await stack.prisma.household.update({ where: { id }, data: { workflowId: householdWorkflowId(id) } });
     return eventually(() =>
       stack.prisma.task.findFirst({ where: { householdId: id, kind: 'VISIT', status: 'OPEN' } }),

@@ -80,7 +80,7 @@ describe('e-mail delivery over real SMTP', () => {
 
   it("sends a household's first notifications to its cadres: recipient, subject, body, link, Message-ID", async () => {
     const householdId = await town.addHousehold();
-    expect(await startSupervision(stack.temporal, stack.taskQueue, householdId)).toBe(true);
+    expect(await startSupervision(stack, householdId)).toBe(true);
     const rows = await eventually(async () => {
       const found = await stack.prisma.notification.findMany({ where: { householdId } });
       return found.length === 3 && found.every((r) => r.status === 'SENT') ? found : undefined;

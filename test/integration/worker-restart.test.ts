@@ -62,7 +62,7 @@ describe('a worker killed mid-campaign', () => {
     const tasksOf = () => stack.prisma.task.count({ where: { householdId: { in: ids } } });
 
     workers.push(spawnWorker(stack.taskQueue));
-    for (const id of ids) expect(await startSupervision(stack.temporal, stack.taskQueue, id)).toBe(true);
+    for (const id of ids) expect(await startSupervision(stack, id)).toBe(true);
     await eventually(async () => ((await tasksOf()) >= 2 ? true : undefined), 30_000);
     await kill(workers[0] as ChildProcess); // mid-admission for most households
 
