@@ -11,5 +11,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Logs (the app's pino lines, the SDK's warnings) are printed for failing tests only.
+    silent: 'passed-only',
+    // A passing run lists its files, not each test; only tests slower than this are named.
+    slowTestThreshold: 30_000,
   },
 });
