@@ -101,7 +101,10 @@ export async function rootOwnedDir(candidates: readonly string[]): Promise<strin
       refused.push(`${dir}: ${firstLine(error)}`);
     }
   }
-  throw new ConfigError(`no folder for PostgreSQL outside the project: ${refused.join('; ')}`);
+  throw new ConfigError(
+    `no folder the postgres user can reach for PostgreSQL: ${refused.join('; ')} ` +
+      `(make ${candidates[0]} a folder of root's, mode 0711, or clone the project outside a 0700 folder)`,
+  );
 }
 
 /**
@@ -166,6 +169,7 @@ export async function reachableClusterDir(
   const parent = path.dirname(wanted);
   const recorded = (await readFile(locationFile(wanted), 'utf8').catch(() => '')).trim();
   if (path.isAbsolute(recorded)) {
+    await rootOwnedDir([path.dirname(recorded)]); // still there, still root's own
     say(`PostgreSQL's data is in ${recorded} (recorded in ${locationFile(wanted)})`);
     return recorded;
   }
