@@ -2,8 +2,6 @@
  * `npm start`: the whole system on one machine. Starts (or connects to) Temporal and PostgreSQL,
  * applies migrations, then runs the worker and the web server in this process; Ctrl-C stops all.
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { redact } from '../db/check.js';
@@ -21,6 +19,7 @@ import { ensureDigestSchedule } from '../worker/digest-schedule.js';
 import { installTemporalLogger } from '../worker/runtime-logger.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
+import { recordSeedAccounts } from './seed-accounts-file.js';
 
 runMain(async (onStop, fail) => {
   const config = loadConfig();
@@ -78,13 +77,10 @@ runMain(async (onStop, fail) => {
 
   const seeded = await seedIfEmpty(prisma, temporal, config.TEMPORAL_TASK_QUEUE);
   if (seeded) {
-    const file = path.join(config.dataDir, 'seed-accounts.txt');
-    const lines = seeded.accounts.map((a) => `${a.username}\t${a.password}\t${a.role}\t${a.name}`);
-    await writeFile(file, `username\tpassword\trole\tname\n${lines.join('\n')}\n`, { mode: 0o600 });
     say(
       `empty database: loaded the seed township, ${seeded.households} households, ${seeded.started} workflows started`,
     );
-    say(`accounts for its ${seeded.accounts.length} cadres (passwords generated once): ${file}`);
+    await recordSeedAccounts(config.dataDir, seeded.accounts, say);
   }
 
   const firstAdmin = await ensureFirstAdmin(prisma, config.ADMIN_PASSWORD);

@@ -1,4 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../db/client.js';
 import { applyMigrations } from '../../db/migrate.js';
 import {
@@ -8,6 +14,9 @@ import {
   seedAssistanceAssignmentId,
 } from '../../domain/seed.js';
 import { generateSeedTownship, POVERTY_CAUSES, type SeedHousehold } from '../../domain/seed-data.js';
+import { authenticate } from '../../domain/users.js';
+import { connectTemporalClient } from '../../server/temporal-client.js';
+import { householdWorkflowId } from '../../workflows/household/definitions.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 
 const seed = generateSeedTownship();
@@ -171,5 +180,84 @@ describe('loadSeedTownship into PostgreSQL', () => {
     expect(await countSeedRows(prisma, seed)).toEqual(full);
     const kept = await prisma.household.findUniqueOrThrow({ where: { id: first.id } });
     expect([kept.status, kept.category]).toEqual(['SUPERVISED', 'MONITORED']);
+  });
+});
+
+describe('npm run seed on the production path (DATABASE_URL and TEMPORAL_ADDRESS set)', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const taskQueue = `seed-${randomUUID()}`; // no worker polls it: the workflows only need to exist
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let prisma: PrismaClient;
+  let dataDir: string;
+
+  /** Runs `npm run seed`'s entry point; answers what it printed. */
+  async function runSeed(): Promise<string> {
+    const { stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/seed.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      },
+      timeout: 120_000,
+    });
+    return stderr;
+  }
+
+  beforeAll(async () => {
+    db = await scratchDatabase('seed_script');
+    await applyMigrations(db.url);
+    prisma = createPrisma(db.url);
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-seed-'));
+  });
+
+  afterAll(async () => {
+    // The seed's workflow ids are fixed: end them, so no later test finds them taken.
+    const temporal = await connectTemporalClient(inject('temporalAddress'), 'default');
+    for (const household of seed.households)
+      await temporal.workflow
+        .getHandle(householdWorkflowId(household.id))
+        .terminate('seed test done')
+        .catch(() => {});
+    await temporal.connection.close();
+    await prisma?.$disconnect();
+    await db?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates an account for each of the 23 cadres, passwords in a file only its owner can read', async () => {
+    const printed = await runSeed();
+    const file = path.join(dataDir, 'seed-accounts.txt');
+    expect(printed).toContain(
+      `accounts for 23 cadres of the seed township (passwords generated once): ${file}`,
+    );
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const [header, ...rows] = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(header).toBe('username\tpassword\trole\tname');
+    expect(rows).toHaveLength(23);
+    expect(await prisma.user.count({ where: { cadreId: { in: seed.cadres.map((c) => c.id) } } })).toBe(23);
+    for (const row of rows) {
+      const [username = '', password = '', role] = row.split('\t');
+      expect(printed).not.toContain(password); // printed nowhere but in the file
+      expect((await authenticate(prisma, username, password))?.role, username).toBe(role);
+    }
+    expect(await prisma.household.count({ where: { workflowId: { not: null } } })).toBe(49);
+  });
+
+  it('adds no account on a second run and leaves the file as it was', async () => {
+    const file = path.join(dataDir, 'seed-accounts.txt');
+    const before = await readFile(file, 'utf8');
+    const users = await prisma.user.count();
+
+    const printed = await runSeed();
+    expect(printed).toContain('none added');
+    expect(printed).toContain('0 started, 49 already there');
+    expect(await prisma.user.count()).toBe(users);
+    expect(await readFile(file, 'utf8')).toBe(before);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 });
