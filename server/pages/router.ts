@@ -1,7 +1,12 @@
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
-import { authenticate, type Role } from '../../domain/users.js';
+import { z } from 'zod';
+import type { Role } from '../../domain/users.js';
 import type { ApiDeps } from '../api/define-route.js';
-import { csrf } from '../auth/csrf.js';
+import { logInOrRefuse, loginBody } from '../api/routes/session.js';
+import { csrfProtection } from '../auth/csrf.js';
+import { safeNextPath } from '../auth/next-path.js';
+import { endSession, startUserSession } from '../auth/session.js';
+import { HttpError } from '../errors.js';
 import { dataPages } from './data-pages.js';
 import { render } from './render.js';
 
@@ -18,9 +23,6 @@ export function requirePage(...roles: Role[]) {
   };
 }
 
-/** A `next` that stays on this site. */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : undefined);
-
 export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router {
   const router = Router();
   router.get('/', (req, res) => {
@@ -28,25 +30,30 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
     res.redirect(user ? HOME[user.role] : '/login');
   });
   router.get('/login', (req, res) => {
-    render(req, res, 'login.njk', { title: '登录', next: req.query.next });
+    render(req, res, 'login.njk', { title: '登录', next: safeNextPath(req.query.next) });
   });
-  router.post('/login', loginLimiter, csrf.csrfSynchronisedProtection, async (req, res) => {
-    const { username, password } = req.body as { username?: string; password?: string };
-    const user = username && password ? await authenticate(deps.prisma, username, password) : undefined;
-    if (!user)
-      return render(
-        req,
-        res,
-        'login.njk',
-        { title: '登录', error: '用户名或密码不正确', username, next: (req.body as { next?: unknown }).next },
-        401,
-      );
-    await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
-    req.session.user = user;
-    res.redirect(safeNext((req.body as { next?: unknown }).next) ?? HOME[user.role]);
+  router.post('/login', loginLimiter, csrfProtection, async (req, res) => {
+    const form = req.body as { username?: unknown; next?: unknown };
+    const next = safeNextPath(form.next);
+    const username = typeof form.username === 'string' ? form.username : '';
+    try {
+      const user = await logInOrRefuse(deps.prisma, res, loginBody.parse(req.body ?? {}));
+      await startUserSession(req, user);
+      res.redirect(next ?? HOME[user.role]);
+    } catch (error) {
+      const [status, message] =
+        error instanceof HttpError
+          ? [error.status, error.message]
+          : error instanceof z.ZodError
+            ? [400, error.issues[0]?.message ?? '输入有误']
+            : [500, ''];
+      if (status === 500) throw error;
+      render(req, res, 'login.njk', { title: '登录', error: message, username, next }, status);
+    }
   });
-  router.post('/logout', csrf.csrfSynchronisedProtection, (req, res) => {
-    req.session.destroy(() => res.clearCookie('duzhan.sid').redirect('/login'));
+  router.post('/logout', csrfProtection, async (req, res) => {
+    await endSession(req, res);
+    res.redirect('/login');
   });
   router.use(dataPages(deps));
   return router;
