@@ -14,6 +14,8 @@ declare module 'express-session' {
 }
 
 export const SESSION_COOKIE = 'duzhan.sid';
+/** How the session store's connections show in pg_stat_activity. */
+export const SESSION_POOL_NAME = 'duzhan-sessions';
 
 export interface SessionOptions {
   databaseUrl: string;
@@ -33,7 +35,11 @@ const EIGHT_HOURS_MS = 8 * 3_600_000;
  */
 export function sessionMiddleware(options: SessionOptions) {
   const PgStore = connectPgSimple(session);
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: 4,
+    application_name: SESSION_POOL_NAME,
+  });
   // An idle client losing its connection (PostgreSQL restarted) is an 'error' event on the pool;
   // unheard it would end the process. The pool replaces the client; requests meanwhile fail alone.
   pool.on('error', (error) => logger.warn({ err: error }, 'session store: PostgreSQL connection lost'));
