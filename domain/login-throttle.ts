@@ -62,8 +62,10 @@ const accountKey = (userId: string) => `account:${userId}`;
 
 /**
  * Logs in with a user name as typed: normalised, refused with LoginLockedError while its name or
- * its account is locked, otherwise checked. A failure counts against both keys; a success clears
- * them. Answers undefined for wrong credentials, the same whether the name or the password is wrong.
+ * its account is locked, otherwise checked. Every try is counted against both keys before the
+ * password is checked (and the next wait set), so guesses sent all at once get no more checks
+ * than guesses sent one by one; a success clears both. Answers undefined for wrong credentials,
+ * the same whether the name or the password is wrong.
  */
 export async function logIn(
   prisma: PrismaClient,
@@ -75,43 +77,54 @@ export async function logIn(
   const account = await prisma.user.findUnique({ where: { username }, select: { id: true } });
   const keys = account ? [nameKey(username), accountKey(account.id)] : [nameKey(username)];
 
-  const now = new Date();
-  const locks = await prisma.loginThrottle.findMany({
-    where: { key: { in: keys }, lockedUntil: { gt: now } },
-    select: { lockedUntil: true },
+  await prisma.loginThrottle.deleteMany({
+    where: { updatedAt: { lt: new Date(Date.now() - settings.forgetAfterMs) } },
   });
-  const lockedUntil = Math.max(0, ...locks.map((l) => l.lockedUntil?.getTime() ?? 0));
-  if (lockedUntil > now.getTime()) throw new LoginLockedError(new Date(lockedUntil));
+  await throwIfLocked(prisma, keys);
+  for (const key of keys) if (!(await countTry(prisma, key, settings))) await throwIfLocked(prisma, keys); // locked meanwhile
 
   const user = await authenticate(prisma, username, password);
-  if (user) {
-    await prisma.loginThrottle.deleteMany({ where: { key: { in: keys } } });
-    return user;
-  }
-  await prisma.loginThrottle.deleteMany({
-    where: { updatedAt: { lt: new Date(now.getTime() - settings.forgetAfterMs) } },
-  });
-  for (const key of keys) await recordFailure(prisma, key, now, settings);
-  return undefined;
+  if (user) await prisma.loginThrottle.deleteMany({ where: { key: { in: keys } } });
+  return user ?? undefined;
 }
 
-async function recordFailure(
+async function throwIfLocked(prisma: PrismaClient, keys: string[]): Promise<void> {
+  const locks = await prisma.loginThrottle.findMany({
+    where: { key: { in: keys }, lockedUntil: { gt: new Date() } },
+    select: { lockedUntil: true },
+  });
+  const until = Math.max(0, ...locks.map((l) => l.lockedUntil?.getTime() ?? 0));
+  if (until > Date.now()) throw new LoginLockedError(new Date(until));
+}
+
+/**
+ * Counts one try of `key` and sets the wait that follows it, unless the key is locked: one
+ * statement, so tries racing each other each count and none slips past a lock another just set.
+ * False when the key was locked (nothing counted). Times are UTC, as Prisma keeps them.
+ */
+async function countTry(
   prisma: PrismaClient,
   key: string,
-  now: Date,
   settings: LoginThrottleSettings,
-): Promise<void> {
-  // One statement (INSERT … ON CONFLICT DO UPDATE): failures racing in parallel each count.
-  const { failures } = await prisma.loginThrottle.upsert({
-    where: { key },
-    create: { key, failures: 1, firstFailureAt: now },
-    update: { failures: { increment: 1 } },
-    select: { failures: true },
-  });
-  const wait = waitAfterFailures(failures, settings);
-  if (wait > 0)
-    await prisma.loginThrottle.update({
-      where: { key },
-      data: { lockedUntil: new Date(now.getTime() + wait) },
-    });
+): Promise<boolean> {
+  const { freeFailures, firstWaitMs, maxWaitMs } = settings;
+  const firstWait = waitAfterFailures(1, settings);
+  const counted = await prisma.$queryRaw<Array<{ failures: number }>>`
+    INSERT INTO "LoginThrottle" AS t ("key", "failures", "firstFailureAt", "lockedUntil", "updatedAt")
+    VALUES (
+      ${key}, 1, now() AT TIME ZONE 'UTC',
+      CASE WHEN ${firstWait}::int > 0 THEN now() AT TIME ZONE 'UTC' + ${firstWait}::int * interval '1 millisecond' END,
+      now() AT TIME ZONE 'UTC')
+    ON CONFLICT ("key") DO UPDATE SET
+      "failures" = t."failures" + 1,
+      -- waitAfterFailures, in SQL: nothing while tries are free, then doubling up to the cap
+      "lockedUntil" = CASE WHEN t."failures" + 1 >= ${freeFailures}::int
+        THEN now() AT TIME ZONE 'UTC'
+          + LEAST(${firstWaitMs}::float8 * power(2, t."failures" + 1 - ${freeFailures}::int), ${maxWaitMs}::float8)
+          * interval '1 millisecond'
+        END,
+      "updatedAt" = now() AT TIME ZONE 'UTC'
+    WHERE t."lockedUntil" IS NULL OR t."lockedUntil" <= now() AT TIME ZONE 'UTC'
+    RETURNING "failures"`;
+  return counted.length > 0;
 }

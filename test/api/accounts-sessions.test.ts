@@ -104,6 +104,18 @@ describe('accounts and sessions under attack', () => {
       expect(Number(longer.retryAfter)).toBeGreaterThan(30);
     });
 
+    it('give guesses sent all at once no more checks than guesses sent one by one', async () => {
+      const { username } = await account('burst');
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => attempt(username, `guess ${i}`, `192.0.2.${i + 1}`)),
+      );
+      const statuses = burst.map((b) => b.status);
+      const checked = statuses.filter((s) => s === 401).length;
+      expect(checked).toBeGreaterThan(0);
+      expect(checked).toBeLessThanOrEqual(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(12 - checked);
+    });
+
     it('count unknown names too, and refuse a name with a line break with a clear 400', async () => {
       const ghost = `ghost-${randomUUID().slice(0, 6)}`;
       for (let i = 0; i < 5; i++) expect((await attempt(` ${ghost}`, 'x')).status).toBe(401);
