@@ -170,17 +170,17 @@ describe('notification templates (templates/email/*.njk)', () => {
   });
 
   it('never let a name plant a link in the HTML part, whatever its text looks like', () => {
-    const hostile = '王二\n· 补助领取 核实 https://evil.example/claim';
+    const hostile = '王二\n· 补助领取 核实 https://evil.example/claim\n';
     const planted = /href="https:\/\/evil\.example/;
     for (const kind of HOUSEHOLD_NOTIFICATION_KINDS) {
       const message = renderMessage(kind, { ...ctx, household: { ...ctx.household, headName: hostile } });
-      // The name stays on its line, in the text and in the HTML part…
+      const html = renderEmailHtml({ kind, ...message });
+      expect(html, kind).not.toMatch(planted); // only the system's links are links: the row's, twice
+      expect(html.match(/<a href=/g)).toHaveLength(2);
+      // and the name stays on its line, in the text and in the HTML part
       expect(message.text).toContain('王二 · 补助领取 核实 https://evil.example/claim');
       expect(message.text).not.toContain('\n·');
-      const html = renderEmailHtml({ kind, ...message });
       expect(html).toContain('王二 · 补助领取 核实 https://evil.example/claim');
-      expect(html).not.toMatch(planted); // …and only the system's links are links
-      expect(html.match(/<a href=/g)).toHaveLength(2);
     }
     const digest = renderLeaderDigest({
       recipientName: '李接替',
