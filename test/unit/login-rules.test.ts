@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/env.js';
 import {
   DEFAULT_LOGIN_THROTTLE,
   describeWait,
@@ -62,5 +63,14 @@ describe('log-in limits', () => {
     expect(describeWait(60_000)).toBe('1 分钟');
     expect(describeWait(61_000)).toBe('2 分钟');
     expect(describeWait(-5)).toBe('1 秒');
+  });
+});
+
+describe('the absolute session lifetime', () => {
+  it('is a setting: 7 days unless SESSION_MAX_AGE_DAYS says otherwise, refused when not a sane number', () => {
+    expect(loadConfig({}).SESSION_MAX_AGE_DAYS).toBe(7);
+    expect(loadConfig({ SESSION_MAX_AGE_DAYS: '0.5' }).SESSION_MAX_AGE_DAYS).toBe(0.5);
+    expect(() => loadConfig({ SESSION_MAX_AGE_DAYS: '0' })).toThrow(/bad setting SESSION_MAX_AGE_DAYS/);
+    expect(() => loadConfig({ SESSION_MAX_AGE_DAYS: 'a week' })).toThrow(/bad setting SESSION_MAX_AGE_DAYS/);
   });
 });
