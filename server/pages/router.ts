@@ -32,23 +32,41 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
   router.get('/login', (req, res) => {
     render(req, res, 'login.njk', { title: '登录', next: safeNextPath(req.query.next) });
   });
-  router.post('/login', loginLimiter, csrfProtection, async (req, res) => {
-    const form = req.body as { username?: unknown; next?: unknown };
-    const next = safeNextPath(form.next);
+  /**
+   * The log-in page again, saying why not (wrong password, locked, bad input), keeping the name;
+   * false for any other error, which is not the user's to fix.
+   */
+  const refuse = (req: Request, res: Response, error: unknown): boolean => {
+    const [status, message] =
+      error instanceof HttpError
+        ? [error.status, error.message]
+        : error instanceof z.ZodError
+          ? [400, error.issues[0]?.message ?? '输入有误']
+          : [500, ''];
+    if (status === 500) return false;
+    const form = (req.body ?? {}) as { username?: unknown; next?: unknown };
     const username = typeof form.username === 'string' ? form.username : '';
+    render(
+      req,
+      res,
+      'login.njk',
+      { title: '登录', error: message, username, next: safeNextPath(form.next) },
+      status,
+    );
+    return true;
+  };
+  // The per-address limiter's 429 is a page here too, not the API's JSON.
+  const limited: RequestHandler = (req, res, next) =>
+    loginLimiter(req, res, (error?: unknown) => {
+      if (!error || !refuse(req, res, error)) next(error);
+    });
+  router.post('/login', limited, csrfProtection, async (req, res) => {
     try {
       const user = await logInOrRefuse(deps.prisma, res, loginBody.parse(req.body ?? {}));
       await startUserSession(req, user);
-      res.redirect(next ?? HOME[user.role]);
+      res.redirect(safeNextPath((req.body as { next?: unknown }).next) ?? HOME[user.role]);
     } catch (error) {
-      const [status, message] =
-        error instanceof HttpError
-          ? [error.status, error.message]
-          : error instanceof z.ZodError
-            ? [400, error.issues[0]?.message ?? '输入有误']
-            : [500, ''];
-      if (status === 500) throw error;
-      render(req, res, 'login.njk', { title: '登录', error: message, username, next }, status);
+      if (!refuse(req, res, error)) throw error;
     }
   });
   router.post('/logout', csrfProtection, async (req, res) => {

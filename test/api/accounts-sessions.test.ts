@@ -153,6 +153,15 @@ describe('accounts and sessions under attack', () => {
       expect(fine.post.headers.get('location')).toBe('/households/H%2F1?tab=visits');
     });
 
+    it('says on the page itself when a locked account may try again', async () => {
+      const { username } = await account('paged');
+      for (let i = 0; i < 5; i++) expect((await attempt(username, 'wrong password')).status).toBe(401);
+      const { post } = await pageLogin(username, '/board');
+      expect(post.status).toBe(429);
+      expect(post.headers.get('content-type')).toMatch(/html/);
+      expect(await post.text()).toMatch(/登录失败次数过多，请 \d+ 秒后再试/);
+    });
+
     it('works for a visitor with no stored session, and refuses a form without the token', async () => {
       const { username } = await account('form');
       const { cookies, post } = await pageLogin(username, '/board');
