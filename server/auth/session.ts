@@ -80,11 +80,17 @@ function absoluteLifetime(maxAgeMs: number): RequestHandler {
   };
 }
 
-/** Starts the session of a user who has just logged in: a new id, so a planted one is worth nothing. */
+/**
+ * Starts the session of a user who has just logged in: a new id, so a planted one is worth nothing.
+ * Stored at once: express-session would store it only while the answer's headers are already on
+ * their way, and a browser follows a redirect on the headers alone, into a page that finds no
+ * session yet (seen under load: the log-in form sent back to /login).
+ */
 export async function startUserSession(req: Request, user: SessionUser): Promise<void> {
   await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
   req.session.user = user;
   req.session.loggedInAt = Date.now();
+  await new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
 }
 
 /** Ends the session (its row is deleted) and tells the browser to drop the cookie. */
