@@ -5,9 +5,10 @@
 // - renderMessage / renderLeaderDigest / renderSupervisorDigest: the plain text (layout.txt.njk),
 //   rendered once when the notification is written; the row keeps subject, text and link. Pure:
 //   same inputs, same message (a retried activity writes the same).
-// - renderEmailHtml: the HTML part (layout.html.njk), rendered from the row when it is sent, so
-//   that what was sent is exactly what the outbox says. Autoescaped: names and reasons typed by
-//   people cannot inject markup.
+// - renderEmailHtml: the HTML part (layout.html.njk), rendered from the row when it is sent: its
+//   subject and link and its payload, the structured fields the text was written from, so the two
+//   parts say the same words. Autoescaped, and never built by re-reading the text: a name or reason
+//   typed by people can neither inject markup nor pass a line of its own off as a link.
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 
@@ -38,10 +39,17 @@ export interface MessageContext {
   timeZone?: string;
 }
 
+/** A value that JSON (and a Json column) holds as it is. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** The structured fields of a message: its template's context, kept on the row for the HTML part. */
+export type EmailPayload = { [key: string]: JsonValue };
+
 export interface RenderedMessage {
   subject: string;
   text: string;
   link: string;
+  /** Stored as Notification.payload; renderEmailHtml renders the HTML part from it. */
+  payload: EmailPayload;
 }
 
 const TEMPLATES_DIR = fileURLToPath(new URL('../templates/email/', import.meta.url));
@@ -59,20 +67,35 @@ function environment(autoescape: boolean): nunjucks.Environment {
     throwOnUndefined: true,
   });
   env.addFilter('localTime', (iso: string, timeZone?: string) => localTime(iso, timeZone));
+  // `{% filter lines %}…{% endfilter %}`: the block's output, already escaped, one line per <br>.
+  env.addFilter('lines', (escaped: string) =>
+    autoescape ? new nunjucks.runtime.SafeString(String(escaped).trim().split('\n').join('<br>\n')) : escaped,
+  );
   return env;
 }
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
 let textEnv: nunjucks.Environment | undefined;
 let htmlEnv: nunjucks.Environment | undefined;
 
-/** Renders a kind's template on the text layout: its first line is the subject, the rest the text. */
+/**
+ * Renders a kind's template on the text layout: its first line is the subject, the rest the text.
+ * The context itself, as JSON, is the payload the HTML part is rendered from when the row is sent.
+ */
 function renderText(
   kind: NotificationKind,
   context: Record<string, unknown>,
-): { subject: string; text: string } {
+): { subject: string; text: string; payload: EmailPayload } {
   textEnv ??= environment(false);
-  const output = textEnv.render(`${kind}.njk`, { ...context, layout: 'layout.txt.njk' }).trim();
+  // Plain data (undefined dropped), and every value one line: a name typed with a line break
+  // cannot start a line of its own in the message, let alone pass for one of its list items.
+  const payload = JSON.parse(JSON.stringify(context), (_key, value: unknown) =>
+    typeof value === 'string' ? value.replace(CONTROL_CHARACTERS, ' ') : value,
+  ) as EmailPayload;
+  const output = textEnv.render(`${kind}.njk`, { ...payload, layout: 'layout.txt.njk' }).trim();
   const newline = output.indexOf('\n');
-  return { subject: output.slice(0, newline).trim(), text: output.slice(newline + 1) };
+  return { subject: output.slice(0, newline).trim(), text: output.slice(newline + 1), payload };
 }
 
 export function householdLink(publicUrl: string, householdId: string): string {
@@ -156,48 +179,32 @@ export function renderSupervisorDigest(ctx: SupervisorDigestContext): RenderedMe
   return { ...renderText('DIGEST_SUPERVISOR', { ...ctx, link }), link };
 }
 
-export type HtmlBlock = { text: string } | { items: Array<{ text: string; href?: string }> };
-
-const TRAILING_URL = /\s+(https?:\/\/\S+)$/;
-
 /**
- * The message's text as HTML blocks: the greeting apart, lines starting with "· " gathered into
- * lists (a trailing URL becomes the item's link), other lines paragraphs, the final link dropped
- * (the layout shows it as the button).
+ * The HTML part of the e-mail for an outbox row: the kind's template on the HTML layout, with the
+ * row's payload (the structured fields its text was written from), subject and link. Links come
+ * only from those fields, made by the system (the row's link, a digest line's task link). A row
+ * without a payload shows its text as plain lines.
  */
-export function htmlBlocks(text: string, link: string): { greeting: string; blocks: HtmlBlock[] } {
-  const lines = text.split('\n').map((line) => line.trim());
-  if (lines.at(-1) === link) lines.pop();
-  const greeting = lines[0]?.endsWith('同志：') ? (lines.shift() ?? '') : '';
-  const blocks: HtmlBlock[] = [];
-  for (const line of lines) {
-    if (!line) continue;
-    if (line.startsWith('· ')) {
-      const match = TRAILING_URL.exec(line);
-      const item = match?.[1]
-        ? { text: line.slice(2, match.index), href: match[1] }
-        : { text: line.slice(2) };
-      const last = blocks.at(-1);
-      if (last && 'items' in last) last.items.push(item);
-      else blocks.push({ items: [item] });
-    } else {
-      blocks.push({ text: line });
-    }
-  }
-  return { greeting, blocks };
-}
-
-/** The HTML part of the e-mail for an outbox row. */
-export function renderEmailHtml(row: { kind: string; subject: string; text: string; link: string }): string {
+export function renderEmailHtml(row: {
+  kind: string;
+  subject: string;
+  text: string;
+  link: string;
+  payload?: unknown;
+}): string {
   htmlEnv ??= environment(true);
   const known = (
     [...HOUSEHOLD_NOTIFICATION_KINDS, 'DIGEST_LEADER', 'DIGEST_SUPERVISOR'] as string[]
   ).includes(row.kind);
+  const payload = isPlainObject(row.payload) ? row.payload : undefined;
   // A kind without a template of its own gets the layout's neutral heading and button.
   return htmlEnv.render(known ? `${row.kind}.njk` : 'layout.html.njk', {
+    ...(known && payload ? payload : { plainText: row.text }),
     layout: 'layout.html.njk',
     subject: row.subject,
     link: row.link,
-    ...htmlBlocks(row.text, row.link),
   });
 }
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -47,6 +47,11 @@ export const envSchema = z.object({
     )
     .default('07:30'),
   SESSION_SECRET: z.string().min(16, 'SESSION_SECRET must be at least 16 characters').optional(),
+  SESSION_MAX_AGE_DAYS: z.coerce
+    .number()
+    .positive('SESSION_MAX_AGE_DAYS must be a positive number of days')
+    .max(90, 'SESSION_MAX_AGE_DAYS must be at most 90')
+    .default(7),
   ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
   TZ: z
     .string()

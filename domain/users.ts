@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
+import { singleLine } from '../policy/plain-text.js';
 import { DomainError } from './errors.js';
 
 export const ROLES = ['LEADER', 'SUPERVISOR', 'ADMIN'] as const;
@@ -25,7 +26,7 @@ export const newUserSchema = z.object({
   username: z
     .string({ error: '请填写用户名' })
     .regex(/^[a-z0-9_.-]{3,32}$/, '用户名为 3–32 位小写字母、数字、点、横线或下划线'),
-  displayName: z.string({ error: '请填写姓名' }).trim().min(1, '请填写姓名').max(40, '姓名最长 40 字'),
+  displayName: singleLine('姓名', 40),
   password: z.string({ error: '请填写密码' }).min(10, '密码至少 10 位').max(200, '密码过长'),
   role: z.enum(ROLES, { error: '角色必须是 帮扶干部、督战领导 或 管理员' }),
   cadreId: z.string().min(1).nullable().optional(),

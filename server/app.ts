@@ -12,7 +12,7 @@ import { openApiDocument } from './api/openapi.js';
 import { apiRouter } from './api/router.js';
 import { apiRoutes } from './api/routes/index.js';
 import { loginRateLimit } from './api/routes/session.js';
-import { csrf } from './auth/csrf.js';
+import { csrfProtection } from './auth/csrf.js';
 import { sessionMiddleware } from './auth/session.js';
 import { errorHandler, notFound } from './errors.js';
 import { pagesRouter } from './pages/router.js';
@@ -24,6 +24,8 @@ export interface AppDeps {
     publicUrl: string;
     sessionSecret: string;
     loginAttemptsPer15Min?: number;
+    /** Absolute lifetime of a logged-in session, in days (SESSION_MAX_AGE_DAYS, default 7). */
+    SESSION_MAX_AGE_DAYS?: number;
   };
   prisma: PrismaClient;
   temporal: Client;
@@ -76,10 +78,13 @@ export function createApp(deps: AppDeps): App {
   app.use('/static', express.static(new URL('./static/', import.meta.url).pathname, { maxAge: '1h' }));
   app.use('/static/vendor/chart.umd.js', (_req, res) => res.sendFile(chartJsPath()));
 
+  const secureCookies = deps.config.publicUrl.startsWith('https:');
+  app.locals.secureCookies = secureCookies;
   const sessions = sessionMiddleware({
     databaseUrl: deps.databaseUrl,
     secret: deps.config.sessionSecret,
-    secure: deps.config.publicUrl.startsWith('https:'),
+    secure: secureCookies,
+    maxAgeMs: (deps.config.SESSION_MAX_AGE_DAYS ?? 7) * 86_400_000,
   });
   app.use(sessions.middleware);
   app.use(express.json({ limit: '100kb' }));
@@ -89,7 +94,7 @@ export function createApp(deps: AppDeps): App {
   // One limiter for both ways in (the page's form and the API), so they share the count.
   const loginLimiter = loginRateLimit(deps.config.loginAttemptsPer15Min ?? 10);
   app.post('/api/session', loginLimiter);
-  app.use('/api', csrf.csrfSynchronisedProtection, apiRouter(apiRoutes, apiDeps));
+  app.use('/api', csrfProtection, apiRouter(apiRoutes, apiDeps));
   app.use(pagesRouter(apiDeps, loginLimiter));
   app.use(notFound);
   app.use(errorHandler);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
 import { ROLE_LABELS } from '../../domain/users.js';
-import { csrf } from '../auth/csrf.js';
+import { csrfTokenFor } from '../auth/csrf.js';
 
 const views = fileURLToPath(new URL('../views/', import.meta.url));
 
@@ -33,7 +33,10 @@ env.addFilter('yuan', (n: number | string | null | undefined) =>
 );
 env.addFilter('json', (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c'));
 
-/** Renders a page with the layout's needs: the user, their role's label and a CSRF token. */
+/**
+ * Renders a page with the layout's needs: the user, their role's label and a CSRF token (a visitor's
+ * lives in a cookie, so a page view stores no session).
+ */
 export function render(
   req: Request,
   res: Response,
@@ -46,7 +49,7 @@ export function render(
     ...context,
     user,
     roleLabel: user ? ROLE_LABELS[user.role] : undefined,
-    csrfToken: req.session ? csrf.generateToken(req) : undefined,
+    csrfToken: csrfTokenFor(req, res),
     path: req.path,
   });
   res.status(status).type('html').send(html);

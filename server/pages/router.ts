@@ -1,7 +1,12 @@
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
-import { authenticate, type Role } from '../../domain/users.js';
+import { z } from 'zod';
+import type { Role } from '../../domain/users.js';
 import type { ApiDeps } from '../api/define-route.js';
-import { csrf } from '../auth/csrf.js';
+import { logInOrRefuse, loginBody } from '../api/routes/session.js';
+import { csrfProtection } from '../auth/csrf.js';
+import { safeNextPath } from '../auth/next-path.js';
+import { endSession, startUserSession } from '../auth/session.js';
+import { HttpError } from '../errors.js';
 import { dataPages } from './data-pages.js';
 import { render } from './render.js';
 
@@ -18,9 +23,6 @@ export function requirePage(...roles: Role[]) {
   };
 }
 
-/** A `next` that stays on this site. */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : undefined);
-
 export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router {
   const router = Router();
   router.get('/', (req, res) => {
@@ -28,25 +30,48 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
     res.redirect(user ? HOME[user.role] : '/login');
   });
   router.get('/login', (req, res) => {
-    render(req, res, 'login.njk', { title: '登录', next: req.query.next });
+    render(req, res, 'login.njk', { title: '登录', next: safeNextPath(req.query.next) });
   });
-  router.post('/login', loginLimiter, csrf.csrfSynchronisedProtection, async (req, res) => {
-    const { username, password } = req.body as { username?: string; password?: string };
-    const user = username && password ? await authenticate(deps.prisma, username, password) : undefined;
-    if (!user)
-      return render(
-        req,
-        res,
-        'login.njk',
-        { title: '登录', error: '用户名或密码不正确', username, next: (req.body as { next?: unknown }).next },
-        401,
-      );
-    await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
-    req.session.user = user;
-    res.redirect(safeNext((req.body as { next?: unknown }).next) ?? HOME[user.role]);
+  /**
+   * The log-in page again, saying why not (wrong password, locked, bad input), keeping the name;
+   * false for any other error, which is not the user's to fix.
+   */
+  const refuse = (req: Request, res: Response, error: unknown): boolean => {
+    const [status, message] =
+      error instanceof HttpError
+        ? [error.status, error.message]
+        : error instanceof z.ZodError
+          ? [400, error.issues[0]?.message ?? '输入有误']
+          : [500, ''];
+    if (status === 500) return false;
+    const form = (req.body ?? {}) as { username?: unknown; next?: unknown };
+    const username = typeof form.username === 'string' ? form.username : '';
+    render(
+      req,
+      res,
+      'login.njk',
+      { title: '登录', error: message, username, next: safeNextPath(form.next) },
+      status,
+    );
+    return true;
+  };
+  // The per-address limiter's 429 is a page here too, not the API's JSON.
+  const limited: RequestHandler = (req, res, next) =>
+    loginLimiter(req, res, (error?: unknown) => {
+      if (!error || !refuse(req, res, error)) next(error);
+    });
+  router.post('/login', limited, csrfProtection, async (req, res) => {
+    try {
+      const user = await logInOrRefuse(deps.prisma, res, loginBody.parse(req.body ?? {}));
+      await startUserSession(req, user);
+      res.redirect(safeNextPath((req.body as { next?: unknown }).next) ?? HOME[user.role]);
+    } catch (error) {
+      if (!refuse(req, res, error)) throw error;
+    }
   });
-  router.post('/logout', csrf.csrfSynchronisedProtection, (req, res) => {
-    req.session.destroy(() => res.clearCookie('duzhan.sid').redirect('/login'));
+  router.post('/logout', csrfProtection, async (req, res) => {
+    await endSession(req, res);
+    res.redirect('/login');
   });
   router.use(dataPages(deps));
   return router;

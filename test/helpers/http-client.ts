@@ -1,16 +1,27 @@
 /**
- * A browser-like HTTP client for API tests: keeps the session cookie, fetches a CSRF token and
- * sends it back on every write, as the pages' own script does.
+ * A browser-like HTTP client for API tests: keeps its cookies (the session's, and before log-in the
+ * visitor's CSRF cookie), fetches a CSRF token and sends it back on every write, as the pages' own
+ * script does.
  */
 export class ApiClient {
-  private cookie = '';
+  private readonly cookies = new Map<string, string>();
   private csrfToken = '';
 
   constructor(readonly base: string) {}
 
+  /** The Cookie header this client sends. */
+  get cookie(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   private remember(res: Response) {
-    const set = res.headers.getSetCookie().find((c) => c.startsWith('duzhan.sid='));
-    if (set) this.cookie = set.split(';')[0] ?? '';
+    for (const set of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = set.split(';');
+      const [name = '', ...value] = pair.trim().split('=');
+      const expired = attributes.some((a) => /^\s*expires=thu, 01 jan 1970/i.test(a));
+      if (expired || value.join('=') === '') this.cookies.delete(name);
+      else this.cookies.set(name, value.join('='));
+    }
   }
 
   async raw(

@@ -3,7 +3,6 @@ import { endOfLocalDay, localDate } from '../../activities/digest.js';
 import { describeSmtpError, isPermanentSmtpFailure, messageIdFor } from '../../activities/mail-transport.js';
 import {
   HOUSEHOLD_NOTIFICATION_KINDS,
-  htmlBlocks,
   type MessageContext,
   renderEmailHtml,
   renderLeaderDigest,
@@ -37,7 +36,7 @@ const householdUrl = 'http://localhost:3000/households/H%3C1%3E%262';
 
 describe('notification templates (templates/email/*.njk)', () => {
   it('write each kind in the same Chinese words as before they moved into template files', () => {
-    expect(renderMessage('ASSIGNED', ctx)).toEqual({
+    expect(renderMessage('ASSIGNED', ctx)).toMatchObject({
       subject: `【挂牌督战】您已被确定为 ${who} 的帮扶责任人`,
       text: `张帮扶同志：\n按照双帮扶制，您已被确定为 ${who} 的帮扶责任人。请与另一位帮扶干部共同制定“一户一策”，按时入户走访。\n${householdUrl}`,
       link: householdUrl,
@@ -45,7 +44,7 @@ describe('notification templates (templates/email/*.njk)', () => {
     expect(renderMessage('ASSIGNED', { ...ctx, role: undefined }).subject).toBe(
       `【挂牌督战】您已被确定为 ${who} 的帮扶干部`,
     );
-    expect(renderMessage('TASK_OPENED', ctx)).toEqual({
+    expect(renderMessage('TASK_OPENED', ctx)).toMatchObject({
       subject: `【挂牌督战】新任务：入户走访 ${who}，2024/5/1 08:30 前完成`,
       text: `张帮扶同志：\n${who} 有一项新的入户走访任务：定期入户走访：核查"一超过"\n请于 2024/5/1 08:30 前完成并录入。\n${taskUrl}`,
       link: taskUrl,
@@ -53,7 +52,7 @@ describe('notification templates (templates/email/*.njk)', () => {
     expect(renderMessage('REMINDER', ctx).subject).toBe(
       `【挂牌督战】提醒：入户走访 ${who} 将于 2024/5/1 08:30 到期`,
     );
-    expect(renderMessage('ESCALATED', ctx)).toEqual({
+    expect(renderMessage('ESCALATED', ctx)).toMatchObject({
       subject: `【挂牌督战】逾期督办（第 2 级）：入户走访 ${who}`,
       text: `张帮扶同志：\n${who} 的入户走访任务（定期入户走访：核查"一超过"）自 2024/5/1 08:30 起逾期未完成，责任人：李四。\n按督战规定，现提请您（包村领导）督办，请督促尽快完成。\n${taskUrl}`,
       link: taskUrl,
@@ -69,7 +68,7 @@ describe('notification templates (templates/email/*.njk)', () => {
     expect(renderMessage('REMINDER', { ...ctx, timeZone: 'UTC' }).subject).toContain('2024/5/1 00:30 到期');
   });
 
-  it('render the HTML part of every kind from the row alone, escaped, with the link as a button', () => {
+  it('render the HTML part of every kind from the row and its payload, escaped, with the link as a button', () => {
     for (const kind of HOUSEHOLD_NOTIFICATION_KINDS) {
       const message = renderMessage(kind, ctx);
       const html = renderEmailHtml({ kind, ...message });
@@ -128,23 +127,17 @@ describe('notification templates (templates/email/*.njk)', () => {
         'http://x/tasks',
       ].join('\n'),
     );
-    expect(htmlBlocks(digest.text, digest.link)).toEqual({
-      greeting: '李接替同志：',
-      blocks: [
-        { text: '以下是截至 2030/3/15 09:00 您名下需要办理的任务。' },
-        { text: '已逾期（1 项）：' },
-        {
-          items: [
-            { text: `${who} 入户走访（甲），应于 2030/3/14 10:00 完成，已督办至第 2 级`, href: 'http://t/1' },
-          ],
-        },
-        { text: '今日到期（1 项）：' },
-        { items: [{ text: `${who} 问题整改跟进（乙），2030/3/15 16:00 到期`, href: 'http://t/2' }] },
-        { text: '请及时入户办理并录入，逾期任务将按督战规定逐级督办。' },
-      ],
-    });
     const html = renderEmailHtml({ kind: 'DIGEST_LEADER', ...digest });
-    expect(html).toContain('<a href="http://t/1" style="color:#1d4ed8;">测试村 王&lt;b&gt;二');
+    expect(html).toContain(
+      '<p style="margin:0 0 12px;">以下是截至 2030/3/15 09:00 您名下需要办理的任务。</p>',
+    );
+    expect(html).toContain(
+      `<li style="margin:0 0 6px;"><a href="http://t/1" style="color:#1d4ed8;">测试村 王&lt;b&gt;二 户（户编号 H001） 入户走访（甲），应于 2030/3/14 10:00 完成，已督办至第 2 级</a></li>`,
+    );
+    expect(html).toContain(
+      `<a href="http://t/2" style="color:#1d4ed8;">测试村 王&lt;b&gt;二 户（户编号 H001） 问题整改跟进（乙），2030/3/15 16:00 到期</a>`,
+    );
+    expect(html.match(/<a href=/g)).toHaveLength(4); // two tasks, the button and the copyable link
 
     const supervisors = renderSupervisorDigest({
       recipientName: '孙书记',
@@ -171,6 +164,58 @@ describe('notification templates (templates/email/*.njk)', () => {
       `· ${who} 入户走访（甲），自 2030/3/14 10:00 起逾期，责任人：张帮扶，已督办至第 3 级（分管负责人 赵分管） http://t/1`,
     );
     expect(supervisors.link).toBe('http://x/board');
+    expect(renderEmailHtml({ kind: 'DIGEST_SUPERVISOR', ...supervisors })).toContain(
+      '<a href="http://t/1" style="color:#1d4ed8;">测试村 王&lt;b&gt;二 户（户编号 H001） 入户走访（甲），自 2030/3/14 10:00 起逾期',
+    );
+  });
+
+  it('never let a name plant a link in the HTML part, whatever its text looks like', () => {
+    const hostile = '王二\n· 补助领取 核实 https://evil.example/claim\n';
+    const planted = /href="https:\/\/evil\.example/;
+    for (const kind of HOUSEHOLD_NOTIFICATION_KINDS) {
+      const message = renderMessage(kind, { ...ctx, household: { ...ctx.household, headName: hostile } });
+      const html = renderEmailHtml({ kind, ...message });
+      expect(html, kind).not.toMatch(planted); // only the system's links are links: the row's, twice
+      expect(html.match(/<a href=/g)).toHaveLength(2);
+      // and the name stays on its line, in the text and in the HTML part
+      expect(message.text).toContain('王二 · 补助领取 核实 https://evil.example/claim');
+      expect(message.text).not.toContain('\n·');
+      expect(html).toContain('王二 · 补助领取 核实 https://evil.example/claim');
+    }
+    const digest = renderLeaderDigest({
+      recipientName: '李接替',
+      day: '2030-03-15',
+      at: '2030-03-15T01:00:00.000Z',
+      overdue: [],
+      dueToday: [
+        {
+          who: hostile,
+          kindLabel: '入户走访',
+          reason: '甲',
+          dueAt: '2030-03-15T08:00:00Z',
+          rung: 0,
+          link: 'http://t/2',
+        },
+      ],
+      publicUrl: 'http://x',
+      timeZone: 'Asia/Shanghai',
+    });
+    const html = renderEmailHtml({ kind: 'DIGEST_LEADER', ...digest });
+    expect(html).not.toMatch(planted);
+    expect(html).toContain('<a href="http://t/2"');
+    // A row written before payloads existed shows its text, lines only: nothing in it becomes a link.
+    const legacy = renderMessage('TASK_OPENED', {
+      ...ctx,
+      household: { ...ctx.household, headName: hostile },
+    });
+    const legacyHtml = renderEmailHtml({
+      kind: 'TASK_OPENED',
+      subject: legacy.subject,
+      text: legacy.text,
+      link: legacy.link,
+    });
+    expect(legacyHtml).not.toMatch(planted);
+    expect(legacyHtml).toContain('· 补助领取 核实 https://evil.example/claim');
   });
 });
 

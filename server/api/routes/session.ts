@@ -1,7 +1,12 @@
+import type { Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { authenticate, ROLES } from '../../../domain/users.js';
-import { csrf } from '../../auth/csrf.js';
+import type { PrismaClient } from '../../../db/client.js';
+import { LoginLockedError, logIn, normaliseUsername } from '../../../domain/login-throttle.js';
+import { ROLES } from '../../../domain/users.js';
+import { singleLine } from '../../../policy/plain-text.js';
+import { csrf, csrfTokenFor } from '../../auth/csrf.js';
+import { endSession, startUserSession } from '../../auth/session.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
 
@@ -15,12 +20,35 @@ const sessionUser = z
   })
   .meta({ id: 'SessionUser' });
 
-const loginBody = z.object({
-  username: z.string({ error: '请填写用户名' }).trim().min(1, '请填写用户名').max(64, '用户名过长'),
+export const loginBody = z.object({
+  username: singleLine('用户名', 64),
   password: z.string({ error: '请填写密码' }).min(1, '请填写密码').max(200, '密码过长'),
 });
 
-/** Guessing passwords gets slow: a few tries per quarter hour per address and user name. */
+/**
+ * Logs in or says why not: 401 for wrong credentials, 429 (with Retry-After) while the user name
+ * or the account is locked after too many failures (domain/login-throttle.ts).
+ */
+export async function logInOrRefuse(
+  prisma: PrismaClient,
+  res: Response,
+  credentials: z.infer<typeof loginBody>,
+) {
+  try {
+    const user = await logIn(prisma, credentials.username, credentials.password);
+    if (!user) throw new HttpError(401, 'bad_credentials', '用户名或密码不正确');
+    return user;
+  } catch (error) {
+    if (!(error instanceof LoginLockedError)) throw error;
+    res.setHeader('retry-after', String(error.retryAfterSeconds));
+    throw new HttpError(429, 'too_many_attempts', error.message);
+  }
+}
+
+/**
+ * Per address: a few failed tries per quarter hour per address and user name (normalised, as the
+ * log-in reads it). Per user name and per account, across addresses: domain/login-throttle.ts.
+ */
 export function loginRateLimit(limit: number) {
   return rateLimit({
     windowMs: 15 * 60_000,
@@ -29,7 +57,7 @@ export function loginRateLimit(limit: number) {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     keyGenerator: (req) =>
-      `${ipKeyGenerator(req.ip ?? '')}|${String((req.body as { username?: unknown } | undefined)?.username ?? '')}`,
+      `${ipKeyGenerator(req.ip ?? '')}|${normaliseUsername(String((req.body as { username?: unknown } | undefined)?.username ?? ''))}`,
     handler: (_req, _res, next) =>
       next(new HttpError(429, 'too_many_attempts', '登录尝试过多，请 15 分钟后再试')),
   });
@@ -43,7 +71,9 @@ export const sessionRoutes = [
     summary: '当前用户和 CSRF 令牌（未登录时 user 为 null）',
     access: 'public',
     response: z.object({ user: sessionUser.nullable(), csrfToken: z.string() }),
-    handle: async ({ user, req }) => ({ json: { user: user ?? null, csrfToken: csrf.generateToken(req) } }),
+    handle: async ({ user, req, res }) => ({
+      json: { user: user ?? null, csrfToken: csrfTokenFor(req, res) },
+    }),
   }),
   defineRoute({
     method: 'post',
@@ -53,14 +83,9 @@ export const sessionRoutes = [
     access: 'public',
     body: loginBody,
     response: z.object({ user: sessionUser, csrfToken: z.string() }),
-    handle: async ({ body, req, deps }) => {
-      const user = await authenticate(deps.prisma, body.username, body.password);
-      if (!user) throw new HttpError(401, 'bad_credentials', '用户名或密码不正确');
-      // A new session id on log-in, so a token planted before it is worth nothing.
-      await new Promise<void>((resolve, reject) =>
-        req.session.regenerate((e) => (e ? reject(e) : resolve())),
-      );
-      req.session.user = user;
+    handle: async ({ body, req, res, deps }) => {
+      const user = await logInOrRefuse(deps.prisma, res, body);
+      await startUserSession(req, user);
       return { json: { user, csrfToken: csrf.generateToken(req, true) } };
     },
   }),
@@ -71,8 +96,8 @@ export const sessionRoutes = [
     summary: '退出登录',
     access: 'public',
     handle: async ({ req, res }) => {
-      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
-      res.clearCookie('duzhan.sid').status(204).end();
+      await endSession(req, res);
+      res.status(204).end();
       return undefined;
     },
   }),
