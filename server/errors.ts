@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import { unavailablePart } from '../domain/unavailable.js';
 
 /** The one error shape every /api answer uses. */
 export interface ApiError {
@@ -28,8 +29,17 @@ const statusOfDomainError: Record<DomainError['kind'], [number, string]> = {
 export const notFound: RequestHandler = (_req, _res, next) =>
   next(new HttpError(404, 'not_found', '没有这个地址'));
 
+/** What a cadre reads while PostgreSQL or Temporal is down: nothing was done, send it again. */
+export const UNAVAILABLE_MESSAGE = '服务暂时不可用，请稍后重试';
+
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const send = (status: number, body: ApiError) => res.status(status).json(body);
+  const down = unavailablePart(error);
+  if (down) {
+    req.log?.warn({ part: down, reason: (error as Error).message?.split('\n')[0] }, 'dependency unavailable');
+    res.setHeader('retry-after', '5');
+    return send(503, { error: { code: 'unavailable', message: UNAVAILABLE_MESSAGE } });
+  }
   if (error instanceof z.ZodError) {
     const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return send(400, {

@@ -4,6 +4,15 @@ import { DomainError } from '../../../domain/errors.js';
 import { visitRecordSchema } from '../../../policy/index.js';
 import { defineRoute } from '../define-route.js';
 
+/**
+ * Header Idempotency-Key: the client's name for one completion (the visit form makes one per form,
+ * the API client per submission); sent again, it gets the first answer. Optional.
+ */
+const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,100}$/, 'Idempotency-Key 须为 8 至 100 位字母、数字或 ._:- 符号')
+  .optional();
+
 export const taskWriteRoutes = [
   defineRoute({
     method: 'post',
@@ -18,9 +27,11 @@ export const taskWriteRoutes = [
       record: visitRecordSchema.optional(),
       note: z.string().max(2000, '备注最长 2000 字').optional(),
     }),
-    handle: async ({ deps, user, params, body }) => {
+    handle: async ({ deps, user, params, body, req }) => {
       if (!user?.cadreId) throw new DomainError('FORBIDDEN', '账号未关联干部');
+      const idempotencyKey = idempotencyKeySchema.parse(req.get('idempotency-key'));
       const result = await completeTask(deps, {
+        ...(idempotencyKey ? { idempotencyKey } : {}),
         taskId: params.id,
         cadreId: user.cadreId,
         ...(body.record ? { record: body.record } : {}),
