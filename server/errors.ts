@@ -32,7 +32,13 @@ export const notFound: RequestHandler = (_req, _res, next) =>
 /** What a cadre reads while PostgreSQL or Temporal is down: nothing was done, send it again. */
 export const UNAVAILABLE_MESSAGE = '服务暂时不可用，请稍后重试';
 
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
+  // Already answered (e.g. the session store failed while saving after the answer went out):
+  // nothing more can be said to this client; Express ends the connection.
+  if (res.headersSent) {
+    req.log?.warn({ reason: (error as Error).message?.split('\n')[0] }, 'error after the answer was sent');
+    return next(error);
+  }
   const send = (status: number, body: ApiError) => res.status(status).json(body);
   const down = unavailablePart(error);
   if (down) {
