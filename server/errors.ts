@@ -33,11 +33,11 @@ export const notFound: RequestHandler = (_req, _res, next) =>
 export const UNAVAILABLE_MESSAGE = '服务暂时不可用，请稍后重试';
 
 export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
-  // Already answered (e.g. the session store failed while saving after the answer went out):
-  // nothing more can be said to this client; Express ends the connection.
+  // Already answered (e.g. the session store could not touch the session while PostgreSQL was
+  // down, after the answer went out): log it; a half-sent answer is cut off by Express.
   if (res.headersSent) {
     req.log?.warn({ reason: (error as Error).message?.split('\n')[0] }, 'error after the answer was sent');
-    return next(error);
+    return res.writableEnded ? undefined : next(error);
   }
   const send = (status: number, body: ApiError) => res.status(status).json(body);
   const down = unavailablePart(error);
