@@ -55,7 +55,9 @@ export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): S
           waiters = [];
           break;
         } catch (error) {
-          options.say(`${options.name} did not start: ${(error as Error).message.split('\n')[0]}; trying again`);
+          options.say(
+            `${options.name} did not start: ${(error as Error).message.split('\n')[0]}; trying again`,
+          );
         }
       }
     }

@@ -52,9 +52,15 @@ export async function startFaultStack(): Promise<FaultStack> {
     dbFile: path.join(dataDir, 'temporal.db'),
   };
   const pgOptions = { dataDir, port: await freePort(), database: 'duzhan' };
-  let dev: RunningDevServer | undefined = await startTemporalDevServer(temporalOptions);
-  let pg: RunningPostgres | undefined = await startEmbeddedPostgres(pgOptions);
-  await applyMigrations(pg.url);
+  const [firstDev, firstPg] = await Promise.all([
+    startTemporalDevServer(temporalOptions),
+    startEmbeddedPostgres(pgOptions).then(async (running) => {
+      await applyMigrations(running.url);
+      return running;
+    }),
+  ]);
+  let dev: RunningDevServer | undefined = firstDev;
+  let pg: RunningPostgres | undefined = firstPg;
   const smtp = new TestSmtpServer(await freePort());
   await smtp.start();
 
