@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSupervision } from '../../domain/supervision.js';
 import { createUser } from '../../domain/users.js';
+import type { Task } from '../../prisma/generated/client.js';
 import { householdWorkflowId, stateQuery } from '../../workflows/household/definitions.js';
 import { ApiClient } from '../helpers/http-client.js';
 import { eventually } from '../helpers/real-stack.js';
@@ -84,10 +85,12 @@ describe('a burst of visit completions while a part of the system fails', () => 
   }
 
   /** A cadre submits the visit form, and sends it again (same key) after each 503, until answered. */
-  async function cadre(householdId: string, doubled: boolean, startAfterMs: number): Promise<CadreRun> {
-    const task = await stack.prisma.task.findFirstOrThrow({
-      where: { householdId, kind: 'VISIT', status: 'OPEN' },
-    });
+  async function cadre(
+    householdId: string,
+    task: { id: string; openedAt: Date },
+    doubled: boolean,
+    startAfterMs: number,
+  ): Promise<CadreRun> {
     const openedAt = task.openedAt.toISOString();
     await sleep(startAfterMs);
     const key = randomUUID();
@@ -105,7 +108,13 @@ describe('a burst of visit completions while a part of the system fails', () => 
   }
 
   async function burst(ids: string[], fault: () => Promise<void>): Promise<CadreRun[]> {
-    const runs = Promise.all(ids.map((id, i) => cadre(id, i % 2 === 1, i * 800)));
+    // The visit tasks as the form shows them, read before anything fails.
+    const tasks = await Promise.all(
+      ids.map((householdId) =>
+        stack.prisma.task.findFirstOrThrow({ where: { householdId, kind: 'VISIT', status: 'OPEN' } }),
+      ),
+    );
+    const runs = Promise.all(ids.map((id, i) => cadre(id, tasks[i] as Task, i % 2 === 1, i * 800)));
     await sleep(300);
     await fault();
     return runs;
@@ -150,12 +159,18 @@ describe('a burst of visit completions while a part of the system fails', () => 
   it('(a) PostgreSQL stopped and started: 503 meanwhile, then every visit recorded once', {
     timeout: 180_000,
   }, async () => {
+    let page = { status: 0, text: '' };
     const runs = await burst(scenario(0), async () => {
       await stack.stopPostgres();
+      // A cadre opening 我的任务 meanwhile gets a page that says to try again.
+      const res = await leader.raw('GET', '/tasks', { headers: { accept: 'text/html' } });
+      page = { status: res.status, text: await res.text() };
       await sleep(OUTAGE_MS);
       await stack.startPostgres();
     });
     expect(runs.flatMap((r) => r.answers).some((a) => a.status === 503)).toBe(true);
+    expect(page.status).toBe(503);
+    expect(page.text).toContain('服务暂时不可用，请稍后重试');
     await expectRecordedOnce(runs);
   });
 
