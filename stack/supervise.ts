@@ -18,8 +18,6 @@ export interface SupervisorOptions<T extends Stoppable> {
 
 export interface Supervisor<T> extends Stoppable {
   current(): T;
-  /** Resolves after the next successful restart (for tests). */
-  restarted(): Promise<T>;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -39,7 +37,6 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): Supervisor<T> {
   const watch = new AbortController();
   let instance = options.first;
-  let waiters: Array<(value: T) => void> = [];
   const loop = async () => {
     while (!watch.signal.aborted) {
       await options.died(instance, watch.signal);
@@ -51,8 +48,6 @@ export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): S
         try {
           instance = await options.restart();
           options.say(`${options.name} is running again`);
-          for (const resolve of waiters) resolve(instance);
-          waiters = [];
           break;
         } catch (error) {
           options.say(
@@ -65,7 +60,6 @@ export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): S
   const running = loop();
   return {
     current: () => instance,
-    restarted: () => new Promise<T>((resolve) => waiters.push(resolve)),
     async stop() {
       watch.abort();
       await running; // a restart under way finishes first, so its instance is the one stopped
