@@ -65,14 +65,22 @@ export interface MailSettings {
   transport: MailTransport;
 }
 
-/** Retries a write a few times in-process: the row must say SENT even if PostgreSQL blinks. */
+/**
+ * How long the row's SENT is retried in-process: a PostgreSQL restart takes seconds, and giving up
+ * sooner would send the message again. One attempt's send (45 s) plus this stays under the
+ * activity's start-to-close timeout (90 s), so two attempts never overlap.
+ */
+const MARK_SENT_FOR_MS = 30_000;
+
+/** Retries a write in-process: the row must say SENT even if PostgreSQL blinks or restarts. */
 async function persistently<T>(write: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + MARK_SENT_FOR_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (error) {
-      if (attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt)); // 0.5 s … 4 s
+      if (Date.now() >= giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 4_000))); // 0.5 s … 4 s
     }
   }
 }
@@ -124,7 +132,7 @@ export function createMailActivities(prisma: PrismaClient, settings: MailSetting
       }
       // THE CRASH WINDOW. The server has answered 250: the message is on its way. Until the
       // update below commits, nothing records that. A worker killed right here (or PostgreSQL
-      // down for longer than the retries below) leaves the row PENDING, the activity is retried
+      // down for longer than the 30 s of retries below) leaves the row PENDING, the activity is retried
       // and the cadre gets a second copy, with the same Message-ID, so mail clients that
       // de-duplicate by it show one. No SMTP client can close this window (SMTP has no
       // idempotent submit); it is kept to one UPDATE, done at once, with no other work between.

@@ -16,6 +16,15 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+/**
+ * Values that only stand in for a real secret (examples, old compose defaults): a deployment that
+ * kept one would run with a password anyone can read in this repository.
+ */
+const PLACEHOLDER = /change[-_ ]?me|changeme|placeholder|^(secret|password|admin|duzhan)\d*$/i;
+const notPlaceholder = (value: string) => !PLACEHOLDER.test(value.trim());
+const placeholderMessage = (name: string) =>
+  `${name} is a placeholder value; set a real one (e.g. openssl rand -hex 32)`;
+
 export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   TOOLS_DIR: z.string().min(1).default('.tools'),
@@ -46,13 +55,21 @@ export const envSchema = z.object({
       'DIGEST_TIME must be a time of day like 07:30 or a cron expression of five fields',
     )
     .default('07:30'),
-  SESSION_SECRET: z.string().min(16, 'SESSION_SECRET must be at least 16 characters').optional(),
+  SESSION_SECRET: z
+    .string()
+    .min(16, 'SESSION_SECRET must be at least 16 characters')
+    .refine(notPlaceholder, placeholderMessage('SESSION_SECRET'))
+    .optional(),
   SESSION_MAX_AGE_DAYS: z.coerce
     .number()
     .positive('SESSION_MAX_AGE_DAYS must be a positive number of days')
     .max(90, 'SESSION_MAX_AGE_DAYS must be at most 90')
     .default(7),
-  ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(10, 'ADMIN_PASSWORD must be at least 10 characters')
+    .refine(notPlaceholder, placeholderMessage('ADMIN_PASSWORD'))
+    .optional(),
   TZ: z
     .string()
     .min(1)

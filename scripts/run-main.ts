@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/env.js';
+import { guardProcess } from './process-guard.js';
 
 /**
  * Runs a command's main function. A failure ends the process with one line that says what is wrong
@@ -10,6 +11,7 @@ export function runMain(
     fail: (error: unknown) => Promise<void>,
   ) => Promise<void>,
 ): void {
+  guardProcess();
   const cleanups: Array<() => Promise<void>> = [];
   let stopping = false;
   const stopAll = async () => {

@@ -34,6 +34,7 @@ runMain(async (onStop, fail) => {
     temporalPort: config.TEMPORAL_PORT,
     temporalUiPort: config.TEMPORAL_UI_PORT,
     persistTemporal: true,
+    supervise: true,
     databaseUrl: config.DATABASE_URL,
     pgPort: config.PG_PORT,
     say,

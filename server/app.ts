@@ -45,8 +45,9 @@ export function createApp(deps: AppDeps): App {
   app.use(
     pinoHttp({
       logger,
-      genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+      // Made here, never taken from the client: a caller must not be able to forge or reuse log ids.
+      genReqId: (_req, res) => {
+        const id = randomUUID();
         res.setHeader('x-request-id', id);
         return id;
       },

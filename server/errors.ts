@@ -1,6 +1,8 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import { unavailablePart } from '../domain/unavailable.js';
+import { render } from './pages/render.js';
 
 /** The one error shape every /api answer uses. */
 export interface ApiError {
@@ -25,11 +27,32 @@ const statusOfDomainError: Record<DomainError['kind'], [number, string]> = {
   FORBIDDEN: [403, 'forbidden'],
 };
 
+/** A page opened in the browser (not the JSON API, not a script's fetch): it gets a page back. */
+const wantsPage = (req: Request) =>
+  !req.originalUrl.startsWith('/api/') && req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
+
 export const notFound: RequestHandler = (_req, _res, next) =>
   next(new HttpError(404, 'not_found', '没有这个地址'));
 
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+/** What a cadre reads while PostgreSQL or Temporal is down: nothing was done, send it again. */
+export const UNAVAILABLE_MESSAGE = '服务暂时不可用，请稍后重试';
+
+export const errorHandler: ErrorRequestHandler = (error, req, res, next) => {
+  // Already answered (e.g. the session store could not touch the session while PostgreSQL was
+  // down, after the answer went out): log it; a half-sent answer is cut off by Express.
+  if (res.headersSent) {
+    req.log?.warn({ reason: (error as Error).message?.split('\n')[0] }, 'error after the answer was sent');
+    return res.writableEnded ? undefined : next(error);
+  }
   const send = (status: number, body: ApiError) => res.status(status).json(body);
+  const down = unavailablePart(error);
+  if (down) {
+    req.log?.warn({ part: down, reason: (error as Error).message?.split('\n')[0] }, 'dependency unavailable');
+    res.setHeader('retry-after', '5');
+    if (wantsPage(req))
+      return render(req, res, 'error.njk', { title: '服务暂时不可用', message: UNAVAILABLE_MESSAGE }, 503);
+    return send(503, { error: { code: 'unavailable', message: UNAVAILABLE_MESSAGE } });
+  }
   if (error instanceof z.ZodError) {
     const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return send(400, {

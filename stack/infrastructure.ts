@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env.js';
 import { assertDatabaseReachable } from '../db/check.js';
 import { applyMigrations } from '../db/migrate.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { postgresGone, processExit, supervise } from './supervise.js';
 import { ensureTemporalBinaries } from './temporal-binaries.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 
@@ -20,6 +21,8 @@ export interface InfrastructureOptions {
   databaseUrl?: string | undefined;
   pgPort: number;
   say: (line: string) => void;
+  /** Start the embedded servers again when they die (npm start); tests leave them alone. */
+  supervise?: boolean;
   /** Told of each server as soon as it runs, so a Ctrl-C during start-up can stop it too. */
   onStarted?: (stop: () => Promise<void>) => void;
 }
@@ -47,27 +50,44 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
       const { cli } = await ensureTemporalBinaries(options.toolsDir, options.say);
-      const dev = await startTemporalDevServer({
+      const devOptions = {
         cli,
         port: options.temporalPort,
         uiPort: options.temporalUiPort,
         namespace: options.namespace,
         ...(options.persistTemporal ? { dbFile: path.join(options.dataDir, 'temporal.db') } : {}),
-      });
-      stops.push(() => dev.process.stop());
-      options.onStarted?.(() => dev.process.stop());
+      };
+      const dev = await startTemporalDevServer(devOptions);
+      const server = options.supervise
+        ? supervise({
+            name: 'the Temporal dev server',
+            first: dev.process,
+            died: (proc, signal) => processExit(proc.child, signal),
+            restart: async () => (await startTemporalDevServer(devOptions)).process,
+            say: options.say,
+          })
+        : dev.process;
+      stops.push(() => server.stop());
+      options.onStarted?.(() => server.stop());
       temporalAddress = dev.address;
       temporalUiUrl = dev.uiUrl;
     }
 
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres(
-        { dataDir: options.dataDir, port: options.pgPort, database: 'duzhan' },
-        options.say,
-      );
-      stops.push(() => pg.stop());
-      options.onStarted?.(() => pg.stop());
+      const pgOptions = { dataDir: options.dataDir, port: options.pgPort, database: 'duzhan' };
+      const pg = await startEmbeddedPostgres(pgOptions, options.say);
+      const server = options.supervise
+        ? supervise({
+            name: 'the embedded PostgreSQL',
+            first: pg,
+            died: (running, signal) => postgresGone(running.url, signal),
+            restart: () => startEmbeddedPostgres(pgOptions, options.say),
+            say: options.say,
+          })
+        : pg;
+      stops.push(() => server.stop());
+      options.onStarted?.(() => server.stop());
       databaseUrl = pg.url;
     }
     await assertDatabaseReachable(databaseUrl);

@@ -1,13 +1,14 @@
 // Shared by every page: JSON calls to /api with the session's CSRF token, errors shown in Chinese.
 (() => {
   const token = () => document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-  async function api(method, url, body) {
+  async function api(method, url, body, headers = {}) {
     const isForm = body instanceof FormData;
     const res = await fetch(url, {
       method,
       headers: {
         'x-csrf-token': token(),
         ...(body && !isForm ? { 'content-type': 'application/json' } : {}),
+        ...headers,
       },
       body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
       credentials: 'same-origin',

@@ -5,6 +5,11 @@
   const form = document.getElementById('visit-form');
   const message = document.getElementById('form-message');
   const fmt = (n) => `${Number(n).toLocaleString('zh-CN')} 元`;
+  // One key for this form's completion: pressing again, or sending again after an error, gets the
+  // first answer instead of a second visit. (getRandomValues works on plain http too.)
+  const idempotencyKey = [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 
   const visitedAt = form.elements.visitedAt;
   const now = new Date(Date.now() + 8 * 3600_000); // shown in Beijing time
@@ -95,6 +100,7 @@
         'POST',
         `/api/tasks/${encodeURIComponent(data.taskId)}/complete`,
         { record: record() },
+        { 'Idempotency-Key': idempotencyKey },
       );
       const followUps = result.followUpsOpened.length;
       window.duzhan.show(

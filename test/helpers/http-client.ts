@@ -27,7 +27,7 @@ export class ApiClient {
   async raw(
     method: string,
     path: string,
-    init: { body?: unknown; form?: FormData; headers?: Record<string, string> } = {},
+    init: { body?: unknown; form?: FormData; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ) {
     if (method !== 'GET' && !this.csrfToken) await this.refreshToken();
     const headers: Record<string, string> = {
@@ -41,7 +41,13 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
       body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     }
-    const res = await fetch(`${this.base}${path}`, { method, headers, body, redirect: 'manual' });
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers,
+      body,
+      redirect: 'manual',
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
     this.remember(res);
     return res;
   }
@@ -56,8 +62,12 @@ export class ApiClient {
     method: string,
     path: string,
     body?: unknown,
+    headers?: Record<string, string>,
   ): Promise<{ status: number; body: T }> {
-    const res = await this.raw(method, path, body === undefined ? {} : { body });
+    const res = await this.raw(method, path, {
+      ...(body === undefined ? {} : { body }),
+      ...(headers ? { headers } : {}),
+    });
     const isJson = res.headers.get('content-type')?.includes('json') ?? false;
     const text = await res.text();
     return { status: res.status, body: (isJson && text ? JSON.parse(text) : undefined) as T };
