@@ -3,6 +3,7 @@
 // validator checks the visit record (caps, shape) and refuses it with a Chinese message.
 import type { VisitRecordInput } from '../../policy/index.js';
 import { completeTaskUpdate } from '../../workflows/household/definitions.js';
+import { ACCESS_MESSAGES, mayCompleteTask } from '../access.js';
 import { DomainError } from '../errors.js';
 import {
   type ActionDeps,
@@ -44,8 +45,9 @@ export async function completeTask(deps: ActionDeps, input: CompleteTaskInput): 
     },
   });
   if (!task) throw new DomainError('NOT_FOUND', '该任务不存在');
-  const allowed = new Set([task.assigneeId, ...task.household.assignments.map((a) => a.cadreId)]);
-  if (!allowed.has(input.cadreId)) throw new DomainError('FORBIDDEN', '只有该户的帮扶干部才能办理此任务');
+  const householdCadreIds = task.household.assignments.map((a) => a.cadreId);
+  if (!mayCompleteTask(input.cadreId, { assigneeId: task.assigneeId, householdCadreIds }))
+    throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourTask);
   if (task.status !== 'OPEN') throw new DomainError('CONFLICT', '该任务已经办结或已取消');
 
   const openBefore = new Set(task.household.tasks.map((t) => t.id));

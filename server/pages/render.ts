@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
-import { ROLE_LABELS } from '../../domain/users.js';
+import { ACCESS_RULES, type AccessRule, accountLabel, decideAccess } from '../../domain/access.js';
 import { csrf } from '../auth/csrf.js';
 
 const views = fileURLToPath(new URL('../views/', import.meta.url));
@@ -33,7 +33,7 @@ env.addFilter('yuan', (n: number | string | null | undefined) =>
 );
 env.addFilter('json', (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c'));
 
-/** Renders a page with the layout's needs: the user, their role's label and a CSRF token. */
+/** Renders a page with the layout's needs: the user, what they may do, and a CSRF token. */
 export function render(
   req: Request,
   res: Response,
@@ -45,7 +45,14 @@ export function render(
   const html = env.render(template, {
     ...context,
     user,
-    roleLabel: user ? ROLE_LABELS[user.role] : undefined,
+    roleLabel: user ? accountLabel(user) : undefined,
+    // What the navigation and the page may offer this account (domain/access.ts decides).
+    may: Object.fromEntries(
+      (Object.keys(ACCESS_RULES) as AccessRule[]).map((rule) => [
+        rule,
+        decideAccess(rule, user) === 'allowed',
+      ]),
+    ),
     csrfToken: req.session ? csrf.generateToken(req) : undefined,
     path: req.path,
   });

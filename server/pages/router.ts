@@ -1,22 +1,11 @@
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
-import { authenticate, type Role } from '../../domain/users.js';
+import { type RequestHandler, Router } from 'express';
+import { homePath } from '../../domain/access.js';
+import { authenticate } from '../../domain/users.js';
 import type { ApiDeps } from '../api/define-route.js';
 import { csrf } from '../auth/csrf.js';
+import { accountPages } from './account-pages.js';
 import { dataPages } from './data-pages.js';
 import { render } from './render.js';
-
-const HOME: Record<Role, string> = { LEADER: '/tasks', SUPERVISOR: '/board', ADMIN: '/admin' };
-
-/** Pages need a logged-in user of one of `roles`; others go to the log-in page or get a 403 page. */
-export function requirePage(...roles: Role[]) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const user = req.session?.user;
-    if (!user) return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
-    if (!roles.includes(user.role))
-      return render(req, res, 'error.njk', { title: '无权访问', message: '您的角色不能查看此页面。' }, 403);
-    next();
-  };
-}
 
 /** A `next` that stays on this site. */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : undefined);
@@ -25,7 +14,7 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
   const router = Router();
   router.get('/', (req, res) => {
     const user = req.session?.user;
-    res.redirect(user ? HOME[user.role] : '/login');
+    res.redirect(user ? homePath(user) : '/login');
   });
   router.get('/login', (req, res) => {
     render(req, res, 'login.njk', { title: '登录', next: req.query.next });
@@ -43,11 +32,14 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
       );
     await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
     req.session.user = user;
-    res.redirect(safeNext((req.body as { next?: unknown }).next) ?? HOME[user.role]);
+    // A generated password is changed first, wherever the account was going.
+    const next = user.mustChangePassword ? undefined : safeNext((req.body as { next?: unknown }).next);
+    res.redirect(next ?? homePath(user));
   });
   router.post('/logout', csrf.csrfSynchronisedProtection, (req, res) => {
     req.session.destroy(() => res.clearCookie('duzhan.sid').redirect('/login'));
   });
+  router.use(accountPages(deps));
   router.use(dataPages(deps));
   return router;
 }

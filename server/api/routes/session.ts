@@ -1,6 +1,7 @@
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { authenticate, ROLES } from '../../../domain/users.js';
+import { CAPABILITIES } from '../../../domain/access.js';
+import { authenticate } from '../../../domain/users.js';
 import { csrf } from '../../auth/csrf.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
@@ -10,8 +11,9 @@ const sessionUser = z
     id: z.string(),
     username: z.string(),
     displayName: z.string(),
-    role: z.enum(ROLES),
+    capabilities: z.array(z.enum(CAPABILITIES)),
     cadreId: z.string().nullable(),
+    mustChangePassword: z.boolean(),
   })
   .meta({ id: 'SessionUser' });
 

@@ -10,7 +10,7 @@ export const taskWriteRoutes = [
     path: '/tasks/:id/complete',
     tag: '任务',
     summary: '办结任务并录入走访记录（由督战流程校验：金额超过上限等会被拒绝，且不写入任何数据）',
-    access: ['LEADER'],
+    access: 'ownWork',
     params: z.object({ id: z.string().min(1).max(200) }),
     // The record's schema is the workflow's own (policy/visit-record.ts); the caps, which depend on the
     // household, are checked by the workflow's update validator.
