@@ -26,6 +26,9 @@ describe('the seed township: every household visited by its assigned cadres thro
   let base: string;
   let accounts: Map<string, { username: string; password: string }>;
   let householdIds: string[];
+  /** One worker for the whole file (both tests act on the same running workflows): stopped after them. */
+  let stopWorker: () => void;
+  let worker: Promise<void>;
 
   beforeAll(async () => {
     db = await scratchDatabase('seed_visits');
@@ -45,9 +48,12 @@ describe('the seed township: every household visited by its assigned cadres thro
     closeApp = web.close;
     server = await listen(web.app, 0, '127.0.0.1');
     base = `http://127.0.0.1:${server.port}`;
+    worker = stack.run(() => new Promise<void>((resolve) => (stopWorker = resolve)));
   });
 
   afterAll(async () => {
+    stopWorker?.();
+    await worker;
     await server?.close();
     await closeApp?.();
     await stack?.close();
@@ -80,95 +86,89 @@ describe('the seed township: every household visited by its assigned cadres thro
   it('completes two visits of each of the 49 households, each by the cadre it is assigned to', {
     timeout: 300_000,
   }, async () => {
-    await stack.run(async () => {
-      const seeded = await seedIfEmpty(stack.prisma, stack.env.client, stack.taskQueue);
-      if (!seeded) throw new Error('the scratch database was not empty');
-      expect(seeded.started).toBe(49);
-      accounts = new Map(seeded.accounts.map((a) => [a.username, a]));
-      // Not adopted here: `run` would terminate them, and the next test goes on with them.
-      householdIds = (await stack.prisma.household.findMany({ select: { id: true } })).map((h) => h.id);
-      await eventually(async () => {
-        const open = await stack.prisma.task.count({ where: { kind: 'VISIT', status: 'OPEN' } });
-        return open === 49 ? open : undefined;
-      }, 90_000);
+    const seeded = await seedIfEmpty(stack.prisma, stack.env.client, stack.taskQueue);
+    if (!seeded) throw new Error('the scratch database was not empty');
+    expect(seeded.started).toBe(49);
+    accounts = new Map(seeded.accounts.map((a) => [a.username, a]));
+    householdIds = (await stack.prisma.household.findMany({ select: { id: true } })).map((h) => h.id);
+    // Terminated when the worker stops, so their timers do not fire into other files' tests.
+    for (const id of householdIds) stack.adopt(stack.env.client.workflow.getHandle(householdWorkflowId(id)));
+    await eventually(async () => {
+      const open = await stack.prisma.task.count({ where: { kind: 'VISIT', status: 'OPEN' } });
+      return open === 49 ? open : undefined;
+    }, 90_000);
 
-      const completedBy = new Map<string, string[]>();
-      for (let day = 0; ; day += 1) {
-        const visits = await completedVisits();
-        if (householdIds.every((id) => (visits.get(id) ?? 0) >= VISITS_PER_HOUSEHOLD)) break;
-        expect(day, 'days waited for the next visits').toBeLessThan(60);
-        const due = await stack.prisma.task.findMany({
-          where: { kind: 'VISIT', status: 'OPEN', householdId: { in: householdIds } },
-          orderBy: { id: 'asc' },
-        });
-        const now = new Date(await stack.env.currentTimeMs()).toISOString();
-        let completedNow = 0;
-        for (const task of due) {
-          if ((visits.get(task.householdId) ?? 0) >= VISITS_PER_HOUSEHOLD) continue;
-          const client = await clientOf(task.assigneeId);
-          const res = await client.json<{ error?: { message: string } }>(
-            'POST',
-            `/api/tasks/${encodeURIComponent(task.id)}/complete`,
-            { record: compliantRecord(task.assigneeId, now) },
-          );
-          expect(res.status, `${task.id} by ${task.assigneeId}: ${res.body.error?.message}`).toBe(200);
-          completedBy.set(task.householdId, [...(completedBy.get(task.householdId) ?? []), task.assigneeId]);
-          completedNow += 1;
-        }
-        // The next visits open on the cadence timer: a day of township time at a time.
-        if (completedNow === 0) await stack.env.sleep(DAY);
-      }
-
-      // Each household's two visits alternated between its two cadres (双帮扶制): both could act.
-      const assignments = await stack.prisma.assignment.findMany({
-        where: { householdId: { in: householdIds }, to: null },
+    const completedBy = new Map<string, string[]>();
+    for (let day = 0; ; day += 1) {
+      const visits = await completedVisits();
+      if (householdIds.every((id) => (visits.get(id) ?? 0) >= VISITS_PER_HOUSEHOLD)) break;
+      expect(day, 'days waited for the next visits').toBeLessThan(60);
+      const due = await stack.prisma.task.findMany({
+        where: { kind: 'VISIT', status: 'OPEN', householdId: { in: householdIds } },
+        orderBy: { id: 'asc' },
       });
-      for (const id of householdIds) {
-        const cadres = assignments.filter((a) => a.householdId === id).map((a) => a.cadreId);
-        expect(cadres, id).toHaveLength(2);
-        expect(new Set(completedBy.get(id)), id).toEqual(new Set(cadres));
+      const now = new Date(await stack.env.currentTimeMs()).toISOString();
+      let completedNow = 0;
+      for (const task of due) {
+        if ((visits.get(task.householdId) ?? 0) >= VISITS_PER_HOUSEHOLD) continue;
+        const client = await clientOf(task.assigneeId);
+        const res = await client.json<{ error?: { message: string } }>(
+          'POST',
+          `/api/tasks/${encodeURIComponent(task.id)}/complete`,
+          { record: compliantRecord(task.assigneeId, now) },
+        );
+        expect(res.status, `${task.id} by ${task.assigneeId}: ${res.body.error?.message}`).toBe(200);
+        completedBy.set(task.householdId, [...(completedBy.get(task.householdId) ?? []), task.assigneeId]);
+        completedNow += 1;
       }
-      expect(await stack.prisma.visitRecord.count({ where: { householdId: { in: householdIds } } })).toBe(
-        49 * VISITS_PER_HOUSEHOLD,
-      );
+      // The next visits open on the cadence timer: a day of township time at a time.
+      if (completedNow === 0) await stack.env.sleep(DAY);
+    }
+
+    // Each household's two visits alternated between its two cadres (双帮扶制): both could act.
+    const assignments = await stack.prisma.assignment.findMany({
+      where: { householdId: { in: householdIds }, to: null },
     });
+    for (const id of householdIds) {
+      const cadres = assignments.filter((a) => a.householdId === id).map((a) => a.cadreId);
+      expect(cadres, id).toHaveLength(2);
+      expect(new Set(completedBy.get(id)), id).toEqual(new Set(cadres));
+    }
+    expect(await stack.prisma.visitRecord.count({ where: { householdId: { in: householdIds } } })).toBe(
+      49 * VISITS_PER_HOUSEHOLD,
+    );
   });
 
   it('a 党委书记 paired with a household completes its visit and still sees the board', {
     timeout: 120_000,
   }, async () => {
-    await stack.run(async () => {
-      // Adopted now, so this last run terminates the seed's workflows when it ends.
-      for (const id of householdIds)
-        stack.adopt(stack.env.client.workflow.getHandle(householdWorkflowId(id)));
-      const secretary = await stack.prisma.cadre.findFirstOrThrow({ where: { rank: 'PARTY_SECRETARY' } });
-      const household = await stack.prisma.assignment.findFirstOrThrow({
-        where: { role: 'LEADER', to: null, cadreId: { not: secretary.id } },
-        orderBy: { householdId: 'asc' },
-      });
-      const admin = await new ApiClient(base).login('admin', ADMIN_PASSWORD);
-      const reassigned = await admin.json('POST', `/api/households/${household.householdId}/reassign`, {
-        role: 'LEADER',
-        cadreId: secretary.id,
-        reason: '党委书记结对帮扶',
-      });
-      expect(reassigned.status).toBe(200);
-      const handover = await eventually(() =>
-        stack.prisma.task.findFirst({
-          where: { householdId: household.householdId, assigneeId: secretary.id, status: 'OPEN' },
-        }),
-      );
-      const client = await clientOf(secretary.id);
-      const now = new Date(await stack.env.currentTimeMs()).toISOString();
-      const done = await client.json('POST', `/api/tasks/${encodeURIComponent(handover.id)}/complete`, {
-        record: compliantRecord(secretary.id, now),
-      });
-      expect(done.status).toBe(200);
-      expect((await client.json('GET', '/api/board')).status).toBe(200);
-      expect((await client.raw('GET', '/board')).status).toBe(200);
-      expect((await client.raw('GET', `/households/${household.householdId}`)).status).toBe(200);
-      const row = await stack.prisma.task.findUniqueOrThrow({ where: { id: handover.id } });
-      expect(row).toMatchObject({ status: 'DONE', completedBy: secretary.id });
+    const secretary = await stack.prisma.cadre.findFirstOrThrow({ where: { rank: 'PARTY_SECRETARY' } });
+    const household = await stack.prisma.assignment.findFirstOrThrow({
+      where: { role: 'LEADER', to: null, cadreId: { not: secretary.id } },
+      orderBy: { householdId: 'asc' },
     });
+    const admin = await new ApiClient(base).login('admin', ADMIN_PASSWORD);
+    const reassigned = await admin.json('POST', `/api/households/${household.householdId}/reassign`, {
+      role: 'LEADER',
+      cadreId: secretary.id,
+      reason: '党委书记结对帮扶',
+    });
+    expect(reassigned.status).toBe(200);
+    const handover = await eventually(() =>
+      stack.prisma.task.findFirst({
+        where: { householdId: household.householdId, assigneeId: secretary.id, status: 'OPEN' },
+      }),
+    );
+    const client = await clientOf(secretary.id);
+    const now = new Date(await stack.env.currentTimeMs()).toISOString();
+    const done = await client.json('POST', `/api/tasks/${encodeURIComponent(handover.id)}/complete`, {
+      record: compliantRecord(secretary.id, now),
+    });
+    expect(done.status).toBe(200);
+    expect((await client.json('GET', '/api/board')).status).toBe(200);
+    expect((await client.raw('GET', '/board')).status).toBe(200);
+    expect((await client.raw('GET', `/households/${household.householdId}`)).status).toBe(200);
+    const row = await stack.prisma.task.findUniqueOrThrow({ where: { id: handover.id } });
+    expect(row).toMatchObject({ status: 'DONE', completedBy: secretary.id });
   });
 });
