@@ -140,13 +140,13 @@ export async function assertMayReadHousehold(prisma: PrismaClient, actor: Actor,
     throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourHousehold);
 }
 
-/** Where an account lands after log-in: its own work first unless it supervises. */
+/** Where an account lands after log-in: the board, the county's list, its own tasks, admin. */
 export function homePath(actor: Actor): string {
   if (actor.mustChangePassword) return '/account/password';
   if (can(actor, 'SUPERVISE')) return '/board';
+  if (can(actor, 'APPROVE_COUNTY')) return '/closing';
   if (actor.cadreId) return '/tasks';
   if (can(actor, 'ADMINISTER')) return '/admin';
-  if (can(actor, 'APPROVE_COUNTY')) return '/closing';
   return '/account/password';
 }
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
+import { singleLine } from '../policy/plain-text.js';
 import { type Actor, CAPABILITIES, type Capability } from './access.js';
 import { DomainError } from './errors.js';
 
@@ -33,7 +34,7 @@ export const newUserSchema = z.object({
   username: z
     .string({ error: '请填写用户名' })
     .regex(/^[a-z0-9_.-]{3,32}$/, '用户名为 3–32 位小写字母、数字、点、横线或下划线'),
-  displayName: z.string({ error: '请填写姓名' }).trim().min(1, '请填写姓名').max(40, '姓名最长 40 字'),
+  displayName: singleLine('姓名', 40),
   /** Left out: a password is generated, shown once, and must be changed at the first log-in. */
   password: password('密码').optional(),
   capabilities: capabilitiesSchema,
