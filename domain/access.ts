@@ -8,11 +8,12 @@
 // - through its capabilities: SUPERVISE (the township leadership: board, report, the closing steps
 //   民主评议 / 公示异议 / 乡镇审核), APPROVE_COUNTY (县级审批 only) and ADMINISTER (admin pages and API).
 //
-// The rules are pure functions of the account; the read scoping asks the read model.
+// The rules are pure functions of the account; the read scoping asks the read model through the
+// Prisma client it is given. Nothing here is imported at run time but DomainError, so a workflow's
+// validator may use the pure rules (mayCompleteTask) too.
 import type { PrismaClient } from '../db/client.js';
 import type { ClosingStep } from '../policy/index.js';
 import { DomainError } from './errors.js';
-import { householdsForCadre } from './queries/households.js';
 
 export const CAPABILITIES = ['SUPERVISE', 'APPROVE_COUNTY', 'ADMINISTER'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -115,6 +116,22 @@ export type HouseholdScope = { all: true } | { all: false; cadreId: string | nul
 export function householdScope(actor: Actor): HouseholdScope {
   if (can(actor, 'SUPERVISE') || can(actor, 'ADMINISTER')) return { all: true };
   return { all: false, cadreId: actor.cadreId, closing: can(actor, 'APPROVE_COUNTY') };
+}
+
+/**
+ * The households a cadre answers for: those where they hold an open assignment (帮扶责任人 or
+ * paired leader) or have an open task.
+ */
+export async function householdsForCadre(prisma: PrismaClient, cadreId: string): Promise<string[]> {
+  const [assigned, tasked] = await Promise.all([
+    prisma.assignment.findMany({ where: { cadreId, to: null }, select: { householdId: true } }),
+    prisma.task.findMany({
+      where: { assigneeId: cadreId, status: 'OPEN' },
+      select: { householdId: true },
+      distinct: ['householdId'],
+    }),
+  ]);
+  return [...new Set([...assigned, ...tasked].map((r) => r.householdId))].sort();
 }
 
 /** The ids an actor may read, or 'all'. Households in the closing procedure for a county approver. */
