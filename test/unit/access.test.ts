@@ -51,7 +51,12 @@ describe('access rules', () => {
   });
 
   it('lands each account where its work is, and names what it is', () => {
-    expect([cadre, secretary, admin, county].map(homePath)).toEqual(['/tasks', '/board', '/admin', '/closing']);
+    expect([cadre, secretary, admin, county].map(homePath)).toEqual([
+      '/tasks',
+      '/board',
+      '/admin',
+      '/closing',
+    ]);
     expect(homePath({ cadreId: 'c1', capabilities: ['ADMINISTER'] })).toBe('/tasks');
     expect(accountLabel(secretary)).toBe('帮扶干部、督战领导');
     expect(accountLabel(admin)).toBe('管理员');
