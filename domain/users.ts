@@ -198,6 +198,37 @@ export async function setAccountActive(
   return { id: userId, active, sessionsEnded };
 }
 
+export const accountChangeSchema = z.object({
+  capabilities: capabilitiesSchema,
+  cadreId: z.string().min(1).max(64).nullable(),
+});
+
+/**
+ * An admin changes what an account is: its capabilities and its cadre. Its sessions end, so the
+ * next log-in carries the new rights (a session holds the rights it logged in with).
+ */
+export async function changeAccount(
+  prisma: PrismaClient,
+  userId: string,
+  change: z.input<typeof accountChangeSchema>,
+): Promise<SessionUser> {
+  const parsed = accountChangeSchema.safeParse(change);
+  if (!parsed.success) throw new DomainError('INVALID', parsed.error.issues[0]?.message ?? '账号信息有误');
+  const { capabilities, cadreId } = parsed.data;
+  await existingUser(prisma, userId);
+  if (!cadreId && capabilities.length === 0)
+    throw new DomainError('INVALID', '账号必须关联一名干部，或至少有一项权限');
+  if (cadreId) {
+    const cadre = await prisma.cadre.findUnique({ where: { id: cadreId } });
+    if (!cadre) throw new DomainError('NOT_FOUND', `没有编号为 ${cadreId} 的干部`);
+    const holder = await prisma.user.findUnique({ where: { cadreId } });
+    if (holder && holder.id !== userId) throw new DomainError('CONFLICT', `干部 ${cadre.name} 已有账号`);
+  }
+  const user = await prisma.user.update({ where: { id: userId }, data: { capabilities, cadreId } });
+  await endSessionsOf(prisma, userId);
+  return toSessionUser(user);
+}
+
 /** Every account for the admin's list, never the hash. */
 export async function listUsers(prisma: PrismaClient) {
   const users = await prisma.user.findMany({ orderBy: { username: 'asc' } });

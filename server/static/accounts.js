@@ -54,6 +54,19 @@
     }
   });
 
+  const change = document.getElementById('change-account');
+  change?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const data = new FormData(change);
+    const body = { cadreId: data.get('cadreId') || null, capabilities: data.getAll('capabilities') };
+    try {
+      const result = await api('PUT', `/api/users/${encodeURIComponent(data.get('userId'))}`, body);
+      show(change.querySelector('.message'), `已保存 ${result.user.username}；该账号须重新登录`, true);
+    } catch (error) {
+      show(change.querySelector('.message'), error.message, false);
+    }
+  });
+
   for (const leaders of document.querySelectorAll('form.village-leaders')) {
     leaders.addEventListener('submit', async (event) => {
       event.preventDefault();

@@ -165,6 +165,34 @@ describe('accounts', () => {
     await login(user.username, password);
   });
 
+  it('an admin changes what an account may do; its sessions end so the next log-in carries it', async () => {
+    const { user, password } = await newAccount({ cadreId: server.town.cadres.partySecretary });
+    const client = await login(user.username, password);
+    await client.json('PUT', '/api/account/password', {
+      currentPassword: password,
+      newPassword: NEW_PASSWORD,
+    });
+    expect((await client.json('GET', '/api/board')).status).toBe(403);
+    const changed = await admin.json<{ user: Account }>('PUT', `/api/users/${user.id}`, {
+      cadreId: server.town.cadres.partySecretary,
+      capabilities: ['SUPERVISE'],
+    });
+    expect(changed.body.user.capabilities).toEqual(['SUPERVISE']);
+    expect((await client.json('GET', '/api/board')).status).toBe(401);
+    const again = await login(user.username, NEW_PASSWORD);
+    expect((await again.json('GET', '/api/board')).status).toBe(200);
+    const selfDemotion = await admin.json<ApiError>('PUT', `/api/users/${server.users.ADMIN.id}`, {
+      cadreId: null,
+      capabilities: ['SUPERVISE'],
+    });
+    expect(selfDemotion.status).toBe(409);
+    const taken = await admin.json<ApiError>('PUT', `/api/users/${user.id}`, {
+      cadreId: server.town.cadres.assistance,
+      capabilities: [],
+    });
+    expect(taken.status).toBe(409);
+  });
+
   it('an admin cannot lock themselves out, and bad accounts are refused with a Chinese message', async () => {
     const self = await admin.json<ApiError>('POST', `/api/users/${server.users.ADMIN.id}/deactivate`);
     expect(self.status).toBe(409);

@@ -41,6 +41,7 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['GET', '/exports/report.csv', OVERSIGHT],
   ['GET', '/users', ADMIN_ONLY],
   ['POST', '/users', ADMIN_ONLY],
+  ['PUT', '/users/:id', ADMIN_ONLY],
   ['POST', '/users/:id/password-reset', ADMIN_ONLY],
   ['POST', '/users/:id/deactivate', ADMIN_ONLY],
   ['POST', '/users/:id/activate', ADMIN_ONLY],
@@ -202,6 +203,20 @@ describe('the access matrix', () => {
         const expected = READS[persona][name as keyof (typeof READS)[Persona]] ? 200 : 403;
         expect((await client.raw('GET', `/households/${target.household}`)).status, `${name}`).toBe(expected);
       }
+    });
+
+    it('the household page offers each account only the closing steps it may decide', async () => {
+      const steps = async (persona: Persona) => {
+        const html = await (
+          await (clients.get(persona) as ApiClient).raw('GET', `/households/${closing.household}`)
+        ).text();
+        return [
+          ...html.matchAll(/<option value="(VILLAGE_REVIEW|PUBLIC_NOTICE|TOWNSHIP_REVIEW|COUNTY_APPROVAL)"/g),
+        ].map((m) => m[1]);
+      };
+      expect(await steps('SUPERVISOR')).toEqual(['VILLAGE_REVIEW', 'PUBLIC_NOTICE', 'TOWNSHIP_REVIEW']);
+      expect(await steps('COUNTY')).toEqual(['COUNTY_APPROVAL']);
+      expect(await steps('ADMIN')).toEqual([]);
     });
 
     it('lists only the households a persona may read', async () => {

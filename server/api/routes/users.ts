@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CAPABILITIES } from '../../../domain/access.js';
 import { listFailedNotifications } from '../../../domain/notifications.js';
 import {
+  accountChangeSchema,
+  changeAccount,
   changeOwnPassword,
   createUser,
   listUsers,
@@ -51,6 +53,21 @@ export const userRoutes = [
       // An admin knows the password it set or was shown: the account replaces it at its first log-in.
       const { user, generatedPassword } = await createUser(deps.prisma, body, { mustChangePassword: true });
       return { status: 201, json: { user, ...(generatedPassword ? { password: generatedPassword } : {}) } };
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/users/:id',
+    tag: '账号',
+    summary: '调整账号的权限和关联干部；该账号的会话立即失效，重新登录后按新权限',
+    access: 'administer',
+    params: userIdParams,
+    body: accountChangeSchema,
+    response: z.object({ user: account }),
+    handle: async ({ deps, params, body, user }) => {
+      if (params.id === user?.id && !body.capabilities.includes('ADMINISTER'))
+        throw new HttpError(409, 'conflict', '不能取消自己的管理员权限');
+      return { json: { user: await changeAccount(deps.prisma, params.id, body) } };
     },
   }),
   defineRoute({
