@@ -51,6 +51,8 @@ export const ACCESS_RULES = {
   oversee: (a: Actor) => can(a, 'SUPERVISE') || can(a, 'ADMINISTER'),
   /** Deciding a closing step (which step: `mayDecideClosingStep`). */
   decideClosing: (a: Actor) => can(a, 'SUPERVISE') || can(a, 'APPROVE_COUNTY'),
+  /** Editing a household's facts (members, labour, causes, needs, 一户一策): which one, `assertMayEditHousehold`. */
+  editHousehold: (a: Actor) => can(a, 'ADMINISTER') || a.cadreId !== null,
   /** Registering, importing, reassigning, pausing, accounts, the village map. */
   administer: (a: Actor) => can(a, 'ADMINISTER'),
 } as const satisfies Record<string, (actor: Actor) => boolean>;
@@ -63,6 +65,7 @@ export const ACCESS_RULE_LABELS: Record<AccessRule, string> = {
   ownWork: '关联干部的账号（只能办理本人帮扶农户的任务）',
   oversee: '督战领导、管理员',
   decideClosing: '督战领导（民主评议、公示异议、乡镇审核）、县级审批（只办县级审批）',
+  editHousehold: '管理员、该户的帮扶干部',
   administer: '管理员',
 };
 
@@ -81,6 +84,7 @@ export const ACCESS_MESSAGES = {
   mustChangePassword: '请先修改初始密码',
   forbidden: '您的账号无权进行此操作',
   notYourHousehold: '这户不是您帮扶的农户',
+  mayNotEditHousehold: '只有管理员和该户的帮扶干部才能修改农户信息',
   notYourTask: '只有该户的帮扶干部才能办理此任务',
   countyStepOnly: '县级审批人只能办理县级审批',
   countyStepNeedsApprover: '县级审批须由县级审批人办理',
@@ -172,4 +176,11 @@ export function accountLabel(actor: Actor): string {
   const parts = actor.capabilities.map((c) => CAPABILITY_LABELS[c]);
   if (actor.cadreId) parts.unshift('帮扶干部');
   return parts.join('、') || '无权限';
+}
+
+/** FORBIDDEN unless an admin or one of the cadres who answer for the household (its facts, 一户一策). */
+export async function assertMayEditHousehold(prisma: PrismaClient, actor: Actor, householdId: string) {
+  if (can(actor, 'ADMINISTER')) return;
+  const mine = actor.cadreId ? await householdsForCadre(prisma, actor.cadreId) : [];
+  if (!mine.includes(householdId)) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.mayNotEditHousehold);
 }

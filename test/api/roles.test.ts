@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Actor, assertMayEditHousehold } from '../../domain/access.js';
 import { apiRoutes } from '../../server/api/routes/index.js';
 import { type AppServer, PERSONAS, type Persona, startAppServer } from '../helpers/app-server.js';
 import type { ApiClient } from '../helpers/http-client.js';
@@ -217,6 +218,27 @@ describe('the access matrix', () => {
       expect(await steps('SUPERVISOR')).toEqual(['VILLAGE_REVIEW', 'PUBLIC_NOTICE', 'TOWNSHIP_REVIEW']);
       expect(await steps('COUNTY')).toEqual(['COUNTY_APPROVAL']);
       expect(await steps('ADMIN')).toEqual([]);
+    });
+
+    it('editing a household: an admin or its own cadres, not the board', async () => {
+      const { prisma } = server.stack;
+      const actors: Record<Persona, Actor> = {
+        LEADER: { cadreId: server.town.cadres.assistance, capabilities: [] },
+        SUPERVISOR: { cadreId: server.town.cadres.townshipHead, capabilities: ['SUPERVISE'] },
+        ADMIN: { cadreId: null, capabilities: ['ADMINISTER'] },
+        COUNTY: { cadreId: null, capabilities: ['APPROVE_COUNTY'] },
+      };
+      const may = (persona: Persona, householdId: string) =>
+        assertMayEditHousehold(prisma, actors[persona], householdId).then(
+          () => true,
+          () => false,
+        );
+      expect(await may('LEADER', own.household)).toBe(true);
+      expect(await may('LEADER', other.household)).toBe(false);
+      expect(await may('SUPERVISOR', paired.household)).toBe(true);
+      expect(await may('SUPERVISOR', other.household)).toBe(false);
+      expect(await may('ADMIN', other.household)).toBe(true);
+      expect(await may('COUNTY', closing.household)).toBe(false);
     });
 
     it('lists only the households a persona may read', async () => {
