@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { mayDecideClosingStep } from '../../domain/access.js';
+import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
+import { DomainError } from '../../domain/errors.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
 import {
   cadreList,
@@ -42,6 +43,10 @@ export function dataPages(deps: ApiDeps): Router {
   router.get('/tasks/:id', requirePage('ownWork'), async (req, res) => {
     const form = await taskForForm(deps.prisma, String(req.params.id), new Date());
     await assertMayRead(deps, req.session.user, form.task.householdId);
+    // The form is for those who may complete the task: the household's cadres, not the board.
+    const may = { assigneeId: form.task.assignee.id, householdCadreIds: form.cadreIds };
+    if (!mayCompleteTask(req.session.user?.cadreId ?? null, may))
+      throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourTask);
     render(req, res, 'visit-form.njk', {
       title: form.task.kindLabel,
       form,

@@ -241,6 +241,18 @@ describe('the access matrix', () => {
       expect(await may('COUNTY', closing.household)).toBe(false);
     });
 
+    it('the visit form opens only for the cadres who may complete the task', async () => {
+      const form = (persona: Persona, task: string) =>
+        (clients.get(persona) as ApiClient)
+          .raw('GET', `/tasks/${encodeURIComponent(task)}`)
+          .then((r) => r.status);
+      expect(await form('LEADER', own.task)).toBe(200);
+      expect(await form('LEADER', other.task)).toBe(403);
+      expect(await form('SUPERVISOR', paired.task)).toBe(200);
+      expect(await form('SUPERVISOR', other.task)).toBe(403);
+      expect(await form('ADMIN', own.task)).toBe(403);
+    });
+
     it('lists only the households a persona may read', async () => {
       const ids = async (persona: Persona) =>
         (
