@@ -58,7 +58,7 @@ export const ACCESS_RULES = {
 } as const satisfies Record<string, (actor: Actor) => boolean>;
 export type AccessRule = keyof typeof ACCESS_RULES;
 
-/** Who a rule admits, in words: the OpenAPI document and the admin's pages show it. */
+/** Who a rule admits, in words, for the OpenAPI document. */
 export const ACCESS_RULE_LABELS: Record<AccessRule, string> = {
   ownAccount: '任何已登录账号（含尚未修改初始密码的）',
   readHouseholds: '帮扶干部（只看本人帮扶的农户）、督战领导、管理员、县级审批（退出程序中的农户）',

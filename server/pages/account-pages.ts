@@ -2,7 +2,7 @@
 // The admin pages write through the JSON API (server/static/accounts.js); the password page is a
 // plain form, so it works before anything else does.
 import { Router } from 'express';
-import { ACCESS_RULE_LABELS, accountLabel, CAPABILITIES, CAPABILITY_LABELS } from '../../domain/access.js';
+import { accountLabel, CAPABILITIES, CAPABILITY_LABELS } from '../../domain/access.js';
 import { DomainError } from '../../domain/errors.js';
 import { cadreList } from '../../domain/queries/index.js';
 import { changeOwnPassword, listUsers, passwordChangeSchema } from '../../domain/users.js';
@@ -62,7 +62,6 @@ export function accountPages(deps: ApiDeps): Router {
       users: users.map((u) => ({ ...u, label: accountLabel(u) })),
       cadres: await cadreList(deps.prisma),
       capabilities: CAPABILITIES.map((key) => ({ key, label: CAPABILITY_LABELS[key] })),
-      rules: ACCESS_RULE_LABELS,
     });
   });
 
