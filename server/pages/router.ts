@@ -32,6 +32,9 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
       );
     await new Promise<void>((resolve, reject) => req.session.regenerate((e) => (e ? reject(e) : resolve())));
     req.session.user = user;
+    // Saved before the redirect: express-session sends the headers before its own save completes, so
+    // a quick browser could follow the redirect with a session not yet in the store.
+    await new Promise<void>((resolve, reject) => req.session.save((e) => (e ? reject(e) : resolve())));
     // A generated password is changed first, wherever the account was going.
     const next = user.mustChangePassword ? undefined : safeNext((req.body as { next?: unknown }).next);
     res.redirect(next ?? homePath(user));
