@@ -84,6 +84,7 @@ export const ACCESS_MESSAGES = {
   mustChangePassword: '请先修改初始密码',
   forbidden: '您的账号无权进行此操作',
   notYourHousehold: '这户不是您帮扶的农户',
+  noCadre: '账号未关联干部，没有本人的任务',
   mayNotEditHousehold: '只有管理员和该户的帮扶干部才能修改农户信息',
   notYourTask: '只有该户的帮扶干部才能办理此任务',
   countyStepOnly: '县级审批人只能办理县级审批',
@@ -120,6 +121,24 @@ export type HouseholdScope = { all: true } | { all: false; cadreId: string | nul
 export function householdScope(actor: Actor): HouseholdScope {
   if (can(actor, 'SUPERVISE') || can(actor, 'ADMINISTER')) return { all: true };
   return { all: false, cadreId: actor.cadreId, closing: can(actor, 'APPROVE_COUNTY') };
+}
+
+/**
+ * Which task list an actor gets: the township's open tasks (oversight only) or their cadre's own.
+ * Without a request, oversight sees the township and a cadre their own.
+ */
+export function taskListScope(
+  actor: Actor,
+  requested?: 'mine' | 'all',
+): { scope: 'all' } | { scope: 'mine'; cadreId: string } {
+  const seesAll = householdScope(actor).all;
+  const scope = requested ?? (seesAll ? 'all' : 'mine');
+  if (scope === 'all') {
+    if (!seesAll) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.forbidden);
+    return { scope };
+  }
+  if (!actor.cadreId) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.noCadre);
+  return { scope, cadreId: actor.cadreId };
 }
 
 /**

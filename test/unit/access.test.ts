@@ -7,6 +7,7 @@ import {
   householdScope,
   mayCompleteTask,
   mayDecideClosingStep,
+  taskListScope,
 } from '../../domain/access.js';
 
 const cadre: Actor = { cadreId: 'c1', capabilities: [] };
@@ -48,6 +49,14 @@ describe('access rules', () => {
     expect(householdScope(admin)).toEqual({ all: true });
     expect(householdScope(cadre)).toEqual({ all: false, cadreId: 'c1', closing: false });
     expect(householdScope(county)).toEqual({ all: false, cadreId: 'county', closing: true });
+  });
+
+  it('gives oversight the township’s task list, a cadre its own, and refuses the rest', () => {
+    expect(taskListScope(secretary)).toEqual({ scope: 'all' });
+    expect(taskListScope(secretary, 'mine')).toEqual({ scope: 'mine', cadreId: 'c9' });
+    expect(taskListScope(cadre)).toEqual({ scope: 'mine', cadreId: 'c1' });
+    expect(() => taskListScope(cadre, 'all')).toThrow('您的账号无权进行此操作');
+    expect(() => taskListScope(admin, 'mine')).toThrow('账号未关联干部');
   });
 
   it('lands each account where its work is, and names what it is', () => {

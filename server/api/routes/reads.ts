@@ -2,8 +2,8 @@ import { z } from 'zod';
 import {
   ACCESS_MESSAGES,
   assertMayReadHousehold,
-  householdScope,
   readableHouseholds,
+  taskListScope,
 } from '../../../domain/access.js';
 import { DomainError } from '../../../domain/errors.js';
 import {
@@ -54,15 +54,11 @@ export const readRoutes = [
     }),
     handle: async ({ deps, user, query }) => {
       const now = new Date();
-      const seesAll = user ? householdScope(user).all : false;
-      const scope = query.scope ?? (seesAll ? 'all' : 'mine');
-      if (scope === 'all') {
-        if (!seesAll) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.forbidden);
-        const { scope: _scope, ...filter } = query;
-        return { json: await allOpenTasks(deps.prisma, { now, ...filter }) };
-      }
-      if (!user?.cadreId) throw new DomainError('FORBIDDEN', '账号未关联干部，没有本人的任务');
-      return { json: await myTasks(deps.prisma, { cadreId: user.cadreId, now }) };
+      if (!user) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.unauthenticated);
+      const list = taskListScope(user, query.scope);
+      const { scope: _scope, ...filter } = query;
+      if (list.scope === 'all') return { json: await allOpenTasks(deps.prisma, { now, ...filter }) };
+      return { json: await myTasks(deps.prisma, { cadreId: list.cadreId, now }) };
     },
   }),
   defineRoute({
