@@ -9,7 +9,7 @@ import { logger } from '../config/logger.js';
 import type { PrismaClient } from '../db/client.js';
 import type { ApiDeps } from './api/define-route.js';
 import { openApiDocument } from './api/openapi.js';
-import { apiRouter } from './api/router.js';
+import { apiRouter, loginBody } from './api/router.js';
 import { apiRoutes } from './api/routes/index.js';
 import { loginRateLimit } from './api/routes/session.js';
 import { csrfProtection } from './auth/csrf.js';
@@ -88,14 +88,15 @@ export function createApp(deps: AppDeps): App {
     maxAgeMs: (deps.config.SESSION_MAX_AGE_DAYS ?? 7) * 86_400_000,
   });
   app.use(sessions.middleware);
-  app.use(express.json({ limit: '100kb' }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
 
   app.get('/api/openapi.json', (_req, res) => res.json(openApiDocument(apiRoutes, deps.config.publicUrl)));
   // One limiter for both ways in (the page's form and the API), so they share the count.
   const loginLimiter = loginRateLimit(deps.config.loginAttemptsPer15Min ?? 10);
-  app.post('/api/session', loginLimiter);
+  app.post('/api/session', loginBody, loginLimiter);
+  // The API reads a body only after the route's access check (server/api/router.ts).
   app.use('/api', csrfProtection, apiRouter(apiRoutes, apiDeps));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(pagesRouter(apiDeps, loginLimiter));
   app.use(notFound);
   app.use(errorHandler);

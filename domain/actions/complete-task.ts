@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { VisitRecordInput } from '../../policy/index.js';
 import { completeTaskUpdate } from '../../workflows/household/definitions.js';
+import { ACCESS_MESSAGES, mayCompleteTask } from '../access.js';
 import { DomainError } from '../errors.js';
 import {
   type ActionDeps,
@@ -54,8 +55,9 @@ export async function completeTask(deps: ActionDeps, input: CompleteTaskInput): 
     },
   });
   if (!task) throw new DomainError('NOT_FOUND', '该任务不存在');
-  const allowed = new Set([task.assigneeId, ...task.household.assignments.map((a) => a.cadreId)]);
-  if (!allowed.has(input.cadreId)) throw new DomainError('FORBIDDEN', '只有该户的帮扶干部才能办理此任务');
+  const householdCadreIds = task.household.assignments.map((a) => a.cadreId);
+  if (!mayCompleteTask(input.cadreId, { assigneeId: task.assigneeId, householdCadreIds }))
+    throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourTask);
   // A closed task answers 409, unless the client's key may be the one that closed it: the workflow
   // then answers that update's first result, or refuses (closed by another completion: 409).
   if (task.status !== 'OPEN' && !input.idempotencyKey) throw new DomainError('CONFLICT', TASK_CLOSED);

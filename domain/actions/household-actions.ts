@@ -9,6 +9,7 @@ import {
   reassignCadreUpdate,
 } from '../../workflows/household/definitions.js';
 import { DomainError } from '../errors.js';
+import { handOverVillages, type VillagesHandedOver } from '../villages.js';
 import {
   type ActionDeps,
   callWorkflow,
@@ -109,11 +110,14 @@ export interface HandOverResult {
   failed: number;
   /** The leaving cadre was marked inactive (only when asked and every household moved). */
   deactivated: boolean;
+  /** Their villages: coverage and the village map's posts (domain/villages.ts). */
+  villages: VillagesHandedOver;
 }
 
 /**
  * A leaving cadre's whole list: every household where they hold an open assignment is given to
- * `toCadreId` in the same role, one workflow update each (each opens a handover visit). With
+ * `toCadreId` in the same role, one workflow update each (each opens a handover visit), and so are
+ * their villages (coverage and the village map's posts). With
  * `deactivate`, the leaving cadre is then marked inactive — only if every household moved, so no
  * household is left with an inactive cadre.
  */
@@ -155,12 +159,13 @@ export async function handOverCadre(
     }
   }
   const failed = results.filter((r) => !r.ok).length;
+  const villages = await handOverVillages(deps.prisma, fromCadreId, toCadreId);
   let deactivated = false;
   if (options.deactivate && failed === 0) {
     await deps.prisma.cadre.update({ where: { id: fromCadreId }, data: { active: false } });
     deactivated = true;
   }
-  return { fromCadreId, toCadreId, results, moved: results.length - failed, failed, deactivated };
+  return { fromCadreId, toCadreId, results, moved: results.length - failed, failed, deactivated, villages };
 }
 
 export interface DeclareShockResult {

@@ -377,21 +377,8 @@ export async function householdDetail(
   };
 }
 
-/**
- * The households a cadre answers for: those where they hold an open assignment (帮扶责任人 or
- * paired leader) or have an open task. The leader role's access checks use this list.
- */
-export async function householdsForCadre(prisma: PrismaClient, cadreId: string): Promise<string[]> {
-  const [assigned, tasked] = await Promise.all([
-    prisma.assignment.findMany({ where: { cadreId, to: null }, select: { householdId: true } }),
-    prisma.task.findMany({
-      where: { assigneeId: cadreId, status: 'OPEN' },
-      select: { householdId: true },
-      distinct: ['householdId'],
-    }),
-  ]);
-  return [...new Set([...assigned, ...tasked].map((r) => r.householdId))].sort();
-}
+// Who answers for which household is an access rule: it lives with the others.
+export { householdsForCadre } from '../access.js';
 
 export interface HouseholdListRow extends HouseholdRef {
   category: string;

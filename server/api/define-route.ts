@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { PrismaClient } from '../../db/client.js';
-import type { Role, SessionUser } from '../../domain/users.js';
+import type { AccessRule } from '../../domain/access.js';
+import type { SessionUser } from '../../domain/users.js';
 
 /** What handlers call domain code with. */
 export interface ApiDeps {
@@ -12,8 +13,8 @@ export interface ApiDeps {
   publicUrl: string;
 }
 
-/** Who may call a route: the roles listed, or anyone (log-in, health, the OpenAPI document). */
-export type Access = readonly Role[] | 'public';
+/** Who may call a route: a rule of domain/access.ts, or anyone (log-in, the OpenAPI document). */
+export type Access = AccessRule | 'public';
 
 export interface RouteContext<B, Q, P> {
   user: SessionUser | undefined;
@@ -30,8 +31,8 @@ export type RouteResult = { status?: number; json: unknown } | undefined;
 
 /**
  * One API endpoint: its path, who may call it, and the zod schemas of its input and output. The
- * same definition builds the Express route (parse at the edge, check the role) and the OpenAPI
- * document, and the role tests walk the whole table.
+ * same definition builds the Express route (check access, then parse at the edge) and the OpenAPI
+ * document.
  */
 export interface ApiRoute<B = unknown, Q = unknown, P = unknown> {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -46,7 +47,7 @@ export interface ApiRoute<B = unknown, Q = unknown, P = unknown> {
   response?: z.ZodType;
   /** Content type of a non-JSON answer (downloads). */
   produces?: string;
-  /** Multipart upload field, for imports. */
+  /** Multipart upload: one file part under `field`, no other part. */
   upload?: { field: string; maxBytes: number };
   handle(ctx: RouteContext<B, Q, P>): Promise<RouteResult>;
 }

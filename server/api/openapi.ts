@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { ACCESS_RULE_LABELS } from '../../domain/access.js';
 import type { ApiRoute } from './define-route.js';
 
 const errorSchema = z
@@ -46,7 +47,7 @@ export function openApiDocument(routes: readonly ApiRoute[], publicUrl: string) 
       path: toOpenApiPath(route.path),
       summary: route.summary,
       tags: [route.tag],
-      ...(route.access === 'public' ? {} : { description: `角色：${route.access.join('、')}` }),
+      ...(route.access === 'public' ? {} : { description: `权限：${ACCESS_RULE_LABELS[route.access]}` }),
       request,
       responses: { 200: { description: '成功', content }, ...errorResponses },
     });

@@ -1,14 +1,19 @@
 import { Router } from 'express';
+import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
+import { DomainError } from '../../domain/errors.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
 import {
   cadreList,
   dispatchReport,
   householdDetail,
+  listHouseholds,
   myTasks,
   supervisionBoard,
 } from '../../domain/queries/index.js';
 import { taskForForm } from '../../domain/tasks.js';
 import {
+  CLOSING_STEP_LABELS,
+  CLOSING_STEPS,
   GUARANTEE_ITEM_LABELS,
   GUARANTEE_ITEMS,
   HOUSEHOLD_CATEGORIES,
@@ -18,8 +23,8 @@ import {
 } from '../../policy/index.js';
 import type { ApiDeps } from '../api/define-route.js';
 import { assertMayRead } from '../api/routes/reads.js';
+import { requirePage } from './guard.js';
 import { render } from './render.js';
-import { requirePage } from './router.js';
 
 const DAY_MS = 86_400_000;
 
@@ -27,7 +32,7 @@ const DAY_MS = 86_400_000;
 export function dataPages(deps: ApiDeps): Router {
   const router = Router();
 
-  router.get('/tasks', requirePage('LEADER'), async (req, res) => {
+  router.get('/tasks', requirePage('ownWork'), async (req, res) => {
     const cadreId = req.session.user?.cadreId ?? '';
     render(req, res, 'tasks.njk', {
       title: '我的任务',
@@ -35,9 +40,13 @@ export function dataPages(deps: ApiDeps): Router {
     });
   });
 
-  router.get('/tasks/:id', requirePage('LEADER'), async (req, res) => {
+  router.get('/tasks/:id', requirePage('ownWork'), async (req, res) => {
     const form = await taskForForm(deps.prisma, String(req.params.id), new Date());
     await assertMayRead(deps, req.session.user, form.task.householdId);
+    // The form is for those who may complete the task: the household's cadres, not the board.
+    const may = { assigneeId: form.task.assignee.id, householdCadreIds: form.cadreIds };
+    if (!mayCompleteTask(req.session.user?.cadreId ?? null, may))
+      throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourTask);
     render(req, res, 'visit-form.njk', {
       title: form.task.kindLabel,
       form,
@@ -54,27 +63,43 @@ export function dataPages(deps: ApiDeps): Router {
     });
   });
 
-  router.get('/households/:id', requirePage('LEADER', 'SUPERVISOR', 'ADMIN'), async (req, res) => {
+  router.get('/households/:id', requirePage('readHouseholds'), async (req, res) => {
     const household = await householdDetail(deps.prisma, String(req.params.id));
     await assertMayRead(deps, req.session.user, household.id);
-    render(req, res, 'household.njk', { title: `${household.headName} 户`, h: household });
+    const user = req.session.user;
+    render(req, res, 'household.njk', {
+      title: `${household.headName} 户`,
+      h: household,
+      // The closing steps this account may decide: the form offers only those.
+      closingSteps: CLOSING_STEPS.filter((step) => user && mayDecideClosingStep(user, step)).map((key) => ({
+        key,
+        label: key === 'PUBLIC_NOTICE' ? '公示期异议' : CLOSING_STEP_LABELS[key],
+      })),
+    });
   });
 
-  router.get('/board', requirePage('SUPERVISOR', 'ADMIN'), async (req, res) => {
+  router.get('/closing', requirePage('decideClosing'), async (req, res) => {
+    render(req, res, 'closing.njk', {
+      title: '退出程序中的农户',
+      households: await listHouseholds(deps.prisma, { status: 'CLOSING' }),
+    });
+  });
+
+  router.get('/board', requirePage('oversee'), async (req, res) => {
     render(req, res, 'board.njk', {
       title: '督战看板',
       board: await supervisionBoard(deps.prisma, { now: new Date() }),
     });
   });
 
-  router.get('/report', requirePage('SUPERVISOR', 'ADMIN'), async (req, res) => {
+  router.get('/report', requirePage('oversee'), async (req, res) => {
     const days = Math.min(366, Math.max(1, Number(req.query.days) || 14));
     const now = new Date();
     const report = await dispatchReport(deps.prisma, { now, since: new Date(now.getTime() - days * DAY_MS) });
     render(req, res, 'report.njk', { title: '调度会报告', report, days });
   });
 
-  router.get('/admin', requirePage('ADMIN'), async (req, res) => {
+  router.get('/admin', requirePage('administer'), async (req, res) => {
     render(req, res, 'admin.njk', {
       title: '管理',
       cadres: await cadreList(deps.prisma),

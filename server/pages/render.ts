@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
-import { ROLE_LABELS } from '../../domain/users.js';
+import { ACCESS_RULES, type AccessRule, accountLabel, decideAccess } from '../../domain/access.js';
 import { csrfTokenFor } from '../auth/csrf.js';
 
 const views = fileURLToPath(new URL('../views/', import.meta.url));
@@ -34,7 +34,7 @@ env.addFilter('yuan', (n: number | string | null | undefined) =>
 env.addFilter('json', (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c'));
 
 /**
- * Renders a page with the layout's needs: the user, their role's label and a CSRF token (a visitor's
+ * Renders a page with the layout's needs: the user, what they may do, and a CSRF token (a visitor's
  * lives in a cookie, so a page view stores no session).
  */
 export function render(
@@ -48,7 +48,14 @@ export function render(
   const html = env.render(template, {
     ...context,
     user,
-    roleLabel: user ? ROLE_LABELS[user.role] : undefined,
+    roleLabel: user ? accountLabel(user) : undefined,
+    // What the navigation and the page may offer this account (domain/access.ts decides).
+    may: Object.fromEntries(
+      (Object.keys(ACCESS_RULES) as AccessRule[]).map((rule) => [
+        rule,
+        decideAccess(rule, user) === 'allowed',
+      ]),
+    ),
     csrfToken: csrfTokenFor(req, res),
     path: req.path,
   });

@@ -1,33 +1,21 @@
-import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import type { Role } from '../../domain/users.js';
+import { homePath } from '../../domain/access.js';
 import type { ApiDeps } from '../api/define-route.js';
 import { logInOrRefuse, loginBody } from '../api/routes/session.js';
 import { csrfProtection } from '../auth/csrf.js';
 import { safeNextPath } from '../auth/next-path.js';
 import { endSession, startUserSession } from '../auth/session.js';
 import { HttpError } from '../errors.js';
+import { accountPages } from './account-pages.js';
 import { dataPages } from './data-pages.js';
 import { render } from './render.js';
-
-const HOME: Record<Role, string> = { LEADER: '/tasks', SUPERVISOR: '/board', ADMIN: '/admin' };
-
-/** Pages need a logged-in user of one of `roles`; others go to the log-in page or get a 403 page. */
-export function requirePage(...roles: Role[]) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const user = req.session?.user;
-    if (!user) return res.redirect(`/login?next=${encodeURIComponent(req.originalUrl)}`);
-    if (!roles.includes(user.role))
-      return render(req, res, 'error.njk', { title: '无权访问', message: '您的角色不能查看此页面。' }, 403);
-    next();
-  };
-}
 
 export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router {
   const router = Router();
   router.get('/', (req, res) => {
     const user = req.session?.user;
-    res.redirect(user ? HOME[user.role] : '/login');
+    res.redirect(user ? homePath(user) : '/login');
   });
   router.get('/login', (req, res) => {
     render(req, res, 'login.njk', { title: '登录', next: safeNextPath(req.query.next) });
@@ -64,7 +52,9 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
     try {
       const user = await logInOrRefuse(deps.prisma, res, loginBody.parse(req.body ?? {}));
       await startUserSession(req, user);
-      res.redirect(safeNextPath((req.body as { next?: unknown }).next) ?? HOME[user.role]);
+      // A generated password is changed first, wherever the account was going.
+      const next = user.mustChangePassword ? undefined : safeNextPath((req.body as { next?: unknown }).next);
+      res.redirect(next ?? homePath(user));
     } catch (error) {
       if (!refuse(req, res, error)) throw error;
     }
@@ -73,6 +63,7 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
     await endSession(req, res);
     res.redirect('/login');
   });
+  router.use(accountPages(deps));
   router.use(dataPages(deps));
   return router;
 }

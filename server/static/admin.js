@@ -4,7 +4,6 @@
   const bodies = {
     shock: (f) => ({ householdIds: f.householdIds.split(/[\s,，]+/).filter(Boolean), reason: f.reason }),
     closing: (f) => ({ step: f.step, approved: f.approved === 'true', note: f.note }),
-    user: (f) => ({ ...f, cadreId: f.cadreId || null }),
     lifecycle: (f) =>
       f.action === 'cancel'
         ? { reason: f.cancelReason, note: f.reason }

@@ -25,9 +25,9 @@ describe('accounts and sessions under attack', () => {
       username,
       displayName: `测试 ${prefix}`,
       password: PASSWORD,
-      role: 'SUPERVISOR',
+      capabilities: ['SUPERVISE'],
     });
-    return { username, id: user.id };
+    return { username, id: user.user.id };
   };
 
   /** One log-in through the API from a new client, optionally from another address (via the proxy). */

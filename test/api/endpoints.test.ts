@@ -363,7 +363,7 @@ describe('the JSON API', () => {
         username: 'weak-one',
         displayName: '弱',
         password: 'short',
-        role: 'SUPERVISOR',
+        capabilities: ['SUPERVISE'],
       });
       expect(weak.status).toBe(400);
       expect(weak.body.error.message).toMatch(/至少 10 位/);
@@ -371,14 +371,14 @@ describe('the JSON API', () => {
         username: `sup-${Date.now()}`,
         displayName: '督战办',
         password: PASSWORD,
-        role: 'SUPERVISOR',
+        capabilities: ['SUPERVISE'],
       });
       expect(ok.status).toBe(201);
       const dup = await admin.json<ApiError>('POST', '/api/users', {
         username: server.users.ADMIN.username,
         displayName: 'x',
         password: PASSWORD,
-        role: 'ADMIN',
+        capabilities: ['ADMINISTER'],
       });
       expect(dup.status).toBe(409);
       const stored = await server.stack.prisma.user.findUniqueOrThrow({

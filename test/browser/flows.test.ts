@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Capability } from '../../domain/access.js';
 import { createUser } from '../../domain/users.js';
 import { DEFAULT_POLICY } from '../../policy/index.js';
 import { createApp } from '../../server/app.js';
@@ -33,17 +34,17 @@ describe('the three roles in a real browser', () => {
     stack = await startTimeSkippingStack();
     town = await createTownshipFixture(stack.prisma);
     await town.activate();
-    const user = (role: 'LEADER' | 'SUPERVISOR' | 'ADMIN', cadreId: string | null) =>
+    const user = (role: keyof typeof names, cadreId: string | null, capabilities: Capability[]) =>
       createUser(stack.prisma, {
         username: names[role],
         displayName: `${role}用户`,
         password: PASSWORD,
-        role,
+        capabilities,
         cadreId,
       });
-    await user('LEADER', town.cadres.assistance);
-    await user('SUPERVISOR', town.cadres.townshipHead);
-    await user('ADMIN', null);
+    await user('LEADER', town.cadres.assistance, []);
+    await user('SUPERVISOR', town.cadres.townshipHead, ['SUPERVISE']);
+    await user('ADMIN', null, ['ADMINISTER']);
     const web = createApp({
       config: {
         TEMPORAL_TASK_QUEUE: stack.taskQueue,

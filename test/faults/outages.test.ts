@@ -51,7 +51,6 @@ describe('a burst of visit completions while a part of the system fails', () => 
       username: 'fault-leader',
       displayName: '张帮扶',
       password: PASSWORD,
-      role: 'LEADER',
       cadreId: town.cadres.assistance,
     });
     for (let i = 0; i < 3 * PER_SCENARIO; i++) households.push(await town.addHousehold());

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { createUser, type Role } from '../../domain/users.js';
+import type { Capability } from '../../domain/access.js';
+import { createUser } from '../../domain/users.js';
 import { createApp } from '../../server/app.js';
 import { type Listening, listen } from '../../server/listen.js';
 import { ApiClient } from './http-client.js';
@@ -10,15 +11,23 @@ import { createTownshipFixture, type TownshipFixture } from './township-fixture.
 export const PASSWORD = 'correct horse battery';
 
 /**
+ * The kinds of account the tests log in as: a cadre-only account (the fixture's 帮扶责任人), a
+ * supervisor (the fixture's 乡长, SUPERVISE), an admin (no cadre, ADMINISTER) and a county approver
+ * (no cadre, APPROVE_COUNTY).
+ */
+export const PERSONAS = ['LEADER', 'SUPERVISOR', 'ADMIN', 'COUNTY'] as const;
+export type Persona = (typeof PERSONAS)[number];
+
+/**
  * The real app on a free port over the real stack (Temporal dev server, PostgreSQL, a worker),
- * a township fixture, and one account per role (the leader is the fixture's 帮扶责任人).
+ * a township fixture, and one account per persona.
  */
 export interface AppServer {
   stack: RealStack;
   town: TownshipFixture;
   base: string;
-  users: Record<Role, { username: string; id: string }>;
-  client(role?: Role): Promise<ApiClient>;
+  users: Record<Persona, { username: string; id: string }>;
+  client(persona?: Persona): Promise<ApiClient>;
   close(): Promise<void>;
 }
 
@@ -28,21 +37,22 @@ export async function startAppServer(options: { loginAttemptsPer15Min?: number }
   const town = await createTownshipFixture(stack.prisma);
   await town.activate();
   const suffix = randomUUID().slice(0, 6);
-  const make = async (role: Role, cadreId: string | null) => {
-    const username = `${role.toLowerCase()}-${suffix}`;
-    const user = await createUser(stack.prisma, {
+  const make = async (persona: Persona, cadreId: string | null, capabilities: Capability[]) => {
+    const username = `${persona.toLowerCase()}-${suffix}`;
+    const { user } = await createUser(stack.prisma, {
       username,
-      displayName: `${role} ${suffix}`,
+      displayName: `${persona} ${suffix}`,
       password: PASSWORD,
-      role,
+      capabilities,
       cadreId,
     });
     return { username, id: user.id };
   };
   const users = {
-    LEADER: await make('LEADER', town.cadres.assistance),
-    SUPERVISOR: await make('SUPERVISOR', town.cadres.townshipHead),
-    ADMIN: await make('ADMIN', null),
+    LEADER: await make('LEADER', town.cadres.assistance, []),
+    SUPERVISOR: await make('SUPERVISOR', town.cadres.townshipHead, ['SUPERVISE']),
+    ADMIN: await make('ADMIN', null, ['ADMINISTER']),
+    COUNTY: await make('COUNTY', null, ['APPROVE_COUNTY']),
   };
   const { app, close } = createApp({
     config: {
@@ -62,9 +72,9 @@ export async function startAppServer(options: { loginAttemptsPer15Min?: number }
     town,
     base,
     users,
-    client: async (role) => {
+    client: async (persona) => {
       const client = new ApiClient(base);
-      return role ? client.login(users[role].username, PASSWORD) : client;
+      return persona ? client.login(users[persona].username, PASSWORD) : client;
     },
     async close() {
       await server.close();

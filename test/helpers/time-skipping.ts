@@ -53,14 +53,17 @@ async function terminateWhenQuiet(handle: WorkflowHandle): Promise<void> {
   await handle.terminate('test finished').catch(() => {});
 }
 
-export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
+/** `databaseUrl`: another database than the shared one (e.g. a scratch one for the seed township). */
+export async function startTimeSkippingStack(
+  options: { databaseUrl?: string } = {},
+): Promise<TimeSkippingStack> {
   const path = inject('testServerPath');
   if (!path)
     throw new Error('the time-skipping test server binary is missing (see stack/temporal-binaries.ts)');
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path } },
   });
-  const prisma = createPrisma(inject('databaseUrl'));
+  const prisma = createPrisma(options.databaseUrl ?? inject('databaseUrl'));
   const taskQueue = `ts-${randomUUID()}`;
   const started: WorkflowHandle[] = [];
   // Notifications are written to the outbox but not e-mailed: a `mail-<id>` delivery retrying on its

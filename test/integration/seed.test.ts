@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../db/client.js';
 import { applyMigrations } from '../../db/migrate.js';
+import { accountLabel } from '../../domain/access.js';
 import {
   countSeedRows,
   isDatabaseEmpty,
@@ -228,22 +229,23 @@ describe('npm run seed on the production path (DATABASE_URL and TEMPORAL_ADDRESS
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('creates an account for each of the 23 cadres, passwords in a file only its owner can read', async () => {
+  it('creates an account for each of the 23 cadres and the county approver, passwords in a file only its owner can read', async () => {
     const printed = await runSeed();
     const file = path.join(dataDir, 'seed-accounts.txt');
     expect(printed).toContain(
-      `accounts for 23 cadres of the seed township (passwords generated once): ${file}`,
+      `accounts for 24 cadres of the seed township (passwords generated once): ${file}`,
     );
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     const [header, ...rows] = (await readFile(file, 'utf8')).trim().split('\n');
     expect(header).toBe('username\tpassword\trole\tname');
-    expect(rows).toHaveLength(23);
+    expect(rows).toHaveLength(24);
     expect(await prisma.user.count({ where: { cadreId: { in: seed.cadres.map((c) => c.id) } } })).toBe(23);
     for (const row of rows) {
       const [username = '', password = '', role] = row.split('\t');
       expect(printed).not.toContain(password); // printed nowhere but in the file
-      expect((await authenticate(prisma, username, password))?.role, username).toBe(role);
+      const user = await authenticate(prisma, username, password);
+      expect(user && accountLabel(user), username).toBe(role);
     }
     expect(await prisma.household.count({ where: { workflowId: { not: null } } })).toBe(49);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertMayDecideClosingStep } from '../../../domain/access.js';
 import {
   cancelSupervision,
   changeCategory,
@@ -36,7 +37,7 @@ export const actionRoutes = [
     path: '/households/:id/category',
     tag: '农户',
     summary: '调整户类别（经督战流程，走访周期随之调整）',
-    access: ['ADMIN'],
+    access: 'administer',
     params: householdIdParams,
     body: z.object({
       category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户' }),
@@ -50,7 +51,7 @@ export const actionRoutes = [
     path: '/households/:id/reassign',
     tag: '农户',
     summary: '调整一户的帮扶责任人或结对领导（生成交接走访任务）',
-    access: ['ADMIN'],
+    access: 'administer',
     params: householdIdParams,
     body: z.object({
       role: z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' }),
@@ -73,7 +74,7 @@ export const actionRoutes = [
     path: '/cadres/:id/handover',
     tag: '干部',
     summary: '离岗干部的全部帮扶户交给接替干部（每户生成交接走访任务）',
-    access: ['ADMIN'],
+    access: 'administer',
     params: cadreParams,
     body: z.object({
       toCadreId: z.string({ error: '请选择接替的干部' }).min(1, '请选择接替的干部').max(64),
@@ -91,7 +92,7 @@ export const actionRoutes = [
     path: '/shocks',
     tag: '农户',
     summary: '对一批农户宣布突发风险（立即复查，风险期内加密走访）',
-    access: ['ADMIN'],
+    access: 'administer',
     body: z.object({
       householdIds: z
         .array(z.string().min(1).max(64), { error: '请选择农户' })
@@ -107,24 +108,26 @@ export const actionRoutes = [
     method: 'post',
     path: '/households/:id/closing',
     tag: '退出',
-    summary: '退出程序的审批：民主评议、乡镇审核、县级审批通过或不通过；公示期间提出异议',
-    access: ['SUPERVISOR', 'ADMIN'],
+    summary:
+      '退出程序的审批：民主评议、乡镇审核（督战领导）、县级审批（县级审批人）通过或不通过；公示期间提出异议',
+    access: 'decideClosing',
     params: householdIdParams,
     body: z.object({
       step: z.enum(CLOSING_STEPS, { error: '退出程序步骤不正确' }),
       approved: z.boolean({ error: '请选择通过或不通过' }),
       note: z.string({ error: '请填写意见' }).trim().min(1, '请填写意见').max(500, '意见最长 500 字'),
     }),
-    handle: async ({ deps, params, body, user }) => ({
-      json: await decideClosingStep(deps, params.id, body, user?.id ?? 'supervisor'),
-    }),
+    handle: async ({ deps, params, body, user }) => {
+      if (user) assertMayDecideClosingStep(user, body.step);
+      return { json: await decideClosingStep(deps, params.id, body, user?.id ?? 'supervisor') };
+    },
   }),
   defineRoute({
     method: 'post',
     path: '/households/:id/pause',
     tag: '农户',
     summary: '暂停督战（所有期限停止计时，恢复后顺延）',
-    access: ['ADMIN'],
+    access: 'administer',
     params: householdIdParams,
     body: z.object({ reason }),
     handle: async ({ deps, params, body, user }) => ({
@@ -137,7 +140,7 @@ export const actionRoutes = [
     path: '/households/:id/resume',
     tag: '农户',
     summary: '恢复督战',
-    access: ['ADMIN'],
+    access: 'administer',
     params: householdIdParams,
     handle: async ({ deps, params, user }) => ({
       status: 202,
@@ -149,7 +152,7 @@ export const actionRoutes = [
     path: '/households/:id/cancel',
     tag: '农户',
     summary: '终止督战（迁出、死亡或其他原因）',
-    access: ['ADMIN'],
+    access: 'administer',
     params: householdIdParams,
     body: z.object({
       reason: z.enum(['MOVED_AWAY', 'DECEASED', 'OTHER'], { error: '原因必须是 迁出、死亡 或 其他' }),
@@ -165,7 +168,7 @@ export const actionRoutes = [
     path: '/imports',
     tag: '台账',
     summary: '导入工作台账（CSV 或 XLSX，全部无误才导入，否则逐行报错）',
-    access: ['ADMIN'],
+    access: 'administer',
     upload: { field: 'file', maxBytes: IMPORT_MAX_BYTES },
     handle: async ({ deps, req, user }) => {
       const file = req.file;
@@ -187,7 +190,7 @@ export const actionRoutes = [
     path: '/exports/ledger.xlsx',
     tag: '台账',
     summary: '导出工作台账（XLSX）',
-    access: ['SUPERVISOR', 'ADMIN'],
+    access: 'oversee',
     produces: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     handle: async ({ deps, res }) => {
       const body = await exportLedgerXlsx(deps.prisma);
@@ -203,7 +206,7 @@ export const actionRoutes = [
     path: '/exports/ledger.csv',
     tag: '台账',
     summary: '导出工作台账（CSV，UTF-8）',
-    access: ['SUPERVISOR', 'ADMIN'],
+    access: 'oversee',
     produces: 'text/csv',
     handle: async ({ deps, res }) => {
       const body = await exportLedgerCsv(deps.prisma);
@@ -222,7 +225,7 @@ export const reportExportRoutes = [
     path: '/exports/report.csv',
     tag: '督战',
     summary: '下载调度会报告（CSV）',
-    access: ['SUPERVISOR', 'ADMIN'],
+    access: 'oversee',
     query: z.object({ days: z.coerce.number({ error: '天数必须是数字' }).int().min(1).max(366).default(14) }),
     produces: 'text/csv',
     handle: async ({ deps, query, res }) => {

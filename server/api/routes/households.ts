@@ -10,7 +10,7 @@ export const householdWriteRoutes = [
     path: '/households',
     tag: '农户',
     summary: '登记农户（如新识别的边缘户）并启动其挂牌督战流程',
-    access: ['ADMIN'],
+    access: 'administer',
     body: registerHouseholdSchema,
     handle: async ({ deps, body }) => ({
       status: 201,
@@ -22,7 +22,7 @@ export const householdWriteRoutes = [
     path: '/households/:id/readmit',
     tag: '农户',
     summary: '回退：已退出或已终止督战的农户重新纳入督战（新的流程运行）',
-    access: ['ADMIN'],
+    access: 'administer',
     params: householdIdParams,
     body: z.object({
       reason: z.string({ error: '请说明原因' }).trim().min(1, '请说明原因').max(500, '原因最长 500 字'),

@@ -5,8 +5,9 @@ import { readRoutes } from './reads.js';
 import { sessionRoutes } from './session.js';
 import { taskWriteRoutes } from './tasks.js';
 import { userRoutes } from './users.js';
+import { villageRoutes } from './villages.js';
 
-/** Every /api endpoint. The OpenAPI document and the role tests are generated from this list. */
+/** Every /api endpoint. The OpenAPI document is generated from this list. */
 export const apiRoutes: readonly ApiRoute[] = [
   ...sessionRoutes,
   ...readRoutes,
@@ -15,4 +16,5 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...actionRoutes,
   ...reportExportRoutes,
   ...userRoutes,
+  ...villageRoutes,
 ];

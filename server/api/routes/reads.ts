@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  ACCESS_MESSAGES,
+  assertMayReadHousehold,
+  readableHouseholds,
+  taskListScope,
+} from '../../../domain/access.js';
 import { DomainError } from '../../../domain/errors.js';
 import {
   allOpenTasks,
@@ -6,7 +12,6 @@ import {
   chartSeries,
   dispatchReport,
   householdDetail,
-  householdsForCadre,
   listHouseholds,
   myTasks,
   supervisionBoard,
@@ -17,16 +22,13 @@ import { HOUSEHOLD_CATEGORIES, latestPolicy } from '../../../policy/index.js';
 import { type ApiDeps, defineRoute } from '../define-route.js';
 import { householdIdParams } from './households.js';
 
-const ALL = ['LEADER', 'SUPERVISOR', 'ADMIN'] as const;
-const OVERSIGHT = ['SUPERVISOR', 'ADMIN'] as const;
 const taskIdParams = z.object({ id: z.string().min(1).max(200) });
 const DAY_MS = 86_400_000;
 
-/** A leader sees only the households assigned to them; the others see the whole township. */
+/** 403 unless this caller may read the household (domain/access.ts); routes admit callers first. */
 export async function assertMayRead(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {
-  if (user?.role !== 'LEADER') return;
-  const mine = user.cadreId ? await householdsForCadre(deps.prisma, user.cadreId) : [];
-  if (!mine.includes(householdId)) throw new DomainError('FORBIDDEN', '这户不是您帮扶的农户');
+  if (!user) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.unauthenticated);
+  await assertMayReadHousehold(deps.prisma, user, householdId);
 }
 
 export const readRoutes = [
@@ -35,23 +37,28 @@ export const readRoutes = [
     path: '/policy',
     tag: '政策',
     summary: '现行督战策略（走访周期、督办阶梯、收入线、补助上限、稳定期）',
-    access: ALL,
+    access: 'readHouseholds',
     handle: async () => ({ json: { policy: latestPolicy() } }),
   }),
   defineRoute({
     method: 'get',
     path: '/tasks',
     tag: '任务',
-    summary: '帮扶干部：我的任务（今日到期、已逾期、即将到期）；督战领导和管理员：全乡未办结任务',
-    access: ALL,
-    query: z.object({ villageId: z.string().max(64).optional(), assigneeId: z.string().max(64).optional() }),
+    summary:
+      '任务：关联干部的账号默认看本人的任务（今日到期、已逾期、即将到期）；督战领导和管理员默认看全乡未办结任务，scope=mine 看本人的',
+    access: 'readHouseholds',
+    query: z.object({
+      scope: z.enum(['mine', 'all'], { error: '范围必须是 mine 或 all' }).optional(),
+      villageId: z.string().max(64).optional(),
+      assigneeId: z.string().max(64).optional(),
+    }),
     handle: async ({ deps, user, query }) => {
       const now = new Date();
-      if (user?.role === 'LEADER') {
-        if (!user.cadreId) throw new DomainError('FORBIDDEN', '账号未关联干部');
-        return { json: await myTasks(deps.prisma, { cadreId: user.cadreId, now }) };
-      }
-      return { json: await allOpenTasks(deps.prisma, { now, ...query }) };
+      if (!user) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.unauthenticated);
+      const list = taskListScope(user, query.scope);
+      const { scope: _scope, ...filter } = query;
+      if (list.scope === 'all') return { json: await allOpenTasks(deps.prisma, { now, ...filter }) };
+      return { json: await myTasks(deps.prisma, { cadreId: list.cadreId, now }) };
     },
   }),
   defineRoute({
@@ -59,7 +66,7 @@ export const readRoutes = [
     path: '/tasks/:id',
     tag: '任务',
     summary: '一项任务及其表单所需（补助上限、家庭人口）',
-    access: ALL,
+    access: 'readHouseholds',
     params: taskIdParams,
     handle: async ({ deps, user, params }) => {
       const form = await taskForForm(deps.prisma, params.id, new Date());
@@ -71,19 +78,18 @@ export const readRoutes = [
     method: 'get',
     path: '/households',
     tag: '农户',
-    summary: '农户列表（帮扶干部只看到自己帮扶的）',
-    access: ALL,
+    summary: '农户列表（帮扶干部只看到自己帮扶的，县级审批只看到退出程序中的）',
+    access: 'readHouseholds',
     query: z.object({
       villageId: z.string().max(64).optional(),
       category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别不正确' }).optional(),
       status: z.string().max(20).optional(),
     }),
     handle: async ({ deps, user, query }) => {
-      const cadreId = user?.role === 'LEADER' ? (user.cadreId ?? 'none') : undefined;
+      const readable = user ? await readableHouseholds(deps.prisma, user) : new Set<string>();
+      const households = await listHouseholds(deps.prisma, query);
       return {
-        json: {
-          households: await listHouseholds(deps.prisma, { ...query, ...(cadreId ? { cadreId } : {}) }),
-        },
+        json: { households: readable === 'all' ? households : households.filter((h) => readable.has(h.id)) },
       };
     },
   }),
@@ -92,7 +98,7 @@ export const readRoutes = [
     path: '/households/:id',
     tag: '农户',
     summary: '农户详情：成员、帮扶干部、一户一策、走访台账、问题整改、流程时间线',
-    access: ALL,
+    access: 'readHouseholds',
     params: householdIdParams,
     handle: async ({ deps, user, params }) => {
       const detail = await householdDetail(deps.prisma, params.id);
@@ -105,7 +111,7 @@ export const readRoutes = [
     path: '/cadres',
     tag: '干部',
     summary: '干部及其当前帮扶负担',
-    access: OVERSIGHT,
+    access: 'oversee',
     handle: async ({ deps }) => ({ json: { cadres: await cadreList(deps.prisma) } }),
   }),
   defineRoute({
@@ -113,7 +119,7 @@ export const readRoutes = [
     path: '/board',
     tag: '督战',
     summary: '督战看板：逾期任务和督办（按级别、村、领导）、风险户、稳定脱贫进度',
-    access: OVERSIGHT,
+    access: 'oversee',
     handle: async ({ deps }) => ({ json: await supervisionBoard(deps.prisma, { now: new Date() }) }),
   }),
   defineRoute({
@@ -121,7 +127,7 @@ export const readRoutes = [
     path: '/report',
     tag: '督战',
     summary: '调度会报告（默认最近 14 天）',
-    access: OVERSIGHT,
+    access: 'oversee',
     query: z.object({ days: z.coerce.number({ error: '天数必须是数字' }).int().min(1).max(366).default(14) }),
     handle: async ({ deps, query }) => {
       const now = new Date();
@@ -138,7 +144,7 @@ export const readRoutes = [
     path: '/charts',
     tag: '督战',
     summary: '图表数据：各类别和状态户数、每周逾期和督办、收入与收入线',
-    access: OVERSIGHT,
+    access: 'oversee',
     query: z.object({
       weeks: z.coerce.number({ error: '周数必须是数字' }).int().min(1).max(104).default(12),
     }),

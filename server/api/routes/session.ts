@@ -1,9 +1,9 @@
 import type { Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
+import { CAPABILITIES } from '../../../domain/access.js';
 import type { PrismaClient } from '../../../db/client.js';
 import { LoginLockedError, logIn, normaliseUsername } from '../../../domain/login-throttle.js';
-import { ROLES } from '../../../domain/users.js';
 import { singleLine } from '../../../policy/plain-text.js';
 import { csrf, csrfTokenFor } from '../../auth/csrf.js';
 import { endSession, startUserSession } from '../../auth/session.js';
@@ -15,8 +15,9 @@ const sessionUser = z
     id: z.string(),
     username: z.string(),
     displayName: z.string(),
-    role: z.enum(ROLES),
+    capabilities: z.array(z.enum(CAPABILITIES)),
     cadreId: z.string().nullable(),
+    mustChangePassword: z.boolean(),
   })
   .meta({ id: 'SessionUser' });
 

@@ -21,7 +21,7 @@ export const taskWriteRoutes = [
     summary:
       '办结任务并录入走访记录（由督战流程校验：金额超过上限等会被拒绝，且不写入任何数据）。' +
       '请求头 Idempotency-Key 相同的重复提交返回第一次的结果；任务已办结时返回 409',
-    access: ['LEADER'],
+    access: 'ownWork',
     params: z.object({ id: z.string().min(1).max(200) }),
     // The record's schema is the workflow's own (policy/visit-record.ts); the caps, which depend on the
     // household, are checked by the workflow's update validator.
