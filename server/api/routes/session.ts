@@ -1,8 +1,8 @@
 import type { Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { CAPABILITIES } from '../../../domain/access.js';
 import type { PrismaClient } from '../../../db/client.js';
+import { CAPABILITIES } from '../../../domain/access.js';
 import { LoginLockedError, logIn, normaliseUsername } from '../../../domain/login-throttle.js';
 import { singleLine } from '../../../policy/plain-text.js';
 import { csrf, csrfTokenFor } from '../../auth/csrf.js';
