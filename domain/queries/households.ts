@@ -303,6 +303,7 @@ export async function householdDetail(
     causes: h.causes,
     needs: h.needs,
     plan: h.plan,
+    phone: h.phone,
     status: h.status,
     statusLabel: statusLabel(h.status),
     workflowId: h.workflowId,
