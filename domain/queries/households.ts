@@ -134,6 +134,7 @@ export interface HouseholdDetail {
   needs: string;
   /** 一户一策. */
   plan: string;
+  phone: string;
   status: string;
   statusLabel: string;
   workflowId: string | null;

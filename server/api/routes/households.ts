@@ -15,7 +15,10 @@ export const householdIdParams = z.object({ id: z.string().min(1).max(64) });
  */
 export async function assertMayEditFacts(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {
   if (user?.role === 'ADMIN') return;
-  const household = await deps.prisma.household.findUnique({ where: { id: householdId }, select: { id: true } });
+  const household = await deps.prisma.household.findUnique({
+    where: { id: householdId },
+    select: { id: true },
+  });
   if (!household) throw new DomainError('NOT_FOUND', `没有编号为 ${householdId} 的农户`);
   const own =
     user?.cadreId &&
@@ -31,7 +34,8 @@ export const householdWriteRoutes = [
     method: 'post',
     path: '/households',
     tag: '农户',
-    summary: '登记农户（如新识别的边缘户）及其家庭成员、劳动力类型、致贫原因、帮扶需求、一户一策，并启动挂牌督战流程',
+    summary:
+      '登记农户（如新识别的边缘户）及其家庭成员、劳动力类型、致贫原因、帮扶需求、一户一策，并启动挂牌督战流程',
     access: ['ADMIN'],
     body: registerHouseholdSchema,
     handle: async ({ deps, body }) => ({
