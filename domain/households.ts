@@ -29,7 +29,8 @@ export interface HouseholdDeps {
 }
 
 /**
- * Writes the household with its profile (members, labour class, causes, needs, 一户一策, phone) and starts its supervision workflow `household-<number>`.
+ * Writes the household with its profile (members, labour class, causes, needs, 一户一策, phone)
+ * and starts its supervision workflow `household-<number>`.
  * A number already under supervision is a conflict: never a second row, never a second workflow.
  */
 export async function registerHousehold(deps: HouseholdDeps, input: RegisterHouseholdInput) {

@@ -17,6 +17,7 @@ import {
   MEASURE_KINDS,
 } from '../../policy/index.js';
 import type { ApiDeps } from '../api/define-route.js';
+import { mayEditFacts } from '../api/routes/households.js';
 import { assertMayRead } from '../api/routes/reads.js';
 import { render } from './render.js';
 import { requirePage } from './router.js';
@@ -57,7 +58,11 @@ export function dataPages(deps: ApiDeps): Router {
   router.get('/households/:id', requirePage('LEADER', 'SUPERVISOR', 'ADMIN'), async (req, res) => {
     const household = await householdDetail(deps.prisma, String(req.params.id));
     await assertMayRead(deps, req.session.user, household.id);
-    render(req, res, 'household.njk', { title: `${household.headName} 户`, h: household });
+    render(req, res, 'household.njk', {
+      title: `${household.headName} 户`,
+      h: household,
+      mayEditFacts: await mayEditFacts(deps, req.session.user, household.id),
+    });
   });
 
   router.get('/board', requirePage('SUPERVISOR', 'ADMIN'), async (req, res) => {

@@ -2,6 +2,19 @@
 // the form) and shows the answer, or the server's Chinese message, under the form.
 (() => {
   const bodies = {
+    register: (f, form) => {
+      const profile = window.duzhanFacts.profileOf(form);
+      // The first row is the head: an empty name there is the 户主姓名 typed above.
+      const head = profile.members[0];
+      if (head && head.name.trim() === '') head.name = f.headName;
+      return {
+        number: f.number,
+        headName: f.headName,
+        villageName: f.villageName,
+        category: f.category,
+        ...profile,
+      };
+    },
     shock: (f) => ({ householdIds: f.householdIds.split(/[\s,，]+/).filter(Boolean), reason: f.reason }),
     closing: (f) => ({ step: f.step, approved: f.approved === 'true', note: f.note }),
     user: (f) => ({ ...f, cadreId: f.cadreId || null }),
@@ -25,7 +38,11 @@
         if (form.enctype === 'multipart/form-data')
           result = await window.duzhan.api('POST', url, new FormData(form));
         else
-          result = await window.duzhan.api('POST', url, bodies[form.id] ? bodies[form.id](fields) : fields);
+          result = await window.duzhan.api(
+            'POST',
+            url,
+            bodies[form.id] ? bodies[form.id](fields, form) : fields,
+          );
         window.duzhan.show(message, describe(form.id, result), true);
       } catch (error) {
         window.duzhan.show(message, error.message, false);

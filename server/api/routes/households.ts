@@ -10,23 +10,27 @@ export const householdIdParams = z.object({ id: z.string().min(1).max(64) });
 
 /**
  * Who may change a household's facts: an admin, or a cadre who holds one of its two assignments
- * (帮扶责任人 or paired leader), whatever the account's role. One call, so the access module that
+ * (帮扶责任人 or paired leader), whatever the account's role. One place, so the access module that
  * replaces the role checks can take it over whole.
  */
-export async function assertMayEditFacts(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {
-  if (user?.role === 'ADMIN') return;
+export async function mayEditFacts(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {
+  if (user?.role === 'ADMIN') return true;
+  if (!user?.cadreId) return false;
+  const own = await deps.prisma.assignment.findFirst({
+    where: { householdId, cadreId: user.cadreId, to: null },
+    select: { id: true },
+  });
+  return own !== null;
+}
+
+async function assertMayEditFacts(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {
   const household = await deps.prisma.household.findUnique({
     where: { id: householdId },
     select: { id: true },
   });
   if (!household) throw new DomainError('NOT_FOUND', `没有编号为 ${householdId} 的农户`);
-  const own =
-    user?.cadreId &&
-    (await deps.prisma.assignment.findFirst({
-      where: { householdId, cadreId: user.cadreId, to: null },
-      select: { id: true },
-    }));
-  if (!own) throw new DomainError('FORBIDDEN', '只有管理员或该户的帮扶干部可以修改家庭信息');
+  if (!(await mayEditFacts(deps, user, householdId)))
+    throw new DomainError('FORBIDDEN', '只有管理员或该户的帮扶干部可以修改家庭信息');
 }
 
 export const householdWriteRoutes = [
