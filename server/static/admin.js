@@ -59,7 +59,12 @@
   function describe(id, result) {
     if (id === 'register')
       return `已登记 ${result.household.headName} 户，督战流程已启动（${result.household.workflowId}）`;
-    if (id === 'import') return `已导入 ${result.imported} 户，督战流程已启动`;
+    if (id === 'import') {
+      const refused = result.factsNotUpdated?.length
+        ? `；${result.factsNotUpdated.length} 户的督战流程拒绝了新信息：${result.factsNotUpdated.map((f) => `${f.householdId} ${f.message}`).join('；')}`
+        : '';
+      return `新登记 ${result.imported} 户（督战流程已启动），更新 ${result.updated} 户的家庭信息${refused}`;
+    }
     return '已完成';
   }
 })();
