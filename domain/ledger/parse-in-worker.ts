@@ -18,12 +18,21 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = { timeoutMs: 30_000, maxMemoryM
 
 const fileError = (message: string): ParsedSheet => ({ rows: [], errors: [{ row: 0, column: '', message }] });
 
-/** The worker runs the TypeScript sources through tsx, as the rest of the app does. */
-function workerOptions() {
+/**
+ * The worker's code. From the TypeScript sources (tsx, as the rest of the app runs) it first
+ * registers tsx's loader inside the thread — `--import` in a worker's execArgv is not honoured.
+ */
+function workerSource(): string {
   const source = import.meta.url.endsWith('.ts');
-  const url = new URL(source ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url, execArgv: source ? ['--import', tsx] : [] };
+  const entry = JSON.stringify(
+    new URL(source ? './parse-worker.ts' : './parse-worker.js', import.meta.url).href,
+  );
+  if (!source) return `import(${entry});`;
+  // The ES module build of tsx's API (its CommonJS build cannot register from an eval'd worker).
+  const api = createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
+  return `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${entry}); });`;
 }
 
 export function parseSheetInWorker(
@@ -31,9 +40,8 @@ export function parseSheetInWorker(
   filename: string,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): Promise<ParsedSheet> {
-  const { url, execArgv } = workerOptions();
-  const worker = new Worker(url, {
-    execArgv,
+  const worker = new Worker(workerSource(), {
+    eval: true,
     workerData: { bytes: new Uint8Array(buffer), filename },
     resourceLimits: { maxOldGenerationSizeMb: limits.maxMemoryMb },
     stdout: false,
@@ -53,7 +61,7 @@ export function parseSheetInWorker(
         settle(() =>
           resolve(
             fileError(
-              `读取文件超过 ${Math.round(limits.timeoutMs / 1000)} 秒仍未完成，已停止；请检查文件或拆分后导入`,
+              `读取文件超过 ${Math.ceil(limits.timeoutMs / 1000)} 秒仍未完成，已停止；请检查文件或拆分后导入`,
             ),
           ),
         ),
