@@ -207,18 +207,17 @@ function parseRow(row: number, input: Record<ImportColumnKey, string>, errors: L
   const error = (key: ImportColumnKey | undefined, message: string) =>
     errors.push({ row, column: key ? IMPORT_COLUMNS[key] : '', message });
   const cells = rowSchema.safeParse(input);
-  if (!cells.success) {
+  if (!cells.success)
     for (const issue of cells.error.issues)
       error(issue.path[0] as ImportColumnKey | undefined, issue.message);
-    return undefined;
-  }
-  const v = cells.data;
+  // The members' cell is read whatever the other cells hold, so every error of the row is listed.
   let memberIssues = 0;
-  const members = membersOfCell(v.members, v.headName, (message) => {
+  const members = membersOfCell(input.members, input.headName.trim(), (message) => {
     memberIssues += 1;
     error('members', message);
   });
-  if (memberIssues > 0) return undefined;
+  if (!cells.success || memberIssues > 0) return undefined;
+  const v = cells.data;
   const profile = householdProfileSchema.safeParse({
     members,
     labourClass: v.labourClass,
