@@ -2,19 +2,13 @@
 // the form) and shows the answer, or the server's Chinese message, under the form.
 (() => {
   const bodies = {
-    register: (f, form) => {
-      const profile = window.duzhanFacts.profileOf(form);
-      // The first row is the head: an empty name there is the 户主姓名 typed above.
-      const head = profile.members[0];
-      if (head && head.name.trim() === '') head.name = f.headName;
-      return {
-        number: f.number,
-        headName: f.headName,
-        villageName: f.villageName,
-        category: f.category,
-        ...profile,
-      };
-    },
+    register: (f, form) => ({
+      number: f.number,
+      headName: f.headName,
+      villageName: f.villageName,
+      category: f.category,
+      ...window.duzhanFacts.profileOf(form),
+    }),
     shock: (f) => ({ householdIds: f.householdIds.split(/[\s,，]+/).filter(Boolean), reason: f.reason }),
     closing: (f) => ({ step: f.step, approved: f.approved === 'true', note: f.note }),
     user: (f) => ({ ...f, cadreId: f.cadreId || null }),
@@ -25,6 +19,17 @@
           ? { reason: f.reason }
           : {},
   };
+  // The register form's first member is the head: their name follows 户主姓名 until edited.
+  const register = document.getElementById('register');
+  if (register) {
+    const headName = register.elements.namedItem('headName');
+    let mirrored = '';
+    headName.addEventListener('input', () => {
+      const first = register.querySelector('tr.member [data-field="name"]');
+      if (first && (first.value === '' || first.value === mirrored)) first.value = headName.value;
+      mirrored = headName.value;
+    });
+  }
   for (const form of document.querySelectorAll('form[data-api]')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
