@@ -85,6 +85,26 @@ describe('import hardening: hostile ledger files', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 60_000);
 
+  it('stops a zip bomb that lies about its sizes at the parsing worker’s memory limit', async () => {
+    // 200 MB of text in one cell, declared as 1,000 bytes: the directory check lets it through.
+    const cell = Buffer.concat([
+      Buffer.from('<row r="1"><c r="A1" t="inlineStr"><is><t>'),
+      Buffer.alloc(200_000_000, 'x'),
+      Buffer.from('</t></is></c></row>'),
+    ]);
+    const liar = xlsxWithSheetData(cell, { declaredSheetSize: 1000 });
+    const limits = { timeoutMs: 60_000, maxMemoryMb: 96 };
+    expect(await parseLedgerFile(liar, 'liar.xlsx', limits)).toEqual({
+      ok: false,
+      errors: [
+        { row: 0, column: '', message: '文件解压或解析所需内存超过上限，无法读取；请检查文件或拆分后导入' },
+      ],
+    });
+    // The same limit reads an honest ledger.
+    const honest = xlsxWithSheetData(Buffer.from(sheetRow(1, HEADER) + sheetRow(2, GOOD)));
+    expect(await parseLedgerFile(honest, 'honest.xlsx', limits)).toMatchObject({ ok: true });
+  }, 90_000);
+
   it('reads XLSX streaming and stops at the row and column caps', async () => {
     const many = xlsxWithSheetData(
       Buffer.from(

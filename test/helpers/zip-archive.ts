@@ -5,6 +5,8 @@ import { crc32, deflateRawSync } from 'node:zlib';
 export interface ZipEntry {
   name: string;
   data: Buffer;
+  /** The uncompressed size the archive claims (a lie, when not the data's). */
+  declaredSize?: number;
 }
 
 export function zipArchive(entries: readonly ZipEntry[]): Buffer {
@@ -22,7 +24,7 @@ export function zipArchive(entries: readonly ZipEntry[]): Buffer {
     local.writeUInt16LE(8, 8); // deflate
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
+    local.writeUInt32LE(entry.declaredSize ?? entry.data.length, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
@@ -32,7 +34,7 @@ export function zipArchive(entries: readonly ZipEntry[]): Buffer {
     central.writeUInt16LE(8, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
+    central.writeUInt32LE(entry.declaredSize ?? entry.data.length, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, compressed);
@@ -52,7 +54,7 @@ export function zipArchive(entries: readonly ZipEntry[]): Buffer {
 const xml = (text: string) => Buffer.from(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${text}`);
 
 /** A one-sheet XLSX whose worksheet XML is `sheetData` (the rows), as small or as large as given. */
-export function xlsxWithSheetData(sheetData: Buffer): Buffer {
+export function xlsxWithSheetData(sheetData: Buffer, options: { declaredSheetSize?: number } = {}): Buffer {
   const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
   const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
   return zipArchive([
@@ -87,6 +89,7 @@ export function xlsxWithSheetData(sheetData: Buffer): Buffer {
         sheetData,
         Buffer.from('</sheetData></worksheet>'),
       ]),
+      ...(options.declaredSheetSize === undefined ? {} : { declaredSize: options.declaredSheetSize }),
     },
   ]);
 }
