@@ -35,11 +35,33 @@ function workerSource(): string {
   return `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${entry}); });`;
 }
 
+/** Workers parsing at once: each may take its memory limit, so uploads wait their turn. */
+const MAX_PARSERS = 2;
+let parsers = 0;
+const waiting: Array<() => void> = [];
+
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (parsers < MAX_PARSERS) parsers += 1;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // handed a running one's slot
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else parsers -= 1;
+  }
+}
+
+/** The file's rows and errors (parse-ledger.ts), computed in a worker thread within the limits. */
 export function parseSheetInWorker(
   buffer: Buffer,
   filename: string,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): Promise<ParsedSheet> {
+  return inTurn(() => runWorker(buffer, filename, limits));
+}
+
+function runWorker(buffer: Buffer, filename: string, limits: ParseLimits): Promise<ParsedSheet> {
   const worker = new Worker(workerSource(), {
     eval: true,
     workerData: { bytes: new Uint8Array(buffer), filename },
