@@ -33,14 +33,19 @@ describe('工作台账: export and all-or-nothing import', () => {
   const households: string[] = [];
   const deps = () => ({ prisma: stack.prisma, temporal: stack.temporal, taskQueue: stack.taskQueue });
 
-  const counts = async () => {
+  /**
+   * The rows an import of this file could write: those of its households and of this fixture's
+   * villages (other test files write to the same database at the same time).
+   */
+  const counts = async (householdIds: string[]) => {
     const p = stack.prisma;
+    const mine = { householdId: { in: householdIds } };
     const [h, m, a, v, l] = await Promise.all([
-      p.household.count(),
-      p.householdMember.count(),
-      p.assignment.count(),
-      p.village.count(),
-      p.auditLog.count(),
+      p.household.count({ where: { id: { in: householdIds } } }),
+      p.householdMember.count({ where: mine }),
+      p.assignment.count({ where: mine }),
+      p.village.count({ where: { name: { contains: town.suffix } } }),
+      p.auditLog.count({ where: mine }),
     ]);
     return { households: h, members: m, assignments: a, villages: v, audit: l };
   };
@@ -241,7 +246,8 @@ describe('工作台账: export and all-or-nothing import', () => {
       '', // a blank line is skipped
       `${n(5)},吴九,坏村${town.suffix},未脱贫户,四类,,,,${town.cadres.villageLeader}@duzhan.example,吴九/70/无`, // row 9
     ];
-    const before = await counts();
+    const touched = [...[1, 2, 3, 4, 5].map(n), households[0] as string];
+    const before = await counts(touched);
     const result = await importLedger(
       deps(),
       Buffer.from(lines.join('\r\n'), 'utf8'),
@@ -270,7 +276,7 @@ describe('工作台账: export and all-or-nothing import', () => {
       { row: 7, column: '家庭成员', message: expect.stringContaining('家庭成员必填') },
       { row: 9, column: '帮扶责任人', message: `${town.cadres.villageLeader}@duzhan.example 不是帮扶责任人` },
     ]);
-    expect(await counts()).toEqual(before);
+    expect(await counts(touched)).toEqual(before);
 
     // The unknown cadre of row 6 is reported once its member is fixed.
     const fixed = lines.map((l) => l.replace('孙七/abc/有', '孙七/50/有'));
@@ -280,7 +286,7 @@ describe('工作台账: export and all-or-nothing import', () => {
       column: '帮扶责任人',
       message: `没有电子邮箱为 nobody-${town.suffix}@duzhan.example 的干部`,
     });
-    expect(await counts()).toEqual(before);
+    expect(await counts(touched)).toEqual(before);
   });
 
   it('refuses a file without data rows, a missing column, another format, or more than 2,000 rows', async () => {
