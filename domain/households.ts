@@ -2,19 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
+import { householdProfileSchema } from '../policy/household-profile.js';
+import { householdCategorySchema } from '../policy/household-types.js';
+import { singleLine } from '../policy/plain-text.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { DomainError } from './errors.js';
+import { profileColumns, replaceMembers } from './household-profile-rows.js';
 import { startSupervision } from './supervision.js';
 
-export const registerHouseholdSchema = z.object({
+/** What registration takes (page form, API): the household's identity and its whole profile. */
+export const registerHouseholdSchema = householdProfileSchema.extend({
   number: z
     .string({ error: '户编号必填' })
     .regex(/^[0-9A-Za-z-]{1,40}$/, '户编号只能包含数字、字母和连字符，最长 40 位'),
-  headName: z.string({ error: '户主姓名必填' }).trim().min(1, '户主姓名必填').max(40, '户主姓名最长 40 字'),
-  villageName: z.string({ error: '所属村必填' }).trim().min(1, '所属村必填').max(40, '村名最长 40 字'),
-  category: z.enum(['UNLIFTED', 'MONITORED', 'MARGINAL'], {
-    error: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户',
-  }),
+  headName: singleLine('户主姓名', 40),
+  villageName: singleLine('所属村', 40),
+  category: householdCategorySchema,
 });
 
 export type RegisterHouseholdInput = z.infer<typeof registerHouseholdSchema>;
@@ -26,7 +29,8 @@ export interface HouseholdDeps {
 }
 
 /**
- * Writes the household and starts its supervision workflow `household-<number>`.
+ * Writes the household with its profile (members, labour class, causes, needs, 一户一策, phone)
+ * and starts its supervision workflow `household-<number>`.
  * A number already under supervision is a conflict: never a second row, never a second workflow.
  */
 export async function registerHousehold(deps: HouseholdDeps, input: RegisterHouseholdInput) {
@@ -39,18 +43,20 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
     create: { id: randomUUID(), name: input.villageName },
     update: {},
   });
-  const household =
-    existing ??
-    (await prisma.household.create({
-      data: {
-        id: input.number,
-        number: input.number,
-        headName: input.headName,
-        villageId: village.id,
-        category: input.category,
-      },
-    }));
-
+  // A household left registered without a workflow (its start failed) takes the new facts.
+  const household = await prisma.$transaction(async (tx) => {
+    const row = {
+      headName: input.headName,
+      villageId: village.id,
+      category: input.category,
+      ...profileColumns(input),
+    };
+    const written = existing
+      ? await tx.household.update({ where: { id: existing.id }, data: row })
+      : await tx.household.create({ data: { id: input.number, number: input.number, ...row } });
+    await replaceMembers(tx, written.id, input.members);
+    return written;
+  });
   if (!(await startSupervision(deps, household.id))) {
     throw new DomainError('CONFLICT', `户编号 ${input.number} 的督战流程已存在`);
   }

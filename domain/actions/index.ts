@@ -2,5 +2,6 @@
 // the read model.
 export * from './complete-task.js';
 export * from './household-actions.js';
+export * from './household-facts.js';
 export * from './supervision-actions.js';
 export * from './workflow-calls.js';

@@ -12,6 +12,8 @@ import {
   type LedgerColumnHeader,
   MEMBER_FIELD_SEPARATOR,
   MEMBER_SEPARATOR,
+  NO_CELL,
+  YES_CELL,
 } from './ledger-columns.js';
 
 export const LEDGER_SHEET_NAME = '工作台账';
@@ -67,6 +69,9 @@ export async function ledgerRows(
           m.name,
           String(m.age),
           LABOUR_ABILITY_CELL[m.labourAbility as keyof typeof LABOUR_ABILITY_CELL] ?? '无',
+          m.relation,
+          m.inSchool ? YES_CELL : NO_CELL,
+          m.chronicIllness ? YES_CELL : NO_CELL,
         ].join(MEMBER_FIELD_SEPARATOR),
       )
       .join(MEMBER_SEPARATOR);
@@ -82,6 +87,7 @@ export async function ledgerRows(
       致贫原因: h.causes.join(CAUSE_SEPARATOR),
       帮扶需求: h.needs,
       一户一策: h.plan,
+      联系电话: h.phone,
       帮扶责任人: cadre ? cadreCell(cadre) : '',
       督战状态: statusLabel(h.status),
       最近走访: last ? shanghaiDate(last.visitedAt) : null,

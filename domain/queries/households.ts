@@ -134,6 +134,7 @@ export interface HouseholdDetail {
   needs: string;
   /** 一户一策. */
   plan: string;
+  phone: string;
   status: string;
   statusLabel: string;
   workflowId: string | null;
@@ -303,6 +304,7 @@ export async function householdDetail(
     causes: h.causes,
     needs: h.needs,
     plan: h.plan,
+    phone: h.phone,
     status: h.status,
     statusLabel: statusLabel(h.status),
     workflowId: h.workflowId,

@@ -65,6 +65,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   READMITTED: '重新纳入督战',
   CATEGORY_CHANGED: '调整户类别',
   CADRE_REASSIGNED: '调整帮扶干部',
+  FACTS_UPDATED: '家庭信息变更',
   POLICY_UPGRADED: '升级督战策略',
   SHOCK_DECLARED: '突发风险',
   PAUSED: '暂停督战',

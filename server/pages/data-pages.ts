@@ -22,6 +22,7 @@ import {
   MEASURE_KINDS,
 } from '../../policy/index.js';
 import type { ApiDeps } from '../api/define-route.js';
+import { mayEditFacts } from '../api/routes/households.js';
 import { assertMayRead } from '../api/routes/reads.js';
 import { requirePage } from './guard.js';
 import { render } from './render.js';
@@ -75,6 +76,7 @@ export function dataPages(deps: ApiDeps): Router {
         key,
         label: key === 'PUBLIC_NOTICE' ? '公示期异议' : CLOSING_STEP_LABELS[key],
       })),
+      mayEditFacts: await mayEditFacts(deps, req.session.user, household.id),
     });
   });
 

@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
 import { ACCESS_RULES, type AccessRule, accountLabel, decideAccess } from '../../domain/access.js';
+import { LABOUR_ABILITY_LABELS } from '../../policy/household-profile.js';
+import { LABOUR_CLASS_LABELS } from '../../policy/household-types.js';
 import { csrfTokenFor } from '../auth/csrf.js';
 
 const views = fileURLToPath(new URL('../views/', import.meta.url));
@@ -31,6 +33,9 @@ env.addFilter('date', (iso: string | Date | null | undefined) =>
 env.addFilter('yuan', (n: number | string | null | undefined) =>
   n === null || n === undefined ? '—' : `${Number(n).toLocaleString('zh-CN')} 元`,
 );
+// The household profile's choices, for the register and facts forms (views/_profile-fields.njk).
+env.addGlobal('labourClassLabels', LABOUR_CLASS_LABELS);
+env.addGlobal('labourAbilityLabels', LABOUR_ABILITY_LABELS);
 env.addFilter('json', (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c'));
 
 /**

@@ -2,6 +2,13 @@
 // the form) and shows the answer, or the server's Chinese message, under the form.
 (() => {
   const bodies = {
+    register: (f, form) => ({
+      number: f.number,
+      headName: f.headName,
+      villageName: f.villageName,
+      category: f.category,
+      ...window.duzhanFacts.profileOf(form),
+    }),
     shock: (f) => ({ householdIds: f.householdIds.split(/[\s,，]+/).filter(Boolean), reason: f.reason }),
     closing: (f) => ({ step: f.step, approved: f.approved === 'true', note: f.note }),
     lifecycle: (f) =>
@@ -11,6 +18,17 @@
           ? { reason: f.reason }
           : {},
   };
+  // The register form's first member is the head: their name follows 户主姓名 until edited.
+  const register = document.getElementById('register');
+  if (register) {
+    const headName = register.elements.namedItem('headName');
+    let mirrored = '';
+    headName.addEventListener('input', () => {
+      const first = register.querySelector('tr.member [data-field="name"]');
+      if (first && (first.value === '' || first.value === mirrored)) first.value = headName.value;
+      mirrored = headName.value;
+    });
+  }
   for (const form of document.querySelectorAll('form[data-api]')) {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -24,7 +42,11 @@
         if (form.enctype === 'multipart/form-data')
           result = await window.duzhan.api('POST', url, new FormData(form));
         else
-          result = await window.duzhan.api('POST', url, bodies[form.id] ? bodies[form.id](fields) : fields);
+          result = await window.duzhan.api(
+            'POST',
+            url,
+            bodies[form.id] ? bodies[form.id](fields, form) : fields,
+          );
         window.duzhan.show(message, describe(form.id, result), true);
       } catch (error) {
         window.duzhan.show(message, error.message, false);
@@ -41,7 +63,12 @@
   function describe(id, result) {
     if (id === 'register')
       return `已登记 ${result.household.headName} 户，督战流程已启动（${result.household.workflowId}）`;
-    if (id === 'import') return `已导入 ${result.imported} 户，督战流程已启动`;
+    if (id === 'import') {
+      const refused = result.factsNotUpdated?.length
+        ? `；${result.factsNotUpdated.length} 户的督战流程拒绝了新信息：${result.factsNotUpdated.map((f) => `${f.householdId} ${f.message}`).join('；')}`
+        : '';
+      return `新登记 ${result.imported} 户（督战流程已启动），更新 ${result.updated} 户的家庭信息${refused}`;
+    }
     return '已完成';
   }
 })();

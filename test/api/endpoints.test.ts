@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSupervision } from '../../domain/supervision.js';
 import { type AppServer, PASSWORD, startAppServer } from '../helpers/app-server.js';
+import { headOnlyProfile } from '../helpers/household-profiles.js';
 import type { ApiClient } from '../helpers/http-client.js';
 import { eventually } from '../helpers/real-stack.js';
 import { compliantRecord } from '../helpers/visit-records.js';
@@ -31,6 +32,7 @@ describe('the JSON API', () => {
       headName: '<img src=x onerror=alert(1)>王五',
       villageName: `测试村${server.town.suffix}`,
       category: 'MARGINAL',
+      ...headOnlyProfile('王五'),
     });
     expect(res.status).toBe(201);
     const task = await eventually(() =>
@@ -165,6 +167,8 @@ describe('the JSON API', () => {
       expect(bad.body.error.details.map((d) => d.path).sort()).toEqual([
         'category',
         'headName',
+        'labourClass',
+        'members',
         'number',
         'villageName',
       ]);
@@ -173,6 +177,7 @@ describe('the JSON API', () => {
         headName: '王五',
         villageName: `测试村${server.town.suffix}`,
         category: 'MARGINAL',
+        ...headOnlyProfile('王五'),
       });
       expect(dup.status).toBe(409);
     });

@@ -80,6 +80,15 @@ describe('the three roles in a real browser', () => {
       await admin.fill('#register input[name=headName]', '<script>alert(1)</script>李四');
       await admin.fill('#register input[name=villageName]', `测试村${town.suffix}`);
       await admin.selectOption('#register select[name=category]', 'MARGINAL');
+      // The head is the first member: the name comes from 户主姓名; two more members are added.
+      await admin.fill('#register tr.member:nth-child(1) input[data-field=age]', '52');
+      await admin.click('#register button.add-member');
+      await admin.fill('#register tr.member:nth-child(2) input[data-field=name]', '王秀兰');
+      await admin.fill('#register tr.member:nth-child(2) input[data-field=relation]', '配偶');
+      await admin.fill('#register tr.member:nth-child(2) input[data-field=age]', '50');
+      await admin.selectOption('#register tr.member:nth-child(2) select[data-field=labourAbility]', 'NONE');
+      await admin.click('#register tr.member:nth-child(2) input[data-field=chronicIllness]');
+      await admin.fill('#register input[name=phone]', '13900001234');
       await admin.click('#register button[type=submit]');
       await admin.waitForSelector('#register .message.ok');
       expect(await admin.textContent('#register .message')).toContain('已登记');
@@ -91,6 +100,14 @@ describe('the three roles in a real browser', () => {
       );
       await admin.goto(`${base}/households/${number}`);
       expect(await admin.textContent('body')).toContain('张帮扶');
+      const members = await stack.prisma.householdMember.findMany({
+        where: { householdId: number },
+        orderBy: { id: 'asc' },
+      });
+      expect(members.map((m) => [m.name, m.relation, m.age, m.labourAbility, m.chronicIllness])).toEqual([
+        ['<script>alert(1)</script>李四', '户主', 52, 'FULL', false],
+        ['王秀兰', '配偶', 50, 'NONE', true],
+      ]);
       expect(await admin.textContent('h1')).toContain('<script>alert(1)</script>李四'); // shown as text, not run
       await screenshot(admin, 'admin-household');
 

@@ -7,8 +7,11 @@ import {
   LEDGER_HEADERS,
   parseLedgerFile,
 } from '../../domain/ledger/index.js';
+import { startSupervision } from '../../domain/supervision.js';
+import { stateQuery } from '../../workflows/household/definitions.js';
 import { connectRealStack, eventually, type RealStack } from '../helpers/real-stack.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
+import { updateFactsHandled } from '../helpers/update-facts-handled.js';
 
 const IMPORT_HEADER =
   '户编号,户主姓名,所属村,户类别,劳动力类型,致贫原因,帮扶需求,一户一策,帮扶责任人,家庭成员';
@@ -30,14 +33,19 @@ describe('工作台账: export and all-or-nothing import', () => {
   const households: string[] = [];
   const deps = () => ({ prisma: stack.prisma, temporal: stack.temporal, taskQueue: stack.taskQueue });
 
-  const counts = async () => {
+  /**
+   * The rows an import of this file could write: those of its households and of this fixture's
+   * villages (other test files write to the same database at the same time).
+   */
+  const counts = async (householdIds: string[]) => {
     const p = stack.prisma;
+    const mine = { householdId: { in: householdIds } };
     const [h, m, a, v, l] = await Promise.all([
-      p.household.count(),
-      p.householdMember.count(),
-      p.assignment.count(),
-      p.village.count(),
-      p.auditLog.count(),
+      p.household.count({ where: { id: { in: householdIds } } }),
+      p.householdMember.count({ where: mine }),
+      p.assignment.count({ where: mine }),
+      p.village.count({ where: { name: { contains: town.suffix } } }),
+      p.auditLog.count({ where: mine }),
     ]);
     return { households: h, members: m, assignments: a, villages: v, audit: l };
   };
@@ -142,6 +150,7 @@ describe('工作台账: export and all-or-nothing import', () => {
         '致贫原因',
         '帮扶需求',
         '一户一策',
+        '联系电话',
         '帮扶责任人',
         '督战状态',
         '最近走访',
@@ -159,7 +168,7 @@ describe('工作台账: export and all-or-nothing import', () => {
       劳动力类型: '二类',
       家庭人口: 3,
       有劳动力人数: 2,
-      家庭成员: '成员0/45/有；成员1/43/有；成员2/12/无',
+      家庭成员: '成员0/45/有//否/否；成员1/43/有//否/否；成员2/12/无//否/否',
       致贫原因: '因病、缺技术',
       一户一策: '转移就业；参加职业技能培训',
       帮扶责任人: `张帮扶（assist-${town.suffix}@duzhan.example）`,
@@ -237,7 +246,8 @@ describe('工作台账: export and all-or-nothing import', () => {
       '', // a blank line is skipped
       `${n(5)},吴九,坏村${town.suffix},未脱贫户,四类,,,,${town.cadres.villageLeader}@duzhan.example,吴九/70/无`, // row 9
     ];
-    const before = await counts();
+    const touched = [...[1, 2, 3, 4, 5].map(n), households[0] as string];
+    const before = await counts(touched);
     const result = await importLedger(
       deps(),
       Buffer.from(lines.join('\r\n'), 'utf8'),
@@ -246,16 +256,27 @@ describe('工作台账: export and all-or-nothing import', () => {
     );
     expect(result.imported).toBe(0);
     expect(result.errors).toEqual([
-      { row: 3, column: '户主姓名', message: '户主姓名必填' },
+      { row: 3, column: '户主姓名', message: '请填写户主姓名' },
       { row: 3, column: '户类别', message: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户' },
-      { row: 4, column: '户编号', message: `户编号 ${households[0]} 已在系统中` },
+      // A registered household may change its facts, not its head, village or category.
+      {
+        row: 4,
+        column: '户主姓名',
+        message: '户主姓名与系统中的“王德福”不一致；已登记的户不能通过导入改户主',
+      },
+      {
+        row: 4,
+        column: '所属村',
+        message: `所属村与系统中的“测试村${town.suffix}”不一致；已登记的户不能通过导入改所属村`,
+      },
+      { row: 4, column: '户类别', message: '户类别与系统中的“未脱贫户”不一致；请在管理页“调整户类别”中修改' },
       { row: 5, column: '户编号', message: `户编号 ${n(1)} 与第 2 行重复` },
-      { row: 6, column: '家庭成员', message: '第 1 位成员“孙七/abc/有”的年龄必须是 0 到 120 之间的整数' },
+      { row: 6, column: '家庭成员', message: '第 1 位成员“孙七/abc/有”的年龄必须是 0 到 130 之间的整数' },
       { row: 7, column: '劳动力类型', message: '劳动力类型必须是 一类、二类、三类 或 四类' },
       { row: 7, column: '家庭成员', message: expect.stringContaining('家庭成员必填') },
       { row: 9, column: '帮扶责任人', message: `${town.cadres.villageLeader}@duzhan.example 不是帮扶责任人` },
     ]);
-    expect(await counts()).toEqual(before);
+    expect(await counts(touched)).toEqual(before);
 
     // The unknown cadre of row 6 is reported once its member is fixed.
     const fixed = lines.map((l) => l.replace('孙七/abc/有', '孙七/50/有'));
@@ -265,7 +286,7 @@ describe('工作台账: export and all-or-nothing import', () => {
       column: '帮扶责任人',
       message: `没有电子邮箱为 nobody-${town.suffix}@duzhan.example 的干部`,
     });
-    expect(await counts()).toEqual(before);
+    expect(await counts(touched)).toEqual(before);
   });
 
   it('refuses a file without data rows, a missing column, another format, or more than 2,000 rows', async () => {
@@ -291,7 +312,7 @@ describe('工作台账: export and all-or-nothing import', () => {
     const many = [IMPORT_HEADER, ...Array.from({ length: 2001 }, (_, i) => row(i))].join('\n');
     expect(await parse(many)).toEqual({
       ok: false,
-      errors: [{ row: 0, column: '', message: '文件中有 2001 行数据，一次最多导入 2000 户' }],
+      errors: [{ row: 0, column: '', message: '文件中的数据超过 2000 行，一次最多导入 2000 户' }],
     });
     const limit = [IMPORT_HEADER, ...Array.from({ length: 2000 }, (_, i) => row(i))].join('\n');
     expect(await parse(limit)).toMatchObject({ ok: true });
@@ -321,14 +342,111 @@ describe('工作台账: export and all-or-nothing import', () => {
           headName: '钱一',
           villageName: '某村',
           category: 'MARGINAL',
-          labourClass: 'CLASS_4',
-          causes: [],
-          needs: '',
-          plan: '',
           assistanceEmail: 'a@b.example',
-          members: [{ name: '钱一', age: 61, labourAbility: 'PARTIAL' }],
+          profile: {
+            members: [
+              {
+                name: '钱一',
+                relation: '户主',
+                age: 61,
+                labourAbility: 'PARTIAL',
+                inSchool: false,
+                chronicIllness: false,
+              },
+            ],
+            labourClass: 'CLASS_4',
+            causes: [],
+            needs: '',
+            plan: '',
+            phone: '',
+          },
         },
       ],
     });
   });
+  it('updates a registered household: all-or-nothing with the other rows, then its facts written at once', async () => {
+    const id = households[2] as string;
+    const email = `assist2-${town.suffix}@duzhan.example`;
+    const header = `${IMPORT_HEADER},联系电话`;
+    const update = `${id},赵铁柱,测试村${town.suffix},脱贫监测户,四类,因病、因学,大病救助,纳入低保,赵帮扶 ${email},赵铁柱/50/部分/户主/否/是；赵小花/9/无/女儿/是/否,0371-1234567`;
+    const bad = `NEW${town.suffix},钱二,测试村${town.suffix},富裕户,一类,,,,${email},钱二/30/有,`;
+    const members = () =>
+      stack.prisma.householdMember.findMany({ where: { householdId: id }, orderBy: { id: 'asc' } });
+    const before = await members();
+
+    const refused = await importLedger(
+      deps(),
+      Buffer.from([header, update, bad].join('\n')),
+      'u.csv',
+      'admin-test',
+    );
+    expect(refused.errors).toEqual([
+      { row: 3, column: '户类别', message: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户' },
+    ]);
+    expect(await members()).toEqual(before);
+
+    const result = await importLedger(
+      deps(),
+      Buffer.from([header, update].join('\n')),
+      'u.csv',
+      'admin-test',
+    );
+    expect(result).toMatchObject({
+      errors: [],
+      imported: 0,
+      updated: 1,
+      households: [id],
+      factsNotUpdated: [],
+    });
+    const row = await stack.prisma.household.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({
+      labourClass: 'CLASS_4',
+      causes: ['因病', '因学'],
+      needs: '大病救助',
+      plan: '纳入低保',
+      phone: '0371-1234567',
+      workflowId: null,
+    });
+    expect(
+      (await members()).map((m) => [
+        m.name,
+        m.relation,
+        m.age,
+        m.labourAbility,
+        m.inSchool,
+        m.chronicIllness,
+      ]),
+    ).toEqual([
+      ['赵铁柱', '户主', 50, 'PARTIAL', false, true],
+      ['赵小花', '女儿', 9, 'NONE', true, false],
+    ]);
+    const audit = await stack.prisma.auditLog.findFirst({
+      where: { householdId: id, action: 'FACTS_UPDATED' },
+    });
+    expect(audit?.actor).toBe('admin-test');
+  });
+
+  // Needs helper wf8's `updateFacts` handler: until that branch is merged the workflow refuses it.
+  it.runIf(updateFactsHandled)(
+    '[needs wf8 merged] sends the new facts of a supervised household to its workflow',
+    async () => {
+      const id = await town.addHousehold({ category: 'MARGINAL', labourClass: 'CLASS_1' });
+      await startSupervision(deps(), id);
+      await stack.prisma.household.update({ where: { id }, data: { workflowId: `household-${id}` } });
+      await eventually(() =>
+        stack.prisma.task.findFirst({ where: { householdId: id, kind: 'VISIT', status: 'OPEN' } }),
+      );
+      const email = `assist-${town.suffix}@duzhan.example`;
+      const cells = `${id},户主,测试村${town.suffix},边缘户,一类,,,,${email},户主/45/有；甲/43/有；乙/12/无；丙/8/无`;
+      const result = await importLedger(
+        deps(),
+        Buffer.from([IMPORT_HEADER, cells].join('\n')),
+        'w.csv',
+        'admin-test',
+      );
+      expect(result).toMatchObject({ errors: [], updated: 1, factsNotUpdated: [] });
+      const state = await stack.temporal.workflow.getHandle(`household-${id}`).query(stateQuery);
+      expect(state.facts.memberCount).toBe(4);
+    },
+  );
 });

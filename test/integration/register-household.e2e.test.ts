@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppServer, startAppServer } from '../helpers/app-server.js';
+import { headOnlyProfile } from '../helpers/household-profiles.js';
 import type { ApiClient } from '../helpers/http-client.js';
 import { eventually, type RealStack } from '../helpers/real-stack.js';
 import type { TownshipFixture } from '../helpers/township-fixture.js';
@@ -29,6 +30,7 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
       headName: '王德福',
       villageName: `测试村${town.suffix}`,
       category: 'MARGINAL',
+      ...headOnlyProfile('王德福'),
     });
     expect(res.status).toBe(201);
     const { household } = (await res.json()) as { household: { id: string; workflowId: string } };
@@ -56,6 +58,7 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
       headName: '王德福',
       villageName: `测试村${town.suffix}`,
       category: 'MARGINAL',
+      ...headOnlyProfile('王德福'),
     });
     expect(res.status).toBe(409);
     const body = (await res.json()) as { error: { code: string; message: string } };
@@ -69,7 +72,13 @@ describe('POST /api/households through Temporal into PostgreSQL', () => {
 
   it('answers bad input with 400, a Chinese message, and writes nothing', async () => {
     const bad = `BAD${Date.now()}`;
-    const res = await post({ number: bad, headName: '', villageName: '红旗村', category: 'RICH' });
+    const res = await post({
+      number: bad,
+      headName: '',
+      villageName: '红旗村',
+      category: 'RICH',
+      ...headOnlyProfile('王德福'),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as {
       error: { code: string; message: string; details: { path: string }[] };
