@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
 import type { Policy } from '../policy/index.js';
-import { upgradePolicyUpdate } from '../workflows/household/definitions.js';
+import { householdWorkflowId, upgradePolicyUpdate } from '../workflows/household/definitions.js';
 import {
   type HouseholdUpgradeOutcome,
   type PolicyUpgradeSelection,
@@ -22,7 +22,6 @@ export interface PolicyUpgradeTarget {
 function selected(selection: PolicyUpgradeSelection) {
   return {
     status: { in: RUNNING_STATUSES },
-    workflowId: { not: null },
     ...(selection.villageIds?.length ? { villageId: { in: selection.villageIds } } : {}),
     ...(selection.categories?.length ? { category: { in: selection.categories } } : {}),
   };
@@ -60,9 +59,9 @@ export function createPolicyUpgradeActivities(prisma: PrismaClient) {
         },
         orderBy: { id: 'asc' },
         take: input.limit,
-        select: { id: true, workflowId: true },
+        select: { id: true },
       });
-      return rows.map((r) => ({ householdId: r.id, workflowId: r.workflowId ?? '' }));
+      return rows.map((r) => ({ householdId: r.id, workflowId: householdWorkflowId(r.id) }));
     },
 
     /**

@@ -18,6 +18,9 @@ export interface StartUpgradeInput {
   villageIds?: string[] | undefined;
   categories?: HouseholdCategory[] | undefined;
   by: string;
+  /** Tuning of the walk (see PolicyUpgradeInput); the defaults suit a township. */
+  pageSize?: number;
+  continueAsNewEvery?: number;
 }
 
 export interface PolicyUpgradeStatus {
@@ -68,7 +71,15 @@ export async function startPolicyUpgrade(
     await deps.temporal.workflow.start(policyUpgradeWorkflow, {
       workflowId,
       taskQueue: deps.taskQueue,
-      args: [{ policy, selection, by: input.by }],
+      args: [
+        {
+          policy,
+          selection,
+          by: input.by,
+          ...(input.pageSize ? { pageSize: input.pageSize } : {}),
+          ...(input.continueAsNewEvery ? { continueAsNewEvery: input.continueAsNewEvery } : {}),
+        },
+      ],
       // A finished or stopped upgrade may run again (it skips households already upgraded); a
       // running one is never doubled.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',

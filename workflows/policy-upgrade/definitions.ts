@@ -23,7 +23,7 @@ export interface PolicyUpgradeInput {
   selection: PolicyUpgradeSelection;
   /** Who asked (a user id), recorded on each household's POLICY_UPGRADED row. */
   by: string;
-  /** Households listed (and upgraded side by side) at a time; default 50. */
+  /** Households listed (and upgraded side by side) at a time; default 20. */
   pageSize?: number;
   /** Households after which the run continues as new, carrying its progress; default 500. */
   continueAsNewEvery?: number;

@@ -15,7 +15,8 @@ import {
   policyUpgradeProgressQuery,
 } from './definitions.js';
 
-const DEFAULT_PAGE_SIZE = 50;
+// Households upgraded side by side: enough to keep a worker busy, few enough for its database pool.
+const DEFAULT_PAGE_SIZE = 20;
 const DEFAULT_CONTINUE_AS_NEW_EVERY = 500;
 /** Failures kept with their reason; the count goes on beyond. */
 const MAX_FAILURES_KEPT = 100;
