@@ -23,7 +23,7 @@ import { eventually } from '../helpers/real-stack.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const HOUSEHOLDS = Number(process.env.PU_N ?? 1000);
+const HOUSEHOLDS = 1000;
 const VERSION = '2099.1';
 const VILLAGE = 'pu-village';
 const CADRE = 'pu-assist';
@@ -40,7 +40,7 @@ function spawnWorker(databaseUrl: string, taskQueue: string): ChildProcess {
       SMTP_URL: 'smtp://127.0.0.1:1',
       LOG_LEVEL: 'warn',
     },
-    stdio: process.env.PU_DEBUG ? 'inherit' : 'ignore',
+    stdio: 'ignore',
   });
 }
 
@@ -124,7 +124,7 @@ describe('upgrading a thousand running households to a new policy', () => {
     await db?.drop();
   });
 
-  it('killed midway and resumed, upgrades each household exactly once', { timeout: 900_000 }, async () => {
+  it('killed midway and resumed, upgrades each household exactly once', { timeout: 1_800_000 }, async () => {
     const deps = { prisma, temporal, taskQueue };
     workers.push(spawnWorker(db.url, taskQueue));
     const now = new Date().toISOString();
@@ -136,7 +136,6 @@ describe('upgrading a thousand running households to a new policy', () => {
       }),
     );
 
-    if (process.env.PU_DEBUG) console.error('started households', new Date().toISOString());
     const current = (await prisma.policyVersion.findUniqueOrThrow({ where: { version: '2024.2' } })).body;
     await draftPolicyVersion(prisma, {
       body: { ...(current as object), version: VERSION, incomeLineYuanPerPersonYear: 4500 },
@@ -154,28 +153,25 @@ describe('upgrading a thousand running households to a new policy', () => {
     expect(started.alreadyRunning).toBe(false);
     expect(started.workflowId).toBe(`policy-upgrade-${VERSION}`);
 
-    if (process.env.PU_DEBUG) console.error('upgrade started', new Date().toISOString());
     // The worker dies without warning in the middle of a page; another takes over.
-    await eventually(reached(HOUSEHOLDS / 4), 300_000);
+    await eventually(reached(HOUSEHOLDS / 4), 600_000);
     await kill(workers[0] as ChildProcess);
     const atKill = await upgradedCount();
     expect(atKill).toBeLessThan(HOUSEHOLDS);
     workers.push(spawnWorker(db.url, taskQueue));
-    if (process.env.PU_DEBUG) console.error('killed at', atKill, new Date().toISOString());
 
     // Then the upgrade itself is stopped, and started again from the page: it goes on.
-    await eventually(reached(Math.max(atKill + HOUSEHOLDS / 10, (HOUSEHOLDS * 3) / 5)), 300_000);
+    await eventually(reached(Math.max(atKill + HOUSEHOLDS / 10, (HOUSEHOLDS * 3) / 5)), 600_000);
     await temporal.workflow.getHandle(policyUpgradeWorkflowId(VERSION)).terminate('stopped by the test');
     const atStop = await upgradedCount();
     expect(atStop).toBeLessThan(HOUSEHOLDS);
-    if (process.env.PU_DEBUG) console.error('stopped at', atStop, new Date().toISOString());
     const resumed = await startPolicyUpgrade(deps, { version: VERSION, by: 'admin' });
     expect(resumed.alreadyRunning).toBe(false);
 
     const finished = await eventually(async () => {
       const status = await policyUpgradeStatus(deps, VERSION);
       return status.status === 'COMPLETED' ? status : undefined;
-    }, 400_000);
+    }, 600_000);
     expect(finished.progress).toMatchObject({ total: HOUSEHOLDS, done: HOUSEHOLDS, failed: 0 });
     // The restarted run counted those upgraded before it as done, and upgraded only the rest.
     expect(finished.progress?.upgraded).toBeLessThanOrEqual(HOUSEHOLDS - atStop);
