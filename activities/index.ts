@@ -7,6 +7,7 @@ import { createMailActivities } from './mail.js';
 import { createMailTransport, type MailTransport } from './mail-transport.js';
 import { DEFAULT_TIME_ZONE } from './messages.js';
 import { createNotifyActivities } from './notify.js';
+import { createPolicyUpgradeActivities } from './policy-upgrade.js';
 import { createSupervisionActivities } from './supervision.js';
 import { createTaskActivities } from './tasks.js';
 
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       transport: deps.mailTransport ?? createMailTransport(deps.smtpUrl),
     }),
     ...createDigestActivities(deps.prisma, { publicUrl: deps.publicUrl, deliverMail }),
+    ...createPolicyUpgradeActivities(deps.prisma),
   };
 }
 

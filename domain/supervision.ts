@@ -1,8 +1,9 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
-import { latestPolicy, type Policy } from '../policy/index.js';
+import type { Policy } from '../policy/index.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
+import { currentPolicy } from './policy-versions.js';
 
 /** PostgreSQL (the household's ledger status, the stored policy), the Temporal client, the task queue. */
 export interface SupervisionDeps {
@@ -21,7 +22,7 @@ export interface StartSupervisionOptions {
 }
 
 /**
- * Starts `household-<id>` with the latest policy. Returns false, starting nothing, when the
+ * Starts `household-<id>` with the current policy. Returns false, starting nothing, when the
  * household's workflow is already running (or, without `readmission`, has ever run).
  */
 export async function startSupervision(
@@ -31,10 +32,11 @@ export async function startSupervision(
 ): Promise<boolean> {
   try {
     const { temporal, taskQueue } = deps;
+    const policy = options.policy ?? (await currentPolicy(deps.prisma));
     await temporal.workflow.start(householdWorkflow, {
       workflowId: householdWorkflowId(householdId),
       taskQueue,
-      args: [{ householdId, policy: options.policy ?? latestPolicy() }],
+      args: [{ householdId, policy }],
       workflowIdReusePolicy: options.readmission ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
     });

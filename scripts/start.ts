@@ -6,6 +6,7 @@ import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { redact } from '../db/check.js';
 import { createPrisma } from '../db/client.js';
+import { ensureBuiltInPolicies } from '../domain/policy-versions.js';
 import { seedIfEmpty } from '../domain/seed.js';
 import { ensureFirstAdmin } from '../domain/users.js';
 import { createApp } from '../server/app.js';
@@ -44,6 +45,7 @@ runMain(async (onStop, fail) => {
 
   const prisma = createPrisma(infra.databaseUrl);
   onStop(() => prisma.$disconnect());
+  await ensureBuiltInPolicies(prisma);
   const temporal = await connectTemporalClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
   onStop(() => temporal.connection.close());
 

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { redact } from '../db/check.js';
+import { createPrisma } from '../db/client.js';
+import { ensureBuiltInPolicies } from '../domain/policy-versions.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { ensureTemporalBinaries, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../stack/temporal-binaries.js';
 
@@ -25,6 +27,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const binaries = await ensureTemporalBinaries(toolsDir, say);
   const started = Date.now();
   const infra = await startScratchInfrastructure(toolsDir, say);
+  const prisma = createPrisma(infra.databaseUrl); // as npm start does after migrating
+  await ensureBuiltInPolicies(prisma).finally(() => prisma.$disconnect());
   say(
     `real Temporal dev server (temporal CLI ${TEMPORAL_CLI.version}) at ${infra.temporalAddress}; ` +
       `real PostgreSQL at ${redact(infra.databaseUrl)}; ` +

@@ -2,3 +2,4 @@
 export { householdWorkflow } from './household/workflow.js';
 export { mailDeliveryWorkflow } from './mail/delivery.js';
 export { dailyDigestWorkflow } from './mail/digest.js';
+export { policyUpgradeWorkflow } from './policy-upgrade/workflow.js';

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
 import { DomainError } from '../../domain/errors.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
+import { listPolicyUpgrades } from '../../domain/policy-upgrades.js';
+import { currentPolicy, listPolicyVersions, policyVersionDetail } from '../../domain/policy-versions.js';
 import {
   cadreList,
   dispatchReport,
@@ -108,6 +110,23 @@ export function dataPages(deps: ApiDeps): Router {
       categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
       villages: await deps.prisma.village.findMany({ orderBy: { name: 'asc' } }),
       failedMail: await listFailedNotifications(deps.prisma, 50),
+    });
+  });
+
+  router.get('/admin/policy', requirePage('administer'), async (req, res) => {
+    const versions = await listPolicyVersions(deps.prisma);
+    const current = await currentPolicy(deps.prisma);
+    render(req, res, 'policy.njk', {
+      title: '督战策略',
+      current,
+      currentJson: JSON.stringify(current, null, 2),
+      versions,
+      drafts: await Promise.all(
+        versions.filter((v) => v.status === 'DRAFT').map((v) => policyVersionDetail(deps.prisma, v.version)),
+      ),
+      upgrades: await listPolicyUpgrades(deps),
+      villages: await deps.prisma.village.findMany({ orderBy: { name: 'asc' } }),
+      categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
     });
   });
 

@@ -50,6 +50,14 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['GET', '/notifications/failed', ADMIN_ONLY],
   ['GET', '/villages', OVERSIGHT],
   ['PUT', '/villages/:id/leaders', ADMIN_ONLY],
+  ['PUT', '/households/:id/facts', ['LEADER', 'SUPERVISOR', 'ADMIN']], // whose household: below
+  ['GET', '/policy/versions', ADMIN_ONLY],
+  ['POST', '/policy/versions', ADMIN_ONLY],
+  ['GET', '/policy/versions/:version', ADMIN_ONLY],
+  ['POST', '/policy/versions/:version/publish', ADMIN_ONLY],
+  ['GET', '/policy/upgrades', ADMIN_ONLY],
+  ['POST', '/policy/upgrades', ADMIN_ONLY],
+  ['GET', '/policy/upgrades/:version', ADMIN_ONLY],
 ];
 const PUBLIC_API = ['GET /session', 'POST /session', 'DELETE /session'];
 
@@ -62,6 +70,7 @@ const PAGE_MATRIX: ReadonlyArray<readonly [string, Who]> = [
   ['/admin', ADMIN_ONLY],
   ['/accounts', ADMIN_ONLY],
   ['/villages', ADMIN_ONLY],
+  ['/admin/policy', ADMIN_ONLY],
   ['/account/password', EVERYONE],
 ];
 

@@ -1,6 +1,7 @@
 import type { ApiRoute } from '../define-route.js';
 import { actionRoutes, reportExportRoutes } from './actions.js';
 import { householdWriteRoutes } from './households.js';
+import { policyVersionRoutes } from './policy-versions.js';
 import { readRoutes } from './reads.js';
 import { sessionRoutes } from './session.js';
 import { taskWriteRoutes } from './tasks.js';
@@ -17,4 +18,5 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...reportExportRoutes,
   ...userRoutes,
   ...villageRoutes,
+  ...policyVersionRoutes,
 ];
