@@ -98,6 +98,24 @@ export async function currentPolicy(prisma: PrismaClient): Promise<Policy> {
   return top ? parsePolicy(top.body) : latestPolicy();
 }
 
+/** How a household's policy is found: by the version it runs on, among the stored and built-in ones. */
+export type PolicyLookup = (version: string | null) => Policy;
+
+/**
+ * Reads the published (and retired) versions once, for queries that judge many households each on
+ * its own version; an unknown or missing version is judged on the current policy.
+ */
+export async function policyLookup(prisma: PrismaClient): Promise<PolicyLookup> {
+  const rows = await prisma.policyVersion.findMany({
+    where: { status: { in: ['PUBLISHED', 'RETIRED'] } },
+    select: { version: true, body: true, status: true },
+  });
+  const stored = new Map(rows.map((row) => [row.version, parsePolicy(row.body)]));
+  const top = highest(rows.filter((row) => row.status === 'PUBLISHED'));
+  const current = (top && stored.get(top.version)) ?? latestPolicy();
+  return (version) => (version ? (stored.get(version) ?? policyRegistry.get(version)) : undefined) ?? current;
+}
+
 /** Every stored version, newest first. */
 export async function listPolicyVersions(prisma: PrismaClient): Promise<PolicyVersionRow[]> {
   const rows = await prisma.policyVersion.findMany();

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
-import { latestPolicy, type Policy, policyByVersion } from '../policy/index.js';
+import type { Policy } from '../policy/index.js';
 import { DomainError } from './errors.js';
+import { policyLookup } from './policy-versions.js';
 import { type TaskRow, taskInclude, toTaskRow } from './queries/shared.js';
 
 export interface TaskForForm {
@@ -23,7 +24,8 @@ export async function taskForForm(prisma: PrismaClient, taskId: string, now: Dat
       assignments: { where: { to: null }, select: { cadreId: true } },
     },
   });
-  const policy = household.policyVersion ? safePolicy(household.policyVersion) : latestPolicy();
+  // The household's own version, stored or built in (the workflow was handed it whole).
+  const policy = (await policyLookup(prisma))(household.policyVersion);
   return {
     task: toTaskRow(task, now),
     household: { category: household.category, memberCount: Math.max(1, household._count.members) },
@@ -35,13 +37,4 @@ export async function taskForForm(prisma: PrismaClient, taskId: string, now: Dat
     },
     cadreIds: [...new Set([task.assigneeId, ...household.assignments.map((a) => a.cadreId)])],
   };
-}
-
-/** A policy the workflow received as a whole value may not be built in; the form then uses the latest. */
-function safePolicy(version: string): Policy {
-  try {
-    return policyByVersion(version);
-  } catch {
-    return latestPolicy();
-  }
 }

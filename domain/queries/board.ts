@@ -1,8 +1,10 @@
 // 督战看板: overdue work and open escalations by rung, village and leader; households at risk;
 // progress toward a stable exit. Read from PostgreSQL only.
+
 import type { PrismaClient } from '../../db/client.js';
 import { ESCALATION_RANK_LABELS, latestPolicy } from '../../policy/index.js';
 import type { Prisma } from '../../prisma/generated/client.js';
+import { policyLookup } from '../policy-versions.js';
 import {
   ACTIVE_STATUSES,
   categoryLabel,
@@ -22,7 +24,6 @@ import {
   type HouseholdRef,
   householdRefSelect,
   iso,
-  policyOf,
   type TaskRow,
   taskInclude,
   toCadreRef,
@@ -217,6 +218,7 @@ export function groupByLeader(tasks: TaskRow[], escalations: BoardEscalationRow[
 
 /** The households the risk and progress sections look at, with what those need. */
 export async function loadHouseholdStanding(prisma: PrismaClient, villageId?: string) {
+  const policyOf = await policyLookup(prisma);
   const households = await prisma.household.findMany({
     where: villageId ? { villageId } : {},
     select: {

@@ -13,8 +13,9 @@
 // - a task counts as overdue in the week its due date fell in, if it was not done by then (tasks
 //   cancelled with the end of a supervision are left out: when they were cancelled is not recorded).
 import type { PrismaClient } from '../../db/client.js';
-import { HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_LABELS, latestPolicy } from '../../policy/index.js';
+import { HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_LABELS } from '../../policy/index.js';
 import { DomainError } from '../errors.js';
+import { policyLookup } from '../policy-versions.js';
 import {
   ACTIVE_STATUSES,
   HOUSEHOLD_STATUS_LABELS,
@@ -26,7 +27,6 @@ import {
   householdRefSelect,
   iso,
   MS_PER_DAY,
-  policyOf,
   shanghaiDate,
   toHouseholdRef,
 } from './shared.js';
@@ -188,7 +188,8 @@ export async function chartSeries(
     return values;
   };
 
-  const lineYuan = latestPolicy().incomeLineYuanPerPersonYear;
+  const policyOf = await policyLookup(prisma);
+  const lineYuan = policyOf(null).incomeLineYuanPerPersonYear;
   const income: IncomePoint[] = latestVisits
     .map((v) => {
       const incomeYuan = v.perCapitaIncomeYuan.toNumber();

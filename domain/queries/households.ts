@@ -1,5 +1,6 @@
 // The household page (members, cadres, 一户一策, ledger of visits, follow-ups, exits, timeline), the
 // household list, and which households a cadre may see.
+
 import type { PrismaClient } from '../../db/client.js';
 import {
   GUARANTEE_ITEM_LABELS,
@@ -9,6 +10,7 @@ import {
 } from '../../policy/index.js';
 import type { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
+import { policyLookup } from '../policy-versions.js';
 import {
   ASSIGNMENT_ROLE_LABELS,
   AUDIT_ACTION_LABELS,
@@ -30,7 +32,6 @@ import {
   householdRefSelect,
   iso,
   isoOrNull,
-  policyOf,
   type TaskRow,
   taskInclude,
   toCadreRef,
@@ -245,7 +246,7 @@ export async function householdDetail(
     }),
   ]);
   const names = await actorNames(prisma, [...audit.map((a) => a.actor), ...visits.map((v) => v.cadreId)]);
-  const policy = policyOf(h.policyVersion);
+  const policy = (await policyLookup(prisma))(h.policyVersion);
   const line = policy.incomeLineYuanPerPersonYear;
 
   const visitRows: VisitRow[] = visits.map((v) => {

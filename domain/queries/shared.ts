@@ -1,6 +1,5 @@
 // Building blocks shared by the read-model queries: the Prisma selections they use, the plain-JSON
 // rows they answer with (instants as ISO strings, money as numbers) and the mappers between them.
-import { latestPolicy, type Policy, policyByVersion } from '../../policy/index.js';
 import type { Prisma } from '../../prisma/generated/client.js';
 import {
   escalationRankLabel,
@@ -175,19 +174,6 @@ export function toTaskRow(t: TaskWithRefs, now: Date): TaskRow {
     assignee: toCadreRef(t.assignee),
     escalations: t.escalations.map(toEscalationRow),
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Policy.
-
-/** The policy a household was started with, or the latest one (built-in versions only). */
-export function policyOf(version: string | null): Policy {
-  if (!version) return latestPolicy();
-  try {
-    return policyByVersion(version);
-  } catch {
-    return latestPolicy();
-  }
 }
 
 /** Visits newest first → how many of the latest ones in a row were compliant. */

@@ -6,6 +6,7 @@ import {
   taskListScope,
 } from '../../../domain/access.js';
 import { DomainError } from '../../../domain/errors.js';
+import { currentPolicy } from '../../../domain/policy-versions.js';
 import {
   allOpenTasks,
   cadreList,
@@ -18,7 +19,7 @@ import {
 } from '../../../domain/queries/index.js';
 import { taskForForm } from '../../../domain/tasks.js';
 import type { SessionUser } from '../../../domain/users.js';
-import { HOUSEHOLD_CATEGORIES, latestPolicy } from '../../../policy/index.js';
+import { HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
 import { type ApiDeps, defineRoute } from '../define-route.js';
 import { householdIdParams } from './households.js';
 
@@ -38,7 +39,7 @@ export const readRoutes = [
     tag: '政策',
     summary: '现行督战策略（走访周期、督办阶梯、收入线、补助上限、稳定期）',
     access: 'readHouseholds',
-    handle: async () => ({ json: { policy: latestPolicy() } }),
+    handle: async ({ deps }) => ({ json: { policy: await currentPolicy(deps.prisma) } }),
   }),
   defineRoute({
     method: 'get',
