@@ -5,6 +5,7 @@ import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
 import { addDays, type Finding } from '../../policy/index.js';
 import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './definitions.js';
+import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
 
 export const acts = proxyActivities<Activities>({
@@ -36,8 +37,10 @@ export class HouseholdRun {
   // activities, so a task cannot be escalated while it is being completed.
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     // A loop, not one wait: a release wakes every waiter in the same pass, and only the first of
-    // them may take the lock; the others see it taken again and go back to waiting.
-    while (this.locked) await condition(() => !this.locked);
+    // them may take the lock; the others see it taken again and go back to waiting. Histories from
+    // before the loop let every woken waiter in, and must replay that way.
+    if (isPatched('lockOneWaiter')) while (this.locked) await condition(() => !this.locked);
+    else await condition(() => !this.locked);
     this.locked = true;
     try {
       return await work();

@@ -128,7 +128,6 @@ export const actionRoutes = [
     params: householdIdParams,
     body: z.object({ reason }),
     handle: async ({ deps, params, body, user }) => ({
-      status: 202,
       json: await pauseSupervision(deps, params.id, body.reason, user?.id ?? 'admin'),
     }),
   }),
@@ -140,7 +139,6 @@ export const actionRoutes = [
     access: ['ADMIN'],
     params: householdIdParams,
     handle: async ({ deps, params, user }) => ({
-      status: 202,
       json: await resumeSupervision(deps, params.id, user?.id ?? 'admin'),
     }),
   }),
@@ -156,7 +154,6 @@ export const actionRoutes = [
       note: z.string().trim().max(500, '说明最长 500 字').default(''),
     }),
     handle: async ({ deps, params, body, user }) => ({
-      status: 202,
       json: await cancelSupervision(deps, params.id, body, user?.id ?? 'admin'),
     }),
   }),
