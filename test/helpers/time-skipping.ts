@@ -92,6 +92,8 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
           {
             householdId,
             policy: options.policy ?? DEFAULT_POLICY,
+            // The time-skipping server cannot register custom search attributes (see search-attributes.test.ts).
+            searchAttributes: false,
             ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
           },
         ],

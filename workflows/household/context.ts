@@ -30,8 +30,14 @@ export class HouseholdRun {
   locked = false;
   /** Set when a piece of work ends, so the loop re-reads what is due. */
   poked = false;
+  /** Search attribute values this run has set (search-attributes.ts). */
+  readonly published = new Map<string, unknown>();
 
-  constructor(readonly state: HouseholdState) {}
+  constructor(
+    readonly state: HouseholdState,
+    /** Whether this run sets search attributes (see HouseholdWorkflowInput.searchAttributes). */
+    readonly searchable = true,
+  ) {}
 
   // One piece of work at a time: the loop and the handlers each run whole between awaits of
   // activities, so a task cannot be escalated while it is being completed.

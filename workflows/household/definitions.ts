@@ -20,6 +20,11 @@ export interface HouseholdWorkflowInput {
   policy: Policy;
   /** Events after which the run continues as new (tests lower it); default 10,000. */
   historyLimit?: number;
+  /**
+   * false: set no search attributes (only for Temporal's time-skipping test server, which cannot
+   * register custom ones); default true.
+   */
+  searchAttributes?: boolean;
   /** State handed over by continue-as-new; absent on admission. */
   carried?: HouseholdState;
 }
@@ -82,6 +87,8 @@ export interface HouseholdState {
   status: SupervisionStatus;
   admittedAt: string;
   cadres: { assistance?: CadreRef; leader?: CadreRef };
+  /** The household's village (for the `Village` search attribute); absent in older runs until loaded. */
+  village?: { id: string; name: string };
   seq: number;
   openTasks: OpenTask[];
   /** When the next scheduled visit task opens. */

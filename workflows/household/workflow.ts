@@ -40,6 +40,7 @@ import {
 import { remindAndEscalate } from './escalation.js';
 import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
+import { publishSearchAttributes } from './search-attributes.js';
 import {
   cancelSupervision,
   checkActive,
@@ -59,7 +60,7 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<HouseholdView> {
   // Handlers are registered before the first await, so a query during admission already answers.
   const state: HouseholdState = input.carried ?? admitting(input);
-  const run = new HouseholdRun(state);
+  const run = new HouseholdRun(state, input.searchAttributes ?? true);
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
 
   /**
@@ -182,8 +183,12 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   }
 
   // ---- the loop: do what is due, then sleep on a durable timer until the next thing is ----
+  // Every handler pokes the loop when it ends, so the search attributes follow each change here.
   for (;;) {
-    await run.exclusive(processDue);
+    await run.exclusive(async () => {
+      await processDue();
+      await publishSearchAttributes(run);
+    });
     if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') break;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) {
       await condition(() => allHandlersFinished() && !run.locked);
@@ -191,6 +196,7 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
         householdId: state.householdId,
         policy: state.policy,
         historyLimit,
+        ...(input.searchAttributes === false ? { searchAttributes: false } : {}),
         carried: state,
       });
     }
