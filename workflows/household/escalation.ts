@@ -30,12 +30,10 @@ async function escalate(run: HouseholdRun, task: OpenTask, now: string) {
   ) {
     task.rung += 1;
     // Recorded at the rung's scheduled moment, not when the timer's task happened to run.
-    const leader = await acts.escalateTask({
-      taskId: task.id,
-      rung: task.rung,
-      rank: next.step.rank,
-      at: next.at,
-    });
+    const { rank } = next.step;
+    const leader = await run.survive('escalateTask', () =>
+      acts.escalateTask({ taskId: task.id, rung: task.rung, rank, at: next.at }),
+    );
     if (!leader) continue;
     await run.notify({
       key: `${task.id}/rung/${task.rung}`,

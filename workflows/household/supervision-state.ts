@@ -64,7 +64,8 @@ export async function resume(run: HouseholdRun, { by }: { by: string }) {
   const shifted = isPatched('pauseShiftLivedThrough')
     ? shiftedByPause(state, state.pausedAt, resumedAt)
     : shiftedByWholePause(state, pausedMs);
-  await acts.rescheduleTasks({ tasks: shifted.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt })) });
+  const tasks = shifted.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt }));
+  await run.survive('rescheduleTasks', () => acts.rescheduleTasks({ tasks }));
   const pausedHours = Math.round(pausedMs / 3_600_000);
   await run.change('RESUMED', { status: 'SUPERVISED', detail: { pausedHours } }, by);
   Object.assign(state, shifted);

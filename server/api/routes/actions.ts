@@ -9,6 +9,7 @@ import {
   reassignHousehold,
   resumeSupervision,
 } from '../../../domain/actions/index.js';
+import { activityHealth } from '../../../domain/activity-health.js';
 import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport } from '../../../domain/queries/index.js';
@@ -102,6 +103,14 @@ export const actionRoutes = [
     handle: async ({ deps, body, user }) => ({
       json: await declareShock(deps, body.householdIds, body.reason, user?.id ?? 'admin'),
     }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/activity-health',
+    tag: '农户',
+    summary: '后台任务健康：无法自动恢复的失败（已记录，督战继续），以及重试超过一小时的任务及其重试次数',
+    access: ['ADMIN'],
+    handle: async ({ deps }) => ({ json: await activityHealth(deps.prisma) }),
   }),
   defineRoute({
     method: 'post',
