@@ -241,7 +241,7 @@ describe('running households survive deploys, races and broken rows (time-skippi
         await stack.env.client.workflow.start(householdWorkflow, {
           workflowId: householdWorkflowId(householdId),
           taskQueue: stack.taskQueue,
-          args: [{ householdId, policy: DEFAULT_POLICY, searchAttributes: false, carried }],
+          args: [{ householdId, policy: DEFAULT_POLICY, carried }],
         }),
       );
       expect(
