@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { refusalMessage } from '../../domain/actions/workflow-calls.js';
+import { activityHealth } from '../../domain/activity-health.js';
 import { startSupervision } from '../../domain/supervision.js';
 import { DEFAULT_POLICY, parseInstant } from '../../policy/index.js';
 import {
@@ -265,6 +266,8 @@ describe('running households survive deploys, races and broken rows (time-skippi
         stack.prisma.auditLog.findFirst({ where: { householdId, action: 'ACTIVITY_FAILED' } }),
       );
       expect(failed?.detail).toMatchObject({ activityType: 'escalateTask' });
+      const health = await activityHealth(stack.prisma);
+      expect(health.failed.find((f) => f.householdId === householdId)?.activityType).toBe('escalateTask');
       // Not blocked: an update still gets the lock and answers.
       const changed = await Promise.race([
         handle.executeUpdate(changeCategoryUpdate, { args: [{ category: 'UNLIFTED', by: 'admin' }] }),
