@@ -10,13 +10,14 @@ export async function publishSearchAttributes(run: HouseholdRun) {
   const { state } = run;
   if (state.status === 'ADMITTING' || !isPatched('searchAttributes')) return;
   // Loaded once, right after admission (or at the first pass of a run admitted before it was kept).
-  state.village ??= await run.survive('loadVillage', () =>
+  // Not found: recorded once by survive(), and not asked again (an empty name leaves Village unset).
+  state.village ??= (await run.survive('loadVillage', () =>
     acts.loadVillage({ householdId: state.householdId }),
-  );
+  )) ?? { id: '', name: '' };
   const view = run.view();
   const values = {
     status: state.status,
-    village: state.village?.name ?? null,
+    village: state.village.name || null,
     category: state.facts.category,
     policyVersion: state.policy.version,
     highestRung: view.highestRung,
