@@ -12,6 +12,7 @@ import {
   householdWorkflowId,
   stateQuery,
 } from '../../workflows/household/definitions.js';
+import { PATCHES } from '../../workflows/household/patches.js';
 import { householdWorkflow } from '../../workflows/household/workflow.js';
 import { createTownshipFixture, type TownshipFixture } from './township-fixture.js';
 
@@ -33,8 +34,11 @@ export interface TimeSkippingStack {
   state(handle: WorkflowHandle): Promise<HouseholdView>;
   /** Queries until `ready` holds (activities run in real time while the test clock stands still). */
   until(handle: WorkflowHandle, ready: (state: HouseholdView) => boolean): Promise<HouseholdView>;
-  /** Runs `body` while the worker polls, then stops the worker. */
-  run<T>(body: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` while the worker polls, then stops the worker. `patchesOff`: patch ids the worker
+   * does not activate, so the run takes the branch older code took (histories "before" a patch).
+   */
+  run<T>(body: () => Promise<T>, options?: { patchesOff?: readonly string[] }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -76,13 +80,18 @@ export async function startTimeSkippingStack(
     deliverMail: false,
   });
   // A worker runs once; each `run` gets a fresh one on the same task queue.
-  const newWorker = async () =>
-    Worker.create({
+  // The time-skipping server cannot register custom search attributes, so its workers leave the
+  // patch that sets them off (test/workflows/search-attributes.test.ts covers them on the dev server).
+  const newWorker = async (patchesOff: readonly string[] = []) => {
+    const off = [...patchesOff, PATCHES.searchAttributes];
+    return Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities,
+      patchActivationCallback: ({ patchId }) => !off.includes(patchId),
     });
+  };
   return {
     env,
     prisma,
@@ -118,9 +127,9 @@ export async function startTimeSkippingStack(
       }
     },
     // Whatever a test leaves running is terminated, so its timers do not fire into the next test.
-    run: async (body) => {
+    run: async (body, options = {}) => {
       try {
-        return await (await newWorker()).runUntil(body);
+        return await (await newWorker(options.patchesOff)).runUntil(body);
       } finally {
         for (const handle of started.splice(0)) await terminateWhenQuiet(handle);
       }
