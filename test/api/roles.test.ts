@@ -51,6 +51,7 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['GET', '/villages', OVERSIGHT],
   ['PUT', '/villages/:id/leaders', ADMIN_ONLY],
   ['PUT', '/households/:id/facts', ['LEADER', 'SUPERVISOR', 'ADMIN']], // whose household: below
+  ['GET', '/activity-health', ADMIN_ONLY],
   ['GET', '/policy/versions', ADMIN_ONLY],
   ['POST', '/policy/versions', ADMIN_ONLY],
   ['GET', '/policy/versions/:version', ADMIN_ONLY],

@@ -110,7 +110,7 @@ export const actionRoutes = [
     path: '/activity-health',
     tag: '农户',
     summary: '后台任务健康：无法自动恢复的失败（已记录，督战继续），以及重试超过一小时的任务及其重试次数',
-    access: ['ADMIN'],
+    access: 'administer',
     handle: async ({ deps }) => ({ json: await activityHealth(deps.prisma) }),
   }),
   defineRoute({
