@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
+import { activityHealth } from '../../domain/activity-health.js';
 import { DomainError } from '../../domain/errors.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
 import { listPolicyUpgrades } from '../../domain/policy-upgrades.js';
@@ -110,6 +111,7 @@ export function dataPages(deps: ApiDeps): Router {
       categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
       villages: await deps.prisma.village.findMany({ orderBy: { name: 'asc' } }),
       failedMail: await listFailedNotifications(deps.prisma, 50),
+      activityHealth: await activityHealth(deps.prisma),
     });
   });
 
