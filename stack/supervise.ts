@@ -36,6 +36,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
  */
 export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): Supervisor<T> {
   const watch = new AbortController();
+  // Ctrl-C in a terminal signals the whole process group: the server dies of it at the same moment
+  // this process starts stopping, and must not be started again.
+  const stopWatching = () => watch.abort();
+  process.once('SIGINT', stopWatching);
+  process.once('SIGTERM', stopWatching);
   let instance = options.first;
   const loop = async () => {
     while (!watch.signal.aborted) {
@@ -61,6 +66,8 @@ export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): S
   return {
     current: () => instance,
     async stop() {
+      process.off('SIGINT', stopWatching);
+      process.off('SIGTERM', stopWatching);
       watch.abort();
       await running; // a restart under way finishes first, so its instance is the one stopped
       await instance.stop();

@@ -105,7 +105,8 @@ describe('npm start as root from a clone inside a 0700 home folder', () => {
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
       });
-      const exited = once(child, 'exit');
+      // 'close', not 'exit': npm may end before duzhan has written its last lines to the shared stderr.
+      const exited = once(child, 'close');
       try {
         const deadline = Date.now() + START_TIMEOUT_MS;
         let health = await healthz(ports.PORT ?? '');
