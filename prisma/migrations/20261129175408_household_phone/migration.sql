@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Household" ADD COLUMN     "phone" TEXT NOT NULL DEFAULT '';
