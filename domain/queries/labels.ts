@@ -74,7 +74,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   CLOSING_ABORTED: '退出程序中止',
   STABLY_OUT: '稳定脱贫，退出督战',
   SUPERVISION_CANCELLED: '终止督战',
-  ESCALATION_RUNG_SKIPPED: '督战升级：该级无人任职，已跳过',
+  ESCALATION_RUNG_SKIPPED: '督战升级：跳过该级（无人任职、即承办人本人、已通知或职级低于承办人）',
+  FACTS_CHANGED: '家庭信息变更',
 };
 
 /** A label from a table, or the raw value when the table has none (a value from a newer version). */
