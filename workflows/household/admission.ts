@@ -1,0 +1,57 @@
+// Admission: the household's facts and its two cadres; the first visit is due at once.
+import { workflowInfo } from '@temporalio/workflow';
+import { acts, type HouseholdRun, nowIso, ROLE_LABELS } from './context.js';
+import { type HouseholdState, type HouseholdWorkflowInput, householdWorkflowId } from './definitions.js';
+
+/** The state before admission: the start arguments only; facts are read by `admit`. */
+export function admitting(start: HouseholdWorkflowInput): HouseholdState {
+  const now = nowIso();
+  return {
+    householdId: start.householdId,
+    workflowId: householdWorkflowId(start.householdId),
+    chainId: workflowInfo().firstExecutionRunId.slice(0, 8),
+    policy: start.policy,
+    facts: { category: 'MARGINAL', memberCount: 1, labourClass: 'CLASS_3', hasLabour: true }, // until loaded
+    status: 'ADMITTING',
+    admittedAt: now,
+    cadres: {},
+    seq: 0,
+    openTasks: [],
+    nextVisitAt: now,
+    visits: [],
+    measures: [],
+    exitCriteria: [],
+  };
+}
+
+export async function admit(run: HouseholdRun) {
+  const { state } = run;
+  const { workflowId, chainId, householdId } = state;
+  state.facts = await acts.loadHousehold({ householdId });
+  const now = nowIso();
+  const cadres = await acts.assignCadres({ householdId, key: `${workflowId}/${chainId}`, at: now });
+  state.cadres = cadres;
+  state.admittedAt = now;
+  state.nextVisitAt = now;
+  await acts.updateHousehold({
+    householdId,
+    workflowId,
+    key: `${workflowId}/${chainId}/admitted`,
+    actor: 'workflow',
+    action: 'SUPERVISION_STARTED',
+    status: 'SUPERVISED',
+    policyVersion: state.policy.version,
+    at: now,
+    detail: { assistance: cadres.assistance.id, leader: cadres.leader.id },
+  });
+  for (const role of ['ASSISTANCE', 'LEADER'] as const) {
+    const cadre = role === 'ASSISTANCE' ? cadres.assistance : cadres.leader;
+    await run.notify({
+      key: `${workflowId}/${chainId}/assigned/${role}`,
+      kind: 'ASSIGNED',
+      cadreId: cadre.id,
+      role: ROLE_LABELS[role],
+    });
+  }
+  state.status = 'SUPERVISED';
+}

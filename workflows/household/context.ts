@@ -1,0 +1,116 @@
+// What every part of the household workflow shares: the state, the one-at-a-time lock, the
+// activity proxies and the writes that keep the ledger in step with the state.
+import { condition, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { NotifyInput } from '../../activities/notify.js';
+import { addDays, type Finding } from '../../policy/index.js';
+import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './definitions.js';
+import { nextWakeAt } from './schedule.js';
+
+export const acts = proxyActivities<Activities>({
+  // Short: a worker that dies mid-activity delays its households by at most this much.
+  startToCloseTimeout: '20 seconds',
+  // Activities are idempotent, so retrying until the database or the mail server is back is safe.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export const TASK_KIND_LABELS: Record<TaskKind, string> = {
+  VISIT: '入户走访',
+  FOLLOW_UP: '问题整改跟进',
+  HANDOVER: '交接走访',
+};
+export const ROLE_LABELS = { ASSISTANCE: '帮扶责任人', LEADER: '结对帮扶领导' } as const;
+
+export const nowIso = () => new Date().toISOString(); // workflow time: deterministic on replay
+
+/** One running household: its state, its lock, and the writes its parts share. */
+export class HouseholdRun {
+  /** Held by the loop or a handler while it works; see `exclusive`. */
+  locked = false;
+  /** Set when a piece of work ends, so the loop re-reads what is due. */
+  poked = false;
+
+  constructor(readonly state: HouseholdState) {}
+
+  // One piece of work at a time: the loop and the handlers each run whole between awaits of
+  // activities, so a task cannot be escalated while it is being completed.
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    // A loop, not one wait: a release wakes every waiter in the same pass, and only the first of
+    // them may take the lock; the others see it taken again and go back to waiting.
+    while (this.locked) await condition(() => !this.locked);
+    this.locked = true;
+    try {
+      return await work();
+    } finally {
+      this.locked = false;
+      this.poked = true;
+    }
+  }
+
+  view(): HouseholdView {
+    const state = this.state;
+    const wake = nextWakeAt(state);
+    return {
+      ...state,
+      nextDueAt: wake,
+      highestRung: state.openTasks.reduce((max, t) => Math.max(max, t.rung), 0),
+    };
+  }
+
+  notify(n: Omit<NotifyInput, 'householdId'>) {
+    return acts.notify({ ...n, householdId: this.state.householdId });
+  }
+
+  taskInfo(t: OpenTask) {
+    return { id: t.id, kindLabel: TASK_KIND_LABELS[t.kind], reason: t.reason, dueAt: t.dueAt };
+  }
+
+  cadreIds(): string[] {
+    const { assistance, leader } = this.state.cadres;
+    return [assistance?.id, leader?.id].filter((id): id is string => !!id);
+  }
+
+  /** One change on the household's ledger row and timeline, keyed so a retry writes it once. */
+  change(
+    action: string,
+    extra: Partial<Parameters<typeof acts.updateHousehold>[0]> = {},
+    actor = 'workflow',
+  ) {
+    const state = this.state;
+    return acts.updateHousehold({
+      householdId: state.householdId,
+      workflowId: state.workflowId,
+      key: `${state.workflowId}/${state.chainId}/e${++state.seq}`,
+      actor,
+      action,
+      at: nowIso(),
+      ...extra,
+    });
+  }
+
+  async openTask(kind: TaskKind, assigneeId: string, dueInDays: number, reason: string, finding?: Finding) {
+    const state = this.state;
+    state.seq += 1;
+    const openedAt = nowIso();
+    const task: OpenTask = {
+      id: `${state.workflowId}/${state.chainId}/t${state.seq}`,
+      kind,
+      assigneeId,
+      openedAt,
+      dueAt: addDays(openedAt, dueInDays),
+      reason,
+      reminded: false,
+      rung: 0,
+      ...(finding ? { findingKind: finding.kind, findingItem: finding.item } : {}),
+    };
+    state.openTasks.push(task);
+    const { reminded: _r, rung: _g, ...row } = task;
+    await acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId });
+    await this.notify({
+      key: `${task.id}/opened`,
+      kind: 'TASK_OPENED',
+      cadreId: assigneeId,
+      task: this.taskInfo(task),
+    });
+  }
+}

@@ -1,0 +1,124 @@
+// Visits: the scheduled visit task, a completed task with its visit record, and the follow-ups
+// the record's findings open.
+import { ApplicationFailure, patched } from '@temporalio/workflow';
+import {
+  addDays,
+  describeIssues,
+  isCompliantVisit,
+  parseInstant,
+  type VisitRecord,
+  validateVisitRecord,
+} from '../../policy/index.js';
+import { abortClosing, reviewExit } from './closing.js';
+import { acts, type HouseholdRun, nowIso } from './context.js';
+import type { CompleteTaskArgs, HouseholdState } from './definitions.js';
+import { isDue, visitIntervalDays } from './schedule.js';
+import { findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
+
+/** A visit may be recorded for a task opened up to a day after it (the cadre was already there). */
+const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
+/** Phones' clocks run a little fast or slow. */
+const VISIT_CLOCK_SKEW_MS = 3_600_000;
+
+/** Visits alternate between the two cadres of the double assignment. */
+function nextVisitor(state: HouseholdState): string {
+  const { assistance, leader } = state.cadres;
+  const first = (state.visitCount ?? state.visits.length) % 2 === 0 ? assistance : leader;
+  return (first ?? assistance ?? leader)?.id ?? '';
+}
+
+/** Opens the scheduled visit when it is due; the cadence goes on from now. */
+export async function openDueVisit(run: HouseholdRun, now: string) {
+  const { state } = run;
+  if (!isDue(state.nextVisitAt, now)) return;
+  // A visit still open is not doubled.
+  if (!state.openTasks.some((t) => t.kind !== 'FOLLOW_UP')) {
+    const reason = '定期入户走访：核查一超过、两不愁、三保障和饮水安全';
+    await run.openTask('VISIT', nextVisitor(state), state.policy.visitTaskDueDays, reason);
+  }
+  state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
+}
+
+export function checkedRecord(
+  state: HouseholdState,
+  input: NonNullable<CompleteTaskArgs['record']>,
+): VisitRecord {
+  const checked = validateVisitRecord(state.policy, state.facts, input);
+  if (!checked.ok)
+    throw ApplicationFailure.nonRetryable(describeIssues(checked.issues), 'InvalidVisitRecord');
+  return checked.value;
+}
+
+/** The completeTask validator's checks (after the household is known to be active). */
+export function checkCompletion(run: HouseholdRun, args: CompleteTaskArgs) {
+  const { state } = run;
+  const task = state.openTasks.find((t) => t.id === args?.taskId);
+  if (!task) throw new Error('该任务不存在或已经办结');
+  if (![...run.cadreIds(), task.assigneeId].includes(args.byCadreId))
+    throw new Error('只有该户的帮扶干部才能办理此任务');
+  if (task.kind !== 'FOLLOW_UP' && !args.record) throw new Error('走访任务必须填写走访记录');
+  if (args.record) {
+    const record = checkedRecord(state, args.record);
+    // The record speaks for the cadre who submits it, about a visit made for this task:
+    // a backdated visit could fake the stable period.
+    if (record.visitorCadreId !== args.byCadreId) throw new Error('走访记录只能由走访干部本人提交');
+    const visited = parseInstant(record.visitedAt);
+    if (visited < parseInstant(task.openedAt) - VISIT_BEFORE_TASK_MS)
+      throw new Error('走访时间早于任务下达时间');
+    if (visited > Date.now() + VISIT_CLOCK_SKEW_MS) throw new Error('走访时间不能晚于现在');
+  }
+}
+
+export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
+  const { state } = run;
+  const task = state.openTasks.find((t) => t.id === args.taskId);
+  if (!task) throw ApplicationFailure.nonRetryable('该任务不存在或已经办结', 'TaskNotOpen');
+  const now = nowIso();
+  const record = args.record ? checkedRecord(state, args.record) : undefined;
+  const escalatedTo = await acts.completeTask({
+    taskId: task.id,
+    byCadreId: args.byCadreId,
+    at: now,
+    ...(args.note ? { note: args.note } : {}),
+    ...(record
+      ? {
+          visit: {
+            record,
+            compliant: isCompliantVisit(state.policy, record),
+            policyVersion: state.policy.version,
+          },
+        }
+      : {}),
+  });
+  state.openTasks = state.openTasks.filter((t) => t.id !== task.id);
+  for (const leaderId of escalatedTo) {
+    await run.notify({
+      key: `${task.id}/done/${leaderId}`,
+      kind: 'TASK_DONE',
+      cadreId: leaderId,
+      task: run.taskInfo(task),
+    });
+  }
+  if (record) {
+    // Totals are checked only for the kinds this visit recorded, so one passed cap does not
+    // reopen a follow-up at every later visit (histories before this change re-check all kinds).
+    const findings = findingsOf(state, record, {
+      onlyKindsInVisit: patched('cap-check-kinds-in-visit'),
+      yearlyWindow: patched('cap-yearly-window'),
+    });
+    state.visitCount = (state.visitCount ?? state.visits.length) + 1;
+    state.visits = [...state.visits, summariseVisit(task.id, record)].slice(-MAX_VISITS_KEPT);
+    state.measures.push(...record.measures.map((m) => ({ ...m, visitedAt: record.visitedAt })));
+    for (const finding of findings) {
+      const open = state.openTasks.some(
+        (t) => t.findingKind === finding.kind && t.findingItem === finding.item,
+      );
+      if (open) continue;
+      const assignee = state.cadres.assistance?.id ?? task.assigneeId;
+      await run.openTask('FOLLOW_UP', assignee, finding.dueDays, finding.message, finding);
+    }
+    if (findings.length > 0) await abortClosing(run, 'workflow', '走访发现新的风险');
+  }
+  await reviewExit(run, now);
+  return run.view();
+}
