@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import { createAssignmentActivities } from './assignment.js';
 import { createAuditActivities } from './audit.js';
+import { createClosingActivities } from './closing.js';
 import { createDigestActivities } from './digest.js';
 import { createHouseholdFactsActivities } from './household-facts.js';
 import { createMailActivities } from './mail.js';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHouseholdFactsActivities(deps.prisma),
     ...createAssignmentActivities(deps.prisma),
     ...createTaskActivities(deps.prisma),
+    ...createClosingActivities(deps.prisma),
     ...createSupervisionActivities(deps.prisma),
     ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     ...createMailActivities(deps.prisma, {

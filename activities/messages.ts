@@ -18,6 +18,8 @@ export const HOUSEHOLD_NOTIFICATION_KINDS = [
   'ESCALATED',
   'TASK_DONE',
   'STABLE_EXIT',
+  'CLOSING_STEP_STARTED',
+  'CLOSING_STEP_OVERDUE',
 ] as const;
 export type HouseholdNotificationKind = (typeof HOUSEHOLD_NOTIFICATION_KINDS)[number];
 export type DigestKind = 'DIGEST_LEADER' | 'DIGEST_SUPERVISOR';
@@ -33,9 +35,19 @@ export interface MessageContext {
   /** ESCALATED: who was responsible, since when, and which rung this is. */
   escalation?: { rung: number; rankLabel: string; responsibleName: string; overdueSince: string };
   role?: string;
+  /** CLOSING_STEP_STARTED / CLOSING_STEP_OVERDUE: the step, its deadline ('' for none), and for an
+   * overdue notice which of its rungs this is (1 = the step's own approvers). */
+  closing?: ClosingNotice;
   publicUrl: string;
   /** Dates are written in this time zone (default Asia/Shanghai). */
   timeZone?: string;
+}
+
+export interface ClosingNotice {
+  stepLabel: string;
+  startedAt: string;
+  deadline: string;
+  overdueRung: number;
 }
 
 export interface RenderedMessage {

@@ -12,7 +12,12 @@ import { describeIssues, HOUSEHOLD_CATEGORIES, parseInstant, validatePolicy } fr
 import { admit, admitting } from './admission.js';
 import { reassignCadre } from './cadre-reassignment.js';
 import { changeCategory, upgradePolicy } from './classification.js';
-import { decideClosingStep, endPublicNoticeIfDue } from './closing.js';
+import {
+  checkClosingDecider,
+  decideClosingStep,
+  endPublicNoticeIfDue,
+  remindOverdueClosingStep,
+} from './closing.js';
 import { HouseholdRun, nowIso } from './context.js';
 import {
   type CompleteTaskArgs,
@@ -28,9 +33,11 @@ import {
   reassignCadreUpdate,
   resumeSignal,
   stateQuery,
+  updateFactsUpdate,
   upgradePolicyUpdate,
 } from './definitions.js';
 import { remindAndEscalate } from './escalation.js';
+import { checkedProfile, updateFacts } from './facts.js';
 import { nextWakeAt } from './schedule.js';
 import { cancelSupervision, declareShock, pause, resume } from './supervision-state.js';
 import { checkCompletion, completeTask, openDueVisit } from './visit-handling.js';
@@ -100,9 +107,18 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
         if (args.step === 'PUBLIC_NOTICE' && args.approved)
           throw new Error('公示期满后自动进入下一步，只能在公示期间提出异议');
         if (!args.by) throw new Error('请注明审核人');
+        checkClosingDecider(state, args);
       },
     },
   );
+
+  setHandler(updateFactsUpdate, (args) => run.exclusive(() => updateFacts(run, args)), {
+    validator: (args) => {
+      assertActive();
+      if (!args?.by) throw new Error('请注明修改人');
+      checkedProfile(args);
+    },
+  });
 
   // ---- signals: fire-and-forget changes, applied in turn with everything else ----
 
@@ -122,6 +138,7 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
     await openDueVisit(run, now);
     await remindAndEscalate(run, now);
     await endPublicNoticeIfDue(run, now);
+    await remindOverdueClosingStep(run, now);
   }
 
   // ---- the loop: do what is due, then sleep on a durable timer until the next thing is ----
