@@ -127,5 +127,14 @@ export function createHouseholdFactsActivities(prisma: PrismaClient) {
         });
       });
     },
+    /** The household's village, shown and searched in Temporal (the `Village` search attribute). */
+    async loadVillage({ householdId }: { householdId: string }): Promise<{ id: string; name: string }> {
+      const household = await prisma.household.findUnique({
+        where: { id: householdId },
+        select: { village: { select: { id: true, name: true } } },
+      });
+      if (!household) throw ApplicationFailure.nonRetryable(`没有编号为 ${householdId} 的农户`, 'NotFound');
+      return household.village;
+    },
   };
 }

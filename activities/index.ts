@@ -3,6 +3,7 @@ import { createAssignmentActivities } from './assignment.js';
 import { createAuditActivities } from './audit.js';
 import { createClosingActivities } from './closing.js';
 import { createDigestActivities } from './digest.js';
+import { withFailureTriage } from './failure-triage.js';
 import { createHouseholdFactsActivities } from './household-facts.js';
 import { createMailActivities } from './mail.js';
 import { createMailTransport, type MailTransport } from './mail-transport.js';
@@ -38,13 +39,16 @@ export function createActivities(deps: ActivityDeps) {
   const deliverMail = deps.deliverMail ?? true;
   const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   return {
-    ...createAuditActivities(deps.prisma),
-    ...createHouseholdFactsActivities(deps.prisma),
-    ...createAssignmentActivities(deps.prisma),
-    ...createTaskActivities(deps.prisma),
-    ...createClosingActivities(deps.prisma),
-    ...createSupervisionActivities(deps.prisma),
-    ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
+    // The household's activities: what cannot heal fails at once, long retries are recorded.
+    ...withFailureTriage(deps.prisma, {
+      ...createAuditActivities(deps.prisma),
+      ...createHouseholdFactsActivities(deps.prisma),
+      ...createAssignmentActivities(deps.prisma),
+      ...createTaskActivities(deps.prisma),
+      ...createClosingActivities(deps.prisma),
+      ...createSupervisionActivities(deps.prisma),
+      ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
+    }),
     ...createMailActivities(deps.prisma, {
       mailFrom: deps.mailFrom,
       // Connects only when the first message is sent.

@@ -23,12 +23,17 @@ export interface StartSupervisionOptions {
 /**
  * Starts `household-<id>` with the latest policy. Returns false, starting nothing, when the
  * household's workflow is already running (or, without `readmission`, has ever run).
+ *
+ * PostgreSQL decides first, not Temporal's retention: only a household never put under supervision
+ * (REGISTERED) is admitted; one whose supervision has ended is started again only by 回退
+ * (`readmission`), and a household unknown to the ledger never.
  */
 export async function startSupervision(
   deps: SupervisionDeps,
   householdId: string,
   options: StartSupervisionOptions = {},
 ): Promise<boolean> {
+  if (!(await mayStart(deps.prisma, householdId, options.readmission ?? false))) return false;
   try {
     const { temporal, taskQueue } = deps;
     await temporal.workflow.start(householdWorkflow, {
@@ -43,4 +48,15 @@ export async function startSupervision(
     if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
     throw error;
   }
+}
+
+const ENDED_STATUSES = ['STABLY_OUT', 'CANCELLED'];
+
+async function mayStart(prisma: PrismaClient, householdId: string, readmission: boolean) {
+  const household = await prisma.household.findUnique({
+    where: { id: householdId },
+    select: { status: true },
+  });
+  if (!household) return false;
+  return readmission ? ENDED_STATUSES.includes(household.status) : household.status === 'REGISTERED';
 }

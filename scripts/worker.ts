@@ -6,6 +6,7 @@ import { createPrisma } from '../db/client.js';
 import { connectTemporalClient } from '../server/temporal-client.js';
 import { ensureDigestSchedule } from '../worker/digest-schedule.js';
 import { installTemporalLogger } from '../worker/runtime-logger.js';
+import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
 
@@ -20,6 +21,10 @@ runMain(async (onStop) => {
   const prisma = createPrisma(config.DATABASE_URL);
   onStop(() => prisma.$disconnect());
   installTemporalLogger();
+  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  onStop(() => temporal.connection.close());
+  // Before any household runs: a workflow setting an unregistered search attribute cannot progress.
+  await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
   const running = await startWorker({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -38,8 +43,6 @@ runMain(async (onStop) => {
     running.worker.shutdown();
     await running.done;
   });
-  const temporal = await connectTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-  onStop(() => temporal.connection.close());
   await ensureDigestSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker is up');
   await running.done;

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/household/search-attribute-keys.js';
 import { exitAsError, type ManagedProcess, startProcess } from './child-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
 
@@ -38,6 +39,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--log-level',
     'error',
   ];
+  // The households' search attributes, so workflows can set them and the UI can filter by them.
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_CLI_TYPES))
+    args.push('--search-attribute', `${name}=${type}`);
   if (options.dbFile) {
     await mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -1,4 +1,6 @@
 // The worker bundles this file: every workflow the task queue serves is exported here.
+
+export { shockBatchWorkflow } from './household/shock-batch.js';
 export { householdWorkflow } from './household/workflow.js';
 export { mailDeliveryWorkflow } from './mail/delivery.js';
 export { dailyDigestWorkflow } from './mail/digest.js';

@@ -1,13 +1,14 @@
 // Admin actions on households. Each goes through the household's workflow (an update or a signal),
 // which writes the read model itself; nothing here writes a household's state directly.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type CadreRank, householdCategorySchema } from '../../policy/index.js';
 import {
   type CadreRole,
   changeCategoryUpdate,
-  declareShockSignal,
   reassignCadreUpdate,
 } from '../../workflows/household/definitions.js';
+import { shockBatchWorkflow } from '../../workflows/household/shock-batch.js';
 import { DomainError } from '../errors.js';
 import {
   type ActionDeps,
@@ -164,17 +165,22 @@ export async function handOverCadre(
 }
 
 export interface DeclareShockResult {
-  /** Households whose workflow was signalled: a re-check visit opens at once, then extra visits. */
+  /** Households the batch workflow signals: a re-check visit opens at once, then extra visits. */
   signalled: string[];
   /** Ids no household has. */
   unknown: string[];
   /** Households not under a running supervision (never started, stably out, cancelled). */
   notSupervised: string[];
+  /** `shock-…`: the one workflow that signals them in turn (absent when there is none to signal). */
+  batchWorkflowId?: string;
 }
 
 const MAX_SHOCK_HOUSEHOLDS = 5000;
 
-/** 突发风险 (an epidemic, lost migrant work…) for a set of households: each workflow is signalled. */
+/**
+ * 突发风险 (an epidemic, lost migrant work…) for a set of households: one server-side workflow
+ * (`shockBatchWorkflow`) signals each household's workflow in turn; this only starts it.
+ */
 export async function declareShock(
   deps: ActionDeps,
   householdIds: readonly string[],
@@ -192,26 +198,26 @@ export async function declareShock(
   });
   const byId = new Map(households.map((h) => [h.id, h]));
   const result: DeclareShockResult = { signalled: [], unknown: [], notSupervised: [] };
+  const workflowIds: string[] = [];
   for (const id of ids) {
     const h = byId.get(id);
     if (!h) {
       result.unknown.push(id);
       continue;
     }
-    const workflowId = h.workflowId;
-    if (!workflowId || h.status === 'STABLY_OUT' || h.status === 'CANCELLED') {
+    if (!h.workflowId || h.status === 'STABLY_OUT' || h.status === 'CANCELLED') {
       result.notSupervised.push(id);
       continue;
     }
-    try {
-      await callWorkflow(() =>
-        workflowHandle(deps, workflowId).signal(declareShockSignal, { reason: why, by }),
-      );
-      result.signalled.push(id);
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      result.notSupervised.push(id);
-    }
+    workflowIds.push(h.workflowId);
+    result.signalled.push(id);
   }
-  return result;
+  if (workflowIds.length === 0) return result;
+  const batchWorkflowId = `shock-${new Date().toISOString().replace(/[^0-9]/g, '')}-${randomUUID().slice(0, 8)}`;
+  await deps.temporal.workflow.start(shockBatchWorkflow, {
+    workflowId: batchWorkflowId,
+    taskQueue: deps.taskQueue,
+    args: [{ workflowIds, reason: why, by }],
+  });
+  return { ...result, batchWorkflowId };
 }

@@ -1,15 +1,16 @@
 // Steps of a household's supervision that people decide: the closing procedure's approvals, and
-// pausing, resuming or ending supervision. Each goes to the household's workflow, which refuses
-// (in Chinese) what does not fit its current state.
+// pausing, resuming or ending supervision. Each is an update of the household's workflow, which
+// refuses (in Chinese) what does not fit its current state.
 
 import type { ClosingStep } from '../../policy/index.js';
 import type { CancelReason } from '../../workflows/household/definitions.js';
 import {
-  cancelSupervisionSignal,
+  cancelUpdate,
   decideClosingStepUpdate,
-  pauseSignal,
-  resumeSignal,
+  pauseUpdate,
+  resumeUpdate,
 } from '../../workflows/household/definitions.js';
+import { DomainError } from '../errors.js';
 import {
   type ActionDeps,
   callWorkflow,
@@ -35,17 +36,45 @@ export async function decideClosingStep(
   return toActionResult(view);
 }
 
-/** Every clock of the household stops (hospital stay, temporary absence) until it is resumed. */
-export async function pauseSupervision(deps: ActionDeps, householdId: string, reason: string, by: string) {
-  const household = await supervisedHousehold(deps, householdId);
-  await callWorkflow(() => workflowHandle(deps, household.workflowId).signal(pauseSignal, { reason, by }));
-  return { householdId, signalled: 'pause' as const };
+/** The workflow refused a change that does not fit the household's state: a conflict (409). */
+async function inState<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await callWorkflow(work);
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'INVALID')
+      throw new DomainError('CONFLICT', error.message);
+    throw error;
+  }
 }
 
-export async function resumeSupervision(deps: ActionDeps, householdId: string, by: string) {
+/**
+ * Every clock of the household stops (hospital stay, temporary absence) until it is resumed.
+ * Refused (409) when already paused, during the closing procedure, or after supervision ended.
+ */
+export async function pauseSupervision(
+  deps: ActionDeps,
+  householdId: string,
+  reason: string,
+  by: string,
+): Promise<HouseholdActionResult> {
   const household = await supervisedHousehold(deps, householdId);
-  await callWorkflow(() => workflowHandle(deps, household.workflowId).signal(resumeSignal, { by }));
-  return { householdId, signalled: 'resume' as const };
+  const view = await inState(() =>
+    workflowHandle(deps, household.workflowId).executeUpdate(pauseUpdate, { args: [{ reason, by }] }),
+  );
+  return toActionResult(view);
+}
+
+/** Refused (409) unless paused; a shock declared during the pause starts now. */
+export async function resumeSupervision(
+  deps: ActionDeps,
+  householdId: string,
+  by: string,
+): Promise<HouseholdActionResult> {
+  const household = await supervisedHousehold(deps, householdId);
+  const view = await inState(() =>
+    workflowHandle(deps, household.workflowId).executeUpdate(resumeUpdate, { args: [{ by }] }),
+  );
+  return toActionResult(view);
 }
 
 /** Supervision ends without an exit: moved away, deceased, or another reason stated. */
@@ -54,10 +83,12 @@ export async function cancelSupervision(
   householdId: string,
   cancellation: { reason: CancelReason; note: string },
   by: string,
-) {
+): Promise<HouseholdActionResult> {
   const household = await supervisedHousehold(deps, householdId);
-  await callWorkflow(() =>
-    workflowHandle(deps, household.workflowId).signal(cancelSupervisionSignal, { ...cancellation, by }),
+  const view = await inState(() =>
+    workflowHandle(deps, household.workflowId).executeUpdate(cancelUpdate, {
+      args: [{ ...cancellation, by }],
+    }),
   );
-  return { householdId, signalled: 'cancel' as const };
+  return toActionResult(view);
 }

@@ -76,6 +76,9 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   SUPERVISION_CANCELLED: '终止督战',
   ESCALATION_RUNG_SKIPPED: '督战升级：跳过该级（无人任职、即承办人本人、已通知或职级低于承办人）',
   FACTS_CHANGED: '家庭信息变更',
+  SHOCK_DEFERRED: '突发风险（暂停期间宣布，恢复督战时生效）',
+  ACTIVITY_FAILED: '系统故障：一项后台任务无法完成，已通知管理员',
+  ACTIVITY_RETRYING: '系统故障：后台任务重试超过一小时',
 };
 
 /** A label from a table, or the raw value when the table has none (a value from a newer version). */

@@ -280,11 +280,20 @@ describe('the JSON API', () => {
           return h.status === want ? h : undefined;
         });
       await status('SUPERVISED');
-      expect(
-        (await admin.json('POST', `/api/households/${other}/pause`, { reason: '户主住院' })).status,
-      ).toBe(202);
+      // A resume of a household that is not paused is refused, not accepted and ignored.
+      const notPaused = await admin.json<ApiError>('POST', `/api/households/${other}/resume`, {});
+      expect(notPaused.status).toBe(409);
+      expect(notPaused.body.error.message).toBe('该户没有暂停督战，无需恢复');
+      const paused = await admin.json<{ status: string }>('POST', `/api/households/${other}/pause`, {
+        reason: '户主住院',
+      });
+      expect(paused.status).toBe(200);
+      expect(paused.body.status).toBe('PAUSED');
       await status('PAUSED');
-      expect((await admin.json('POST', `/api/households/${other}/resume`, {})).status).toBe(202);
+      const twice = await admin.json<ApiError>('POST', `/api/households/${other}/pause`, { reason: '再次' });
+      expect(twice.status).toBe(409);
+      expect(twice.body.error.message).toBe('该户已经暂停督战');
+      expect((await admin.json('POST', `/api/households/${other}/resume`, {})).status).toBe(200);
       await status('SUPERVISED');
       expect(
         (await admin.json<ApiError>('POST', `/api/households/${other}/cancel`, { reason: 'LEFT' })).status,
@@ -296,7 +305,7 @@ describe('the JSON API', () => {
             note: '迁往外省',
           })
         ).status,
-      ).toBe(202);
+      ).toBe(200);
       await status('CANCELLED');
       const again = await admin.json<ApiError>('POST', `/api/households/${other}/pause`, { reason: 'x' });
       expect(again.status).toBe(409);

@@ -227,7 +227,11 @@ describe('admin and cadre actions through the household workflow', () => {
       signalled: [household, other],
       unknown: [`NOPE${town.suffix}`],
       notSupervised: [],
+      batchWorkflowId: expect.stringMatching(/^shock-/),
     });
+    // One server-side workflow signals them in turn.
+    const batch = await stack.temporal.workflow.getHandle(result.batchWorkflowId ?? '').result();
+    expect(batch).toEqual({ signalled: 2, missed: [] });
     for (const id of [household, other]) {
       const row = await eventually(() =>
         stack.prisma.auditLog.findFirst({ where: { householdId: id, action: 'SHOCK_DECLARED' } }),

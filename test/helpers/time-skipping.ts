@@ -33,8 +33,11 @@ export interface TimeSkippingStack {
   state(handle: WorkflowHandle): Promise<HouseholdView>;
   /** Queries until `ready` holds (activities run in real time while the test clock stands still). */
   until(handle: WorkflowHandle, ready: (state: HouseholdView) => boolean): Promise<HouseholdView>;
-  /** Runs `body` while the worker polls, then stops the worker. */
-  run<T>(body: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `body` while the worker polls, then stops the worker. `patchesOff`: patch ids the worker
+   * does not activate, so the run takes the branch older code took (histories "before" a patch).
+   */
+  run<T>(body: () => Promise<T>, options?: { patchesOff?: readonly string[] }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -73,12 +76,15 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
     deliverMail: false,
   });
   // A worker runs once; each `run` gets a fresh one on the same task queue.
-  const newWorker = async () =>
+  const newWorker = async (patchesOff: readonly string[] = []) =>
     Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities,
+      ...(patchesOff.length > 0
+        ? { patchActivationCallback: ({ patchId }) => !patchesOff.includes(patchId) }
+        : {}),
     });
   return {
     env,
@@ -92,6 +98,8 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
           {
             householdId,
             policy: options.policy ?? DEFAULT_POLICY,
+            // The time-skipping server cannot register custom search attributes (see search-attributes.test.ts).
+            searchAttributes: false,
             ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
           },
         ],
@@ -115,9 +123,9 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
       }
     },
     // Whatever a test leaves running is terminated, so its timers do not fire into the next test.
-    run: async (body) => {
+    run: async (body, options = {}) => {
       try {
-        return await (await newWorker()).runUntil(body);
+        return await (await newWorker(options.patchesOff)).runUntil(body);
       } finally {
         for (const handle of started.splice(0)) await terminateWhenQuiet(handle);
       }

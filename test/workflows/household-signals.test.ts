@@ -140,6 +140,12 @@ describe('signals to a running household workflow (time-skipping server, real ac
         ],
       });
       await recordHistory(stack.env.client.workflow.getHandle(handle.workflowId), 'continued-as-new');
+      // The run that actually continued as new (ends in WorkflowExecutionContinuedAsNew): the one
+      // above is the new run's first events only.
+      await recordHistory(
+        stack.env.client.workflow.getHandle(handle.workflowId, firstRun),
+        'continued-as-new.first-run',
+      );
     });
     expect(await stack.prisma.task.count({ where: { householdId, kind: 'VISIT' } })).toBe(1);
     expect(await stack.prisma.escalation.count({ where: { task: { householdId } } })).toBe(3);

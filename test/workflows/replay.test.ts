@@ -3,23 +3,48 @@ import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../../worker/worker.js';
 import { recordedHistories } from '../helpers/history-recorder.js';
 
+/**
+ * Every history the replay must cover. A file missing from test/histories fails the suite: deleting
+ * one would silently stop checking the code path it exercises. Add a name here with each new history.
+ */
+const EXPECTED_HISTORIES = [
+  'cancel',
+  'concurrent-handlers', // three updates together, after the lock loop and the re-checks
+  'concurrent-handlers.before-patch', // the same, recorded with the old lock (patches off)
+  'continued-as-new', // the new run's first events
+  'continued-as-new.first-run', // the run that actually continued as new
+  'escalation-ladder',
+  'escalation-ladder.patched-caps',
+  'findings-follow-ups',
+  'findings-follow-ups.patched-caps',
+  'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
+  'pause-resume',
+  'pause-shift', // a resume with a task opened during the pause and a shock active
+  'pause-shift.before-patch', // the same, with the old whole-pause shift
+  'policy-upgrade-category',
+  'policy-upgrade-category.patched-caps',
+  'reassign-cadre',
+  'reassign-cadre.patched-caps',
+  'shock',
+  'shock-while-paused',
+  'stable-exit',
+  'stable-exit.patched-caps',
+  'visit-record',
+];
+
 // Histories recorded from real runs (RECORD_HISTORIES=1 on the workflow tests), replayed against
 // the current workflow code: a change that would break a running household fails here.
 describe('recorded household histories replay against the current workflow code', async () => {
   const histories = await recordedHistories();
 
-  it('has the recorded histories', () => {
-    expect(histories.map((h) => h.workflowId)).toEqual(
-      expect.arrayContaining([
-        'stable-exit',
-        'escalation-ladder',
-        'continued-as-new',
-        'reassign-cadre',
-        // recorded after patched('cap-check-kinds-in-visit') and patched('cap-yearly-window')
-        'stable-exit.patched-caps',
-        'findings-follow-ups.patched-caps',
-      ]),
-    );
+  it('has every expected history, and no history it does not expect', () => {
+    expect(histories.map((h) => h.workflowId).sort()).toEqual([...EXPECTED_HISTORIES].sort());
+  });
+
+  it('has the run that continued as new, up to its ContinuedAsNew event', () => {
+    const firstRun = histories.find((h) => h.workflowId === 'continued-as-new.first-run');
+    const last = firstRun?.history.events.at(-1);
+    expect(last?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it.each(histories)('$workflowId replays without nondeterminism', async ({ workflowId, history }) => {

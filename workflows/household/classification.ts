@@ -1,6 +1,5 @@
 // The household's category and the policy it is judged by: either change may bring the next
 // visit forward (never push it back), re-judges the exit and re-checks a closing in progress.
-import { patched } from '@temporalio/workflow';
 import {
   addDays,
   type HouseholdCategory,
@@ -10,6 +9,7 @@ import {
 } from '../../policy/index.js';
 import { recheckClosing, reviewExit } from './closing.js';
 import { type HouseholdRun, nowIso } from './context.js';
+import { isPatched } from './patches.js';
 import { visitIntervalDays } from './schedule.js';
 
 function bringNextVisitForward(run: HouseholdRun) {
@@ -27,7 +27,7 @@ export async function changeCategory(
   state.facts = { ...state.facts, category };
   bringNextVisitForward(run);
   await run.change('CATEGORY_CHANGED', { category, detail: { from, to: category } }, by);
-  if (patched('closing-rechecks')) await recheckClosing(run, by, '户类别调整');
+  if (isPatched('closingRechecks')) await recheckClosing(run, by, '户类别调整');
   return run.view();
 }
 
@@ -39,7 +39,7 @@ export async function changeCategory(
  */
 export async function upgradePolicy(run: HouseholdRun, { policy, by }: { policy: Policy; by: string }) {
   const { state } = run;
-  const rechecks = patched('policy-upgrade-rechecks');
+  const rechecks = isPatched('policyUpgradeRechecks');
   if (rechecks && policy.version === state.policy.version) return run.view();
   const from = state.policy.version;
   state.policy = policy;

@@ -1,7 +1,6 @@
 // The closing procedure: from the exit criteria met, through each step's approval and the public
 // notice, to 稳定脱贫 — or back to supervision when a step is refused, a new risk appears or a
 // changed fact, category or policy means the household no longer qualifies.
-import { patched } from '@temporalio/workflow';
 import {
   assessStableExit,
   CLOSING_STEP_LABELS,
@@ -13,6 +12,7 @@ import {
 } from '../../policy/index.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { ClosingDecisionArgs, HouseholdState } from './definitions.js';
+import { isPatched } from './patches.js';
 import { closingOverdueAt, isDue, publicNoticeEndsAt } from './schedule.js';
 import { exitVisits } from './visits.js';
 
@@ -41,7 +41,7 @@ export async function reviewExit(run: HouseholdRun, now: string) {
       criteria: assessment.criteria,
     };
     // Closings started before this change told nobody when a step started or ran late.
-    if (patched('closing-step-deadlines')) state.closing.notices = true;
+    if (isPatched('closingStepDeadlines')) state.closing.notices = true;
     await run.change('CLOSING_STARTED', { status: 'CLOSING' });
     await announceStep(run);
   }
@@ -86,13 +86,16 @@ async function tellApprovers(
   const { state } = run;
   const closing = state.closing;
   if (!closing || !isDecidedClosingStep(closing.step)) return;
-  const recipients = await acts.closingStepRecipients({
-    householdId: state.householdId,
-    step: closing.step,
-    rung,
-    householdCadreIds: run.cadreIds(),
-  });
-  for (const cadre of recipients) {
+  const step = closing.step;
+  const recipients = await run.survive('closingStepRecipients', () =>
+    acts.closingStepRecipients({
+      householdId: state.householdId,
+      step,
+      rung,
+      householdCadreIds: run.cadreIds(),
+    }),
+  );
+  for (const cadre of recipients ?? []) {
     await run.notify({
       key: `${key}/${cadre.id}`,
       kind,

@@ -1,10 +1,11 @@
 // What every part of the household workflow shares: the state, the one-at-a-time lock, the
 // activity proxies and the writes that keep the ledger in step with the state.
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
 import { addDays, type Finding } from '../../policy/index.js';
 import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './definitions.js';
+import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
 
 export const acts = proxyActivities<Activities>({
@@ -29,15 +30,23 @@ export class HouseholdRun {
   locked = false;
   /** Set when a piece of work ends, so the loop re-reads what is due. */
   poked = false;
+  /** Search attribute values this run has set (search-attributes.ts). */
+  readonly published = new Map<string, unknown>();
 
-  constructor(readonly state: HouseholdState) {}
+  constructor(
+    readonly state: HouseholdState,
+    /** Whether this run sets search attributes (see HouseholdWorkflowInput.searchAttributes). */
+    readonly searchable = true,
+  ) {}
 
   // One piece of work at a time: the loop and the handlers each run whole between awaits of
   // activities, so a task cannot be escalated while it is being completed.
   async exclusive<T>(work: () => Promise<T>): Promise<T> {
     // A loop, not one wait: a release wakes every waiter in the same pass, and only the first of
-    // them may take the lock; the others see it taken again and go back to waiting.
-    while (this.locked) await condition(() => !this.locked);
+    // them may take the lock; the others see it taken again and go back to waiting. Histories from
+    // before the loop let every woken waiter in, and must replay that way.
+    if (isPatched('lockOneWaiter')) while (this.locked) await condition(() => !this.locked);
+    else await condition(() => !this.locked);
     this.locked = true;
     try {
       return await work();
@@ -57,8 +66,33 @@ export class HouseholdRun {
     };
   }
 
+  /**
+   * Runs an activity whose failure must not stop the household: one that cannot heal (non-retryable:
+   * a row not found, data refused) is recorded on its timeline and in the admins' health view, and
+   * the household goes on without its result. Transient failures keep retrying inside the activity.
+   */
+  async survive<T>(activityType: string, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      const cause = error instanceof ActivityFailure ? error.cause : undefined;
+      const permanent = cause instanceof ApplicationFailure && cause.nonRetryable === true;
+      if (!permanent || !isPatched('activityFailureReported')) throw error;
+      const state = this.state;
+      await acts.reportActivityFailure({
+        householdId: state.householdId,
+        workflowId: state.workflowId,
+        key: `${state.workflowId}/${state.chainId}/failed/${++state.seq}`,
+        activityType,
+        message: cause.message,
+        at: nowIso(),
+      });
+      return undefined;
+    }
+  }
+
   notify(n: Omit<NotifyInput, 'householdId'>) {
-    return acts.notify({ ...n, householdId: this.state.householdId });
+    return this.survive('notify', () => acts.notify({ ...n, householdId: this.state.householdId }));
   }
 
   taskInfo(t: OpenTask) {
@@ -77,15 +111,18 @@ export class HouseholdRun {
     actor = 'workflow',
   ) {
     const state = this.state;
-    return acts.updateHousehold({
-      householdId: state.householdId,
-      workflowId: state.workflowId,
-      key: `${state.workflowId}/${state.chainId}/e${++state.seq}`,
-      actor,
-      action,
-      at: nowIso(),
-      ...extra,
-    });
+    const key = `${state.workflowId}/${state.chainId}/e${++state.seq}`;
+    return this.survive('updateHousehold', () =>
+      acts.updateHousehold({
+        householdId: state.householdId,
+        workflowId: state.workflowId,
+        key,
+        actor,
+        action,
+        at: nowIso(),
+        ...extra,
+      }),
+    );
   }
 
   async openTask(kind: TaskKind, assigneeId: string, dueInDays: number, reason: string, finding?: Finding) {
@@ -105,7 +142,9 @@ export class HouseholdRun {
     };
     state.openTasks.push(task);
     const { reminded: _r, rung: _g, ...row } = task;
-    await acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId });
+    await this.survive('openTask', () =>
+      acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId }),
+    );
     await this.notify({
       key: `${task.id}/opened`,
       kind: 'TASK_OPENED',

@@ -20,6 +20,11 @@ export interface HouseholdWorkflowInput {
   policy: Policy;
   /** Events after which the run continues as new (tests lower it); default 10,000. */
   historyLimit?: number;
+  /**
+   * false: set no search attributes (only for Temporal's time-skipping test server, which cannot
+   * register custom ones); default true.
+   */
+  searchAttributes?: boolean;
   /** State handed over by continue-as-new; absent on admission. */
   carried?: HouseholdState;
 }
@@ -89,6 +94,8 @@ export interface HouseholdState {
   status: SupervisionStatus;
   admittedAt: string;
   cadres: { assistance?: CadreRef; leader?: CadreRef };
+  /** The household's village (for the `Village` search attribute); absent in older runs until loaded. */
+  village?: { id: string; name: string };
   seq: number;
   openTasks: OpenTask[];
   /** When the next scheduled visit task opens. */
@@ -100,6 +107,8 @@ export interface HouseholdState {
   /** Every measure received so far, with the visit's date, for caps counted over time. */
   measures: Array<MeasureReceived & { visitedAt?: string }>;
   shockUntil?: string;
+  /** A shock declared while paused, applied when supervision resumes. */
+  pendingShock?: { reason: string; by: string };
   pausedAt?: string;
   closing?: ClosingProgress;
   exitCriteria: ExitCriterion[];
@@ -159,7 +168,16 @@ export const decideClosingStepUpdate = defineUpdate<HouseholdView, [ClosingDecis
 
 export const updateFactsUpdate = defineUpdate<HouseholdView, [UpdateFactsArgs]>('updateFacts');
 
+/** Pause, resume and cancel answer with the new state, or refuse a wrong state in Chinese. */
+export const pauseUpdate = defineUpdate<HouseholdView, [{ reason: string; by: string }]>('pauseSupervision');
+export const resumeUpdate = defineUpdate<HouseholdView, [{ by: string }]>('resumeSupervision');
+export const cancelUpdate = defineUpdate<HouseholdView, [{ reason: CancelReason; note: string; by: string }]>(
+  'cancel',
+);
+
 export const declareShockSignal = defineSignal<[{ reason: string; by: string }]>('declareShock');
+// The signals below were the first form of pause, resume and cancel; they stay handled for runs
+// (and their recorded histories) that received them. New callers use the updates above.
 export const pauseSignal = defineSignal<[{ reason: string; by: string }]>('pause');
 export const resumeSignal = defineSignal<[{ by: string }]>('resume');
 export const cancelSupervisionSignal =

@@ -30,18 +30,15 @@ async function escalate(run: HouseholdRun, task: OpenTask, now: string) {
   ) {
     task.rung += 1;
     // Recorded at the rung's scheduled moment, not when the timer's task happened to run.
+    const { rank } = next.step;
     // The ladder's later ranks: a rung whose holder may not be told (the assignee, someone already
     // told, someone junior to the assignee) goes on to the next holder who may.
     const ranksAbove = escalationSchedule(state.policy)
       .slice(next.step.rung + 1)
       .map((s) => s.rank);
-    const leader = await acts.escalateTask({
-      taskId: task.id,
-      rung: task.rung,
-      rank: next.step.rank,
-      at: next.at,
-      ranksAbove,
-    });
+    const leader = await run.survive('escalateTask', () =>
+      acts.escalateTask({ taskId: task.id, rung: task.rung, rank, at: next.at, ranksAbove }),
+    );
     if (!leader) continue;
     await run.notify({
       key: `${task.id}/rung/${task.rung}`,

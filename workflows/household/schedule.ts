@@ -90,3 +90,18 @@ export function shiftedByPause(
     ...(state.shockUntil ? { shockUntil: shift(state.shockUntil, pausedAt) } : {}),
   };
 }
+
+/**
+ * The shift of runs resumed before `pause-shift-lived-through`: every due date and the next visit by
+ * the whole pause, the end of a shock not at all. Kept so their histories replay unchanged.
+ */
+export function shiftedByWholePause(
+  state: HouseholdState,
+  pausedMs: number,
+): Pick<HouseholdState, 'openTasks' | 'nextVisitAt'> {
+  const shift = (iso: string) => new Date(parseInstant(iso) + pausedMs).toISOString();
+  return {
+    nextVisitAt: shift(state.nextVisitAt),
+    openTasks: state.openTasks.map((t) => ({ ...t, dueAt: shift(t.dueAt) })),
+  };
+}

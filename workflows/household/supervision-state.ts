@@ -2,11 +2,41 @@
 import { addDays, parseInstant } from '../../policy/index.js';
 import { abortClosing } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
-import type { CancelReason } from './definitions.js';
-import { shiftedByPause } from './schedule.js';
+import type { CancelReason, HouseholdState } from './definitions.js';
+import { isPatched } from './patches.js';
+import { shiftedByPause, shiftedByWholePause } from './schedule.js';
+
+/** Refuses any change to a household whose supervision has ended or not yet begun. */
+export function checkActive(state: HouseholdState) {
+  if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') throw new Error('该户已结束挂牌督战');
+  if (state.status === 'ADMITTING') throw new Error('该户正在纳入督战、分配帮扶干部，请稍后再试');
+}
+
+export function checkPause(state: HouseholdState) {
+  checkActive(state);
+  if (state.status === 'PAUSED') throw new Error('该户已经暂停督战');
+  // The closing procedure has its own way back (an objection or a refused step), and its public
+  // notice must not silently stand still.
+  if (state.status === 'CLOSING') throw new Error('该户正在退出程序中，不能暂停；如有异议请在退出程序中提出');
+}
+
+export function checkResume(state: HouseholdState) {
+  checkActive(state);
+  if (state.status !== 'PAUSED') throw new Error('该户没有暂停督战，无需恢复');
+}
+
+export function checkCancel(state: HouseholdState) {
+  if (state.status === 'STABLY_OUT' || state.status === 'CANCELLED') throw new Error('该户已结束挂牌督战');
+}
 
 export async function declareShock(run: HouseholdRun, { reason, by }: { reason: string; by: string }) {
   const { state } = run;
+  if (state.status === 'PAUSED' && isPatched('shockKeptWhilePaused')) {
+    // Every clock stands still while paused: the shock waits and starts its period at resume.
+    state.pendingShock = { reason, by };
+    await run.change('SHOCK_DEFERRED', { detail: { reason } }, by);
+    return;
+  }
   if (state.status !== 'SUPERVISED' && state.status !== 'CLOSING') return;
   const now = nowIso();
   state.shockUntil = addDays(now, state.policy.shock.durationDays);
@@ -30,13 +60,22 @@ export async function resume(run: HouseholdRun, { by }: { by: string }) {
   if (state.status !== 'PAUSED' || !state.pausedAt) return;
   const resumedAt = nowIso();
   const pausedMs = parseInstant(resumedAt) - parseInstant(state.pausedAt);
-  const shifted = shiftedByPause(state, state.pausedAt, resumedAt);
-  await acts.rescheduleTasks({ tasks: shifted.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt })) });
+  // Runs resumed before the patch shifted everything by the whole pause and left shockUntil alone.
+  const shifted = isPatched('pauseShiftLivedThrough')
+    ? shiftedByPause(state, state.pausedAt, resumedAt)
+    : shiftedByWholePause(state, pausedMs);
+  const tasks = shifted.openTasks.map((t) => ({ id: t.id, dueAt: t.dueAt }));
+  await run.survive('rescheduleTasks', () => acts.rescheduleTasks({ tasks }));
   const pausedHours = Math.round(pausedMs / 3_600_000);
   await run.change('RESUMED', { status: 'SUPERVISED', detail: { pausedHours } }, by);
   Object.assign(state, shifted);
   state.status = 'SUPERVISED';
   state.pausedAt = undefined;
+  const shock = state.pendingShock;
+  if (shock) {
+    state.pendingShock = undefined;
+    await declareShock(run, shock);
+  }
 }
 
 export async function cancelSupervision(
@@ -57,5 +96,6 @@ export async function cancelSupervision(
   });
   state.status = 'CANCELLED';
   state.cancelReason = `${reason}${note ? `：${note}` : ''}`;
+  state.pendingShock = undefined;
   state.openTasks = [];
 }

@@ -1,17 +1,19 @@
 // Visits: the scheduled visit task, a completed task with its visit record, and the follow-ups
 // the record's findings open.
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import {
   addDays,
   describeIssues,
   isCompliantVisit,
   parseInstant,
   type VisitRecord,
+  type VisitRecordInput,
   validateVisitRecord,
 } from '../../policy/index.js';
 import { abortClosing, reviewExit } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CompleteTaskArgs, HouseholdState } from './definitions.js';
+import { isPatched } from './patches.js';
 import { isDue, visitIntervalDays } from './schedule.js';
 import { findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
 
@@ -23,7 +25,11 @@ const VISIT_CLOCK_SKEW_MS = 3_600_000;
 /** Visits alternate between the two cadres of the double assignment. */
 function nextVisitor(state: HouseholdState): string {
   const { assistance, leader } = state.cadres;
-  const first = (state.visitCount ?? state.visits.length) % 2 === 0 ? assistance : leader;
+  // The bounded list stops growing after MAX_VISITS_KEPT visits; older runs counted it all the same.
+  const count = isPatched('visitAlternationByCount')
+    ? (state.visitCount ?? state.visits.length)
+    : state.visits.length;
+  const first = count % 2 === 0 ? assistance : leader;
   return (first ?? assistance ?? leader)?.id ?? '';
 }
 
@@ -39,6 +45,13 @@ export async function openDueVisit(run: HouseholdRun, now: string) {
   state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
 }
 
+/**
+ * The record check: the update's VALIDATOR only. Validators do not run on replay, so the record's
+ * schema (policy/visit-record.ts), its caps and zod itself may change freely: a record accepted
+ * before the change is never re-judged. The handler takes the record as accepted (`acceptedRecord`).
+ * Rule for future changes: a new limit goes into the schema, never into `acceptedRecord`; a change to
+ * what the handler derives from a record (findings, summaries) goes behind patched().
+ */
 export function checkedRecord(
   state: HouseholdState,
   input: NonNullable<CompleteTaskArgs['record']>,
@@ -49,24 +62,62 @@ export function checkedRecord(
   return checked.value;
 }
 
-/** The completeTask validator's checks (after the household is known to be active). */
+/**
+ * A record the validator accepted, in the shape the schema gives it (trimmed text, empty lists and
+ * notes filled in, unknown fields dropped). It never rejects: it must give the same result on
+ * replay under any later schema, so it only fills in and never checks.
+ */
+export function acceptedRecord(input: VisitRecordInput): VisitRecord {
+  const guarantee = (g: { ok: boolean; note?: string | undefined }) =>
+    g.note === undefined ? { ok: g.ok } : { ok: g.ok, note: g.note };
+  const { food, clothing, education, medical, housing, water } = input.guarantees;
+  return {
+    visitedAt: input.visitedAt,
+    visitorCadreId: input.visitorCadreId.trim(),
+    perCapitaIncomeYuan: input.perCapitaIncomeYuan,
+    guarantees: {
+      food: guarantee(food),
+      clothing: guarantee(clothing),
+      education: guarantee(education),
+      medical: guarantee(medical),
+      housing: guarantee(housing),
+      water: guarantee(water),
+    },
+    measures: (input.measures ?? []).map((m) => ({
+      kind: m.kind,
+      amountYuan: m.amountYuan,
+      ...(m.persons === undefined ? {} : { persons: m.persons }),
+    })),
+    largeCosts: (input.largeCosts ?? []).map((c) => ({
+      description: c.description.trim(),
+      amountYuan: c.amountYuan,
+      resolved: c.resolved,
+    })),
+    notes: input.notes ?? '',
+  };
+}
+
+/** Who may complete which task: checked by the validator and again once the handler holds the lock. */
 export function checkCompletion(run: HouseholdRun, args: CompleteTaskArgs) {
-  const { state } = run;
-  const task = state.openTasks.find((t) => t.id === args?.taskId);
+  const task = run.state.openTasks.find((t) => t.id === args?.taskId);
   if (!task) throw new Error('该任务不存在或已经办结');
   if (![...run.cadreIds(), task.assigneeId].includes(args.byCadreId))
     throw new Error('只有该户的帮扶干部才能办理此任务');
   if (task.kind !== 'FOLLOW_UP' && !args.record) throw new Error('走访任务必须填写走访记录');
-  if (args.record) {
-    const record = checkedRecord(state, args.record);
-    // The record speaks for the cadre who submits it, about a visit made for this task:
-    // a backdated visit could fake the stable period.
-    if (record.visitorCadreId !== args.byCadreId) throw new Error('走访记录只能由走访干部本人提交');
-    const visited = parseInstant(record.visitedAt);
-    if (visited < parseInstant(task.openedAt) - VISIT_BEFORE_TASK_MS)
-      throw new Error('走访时间早于任务下达时间');
-    if (visited > Date.now() + VISIT_CLOCK_SKEW_MS) throw new Error('走访时间不能晚于现在');
-  }
+}
+
+/** The submitted record: validator only (see `checkedRecord`). */
+export function checkSubmittedRecord(run: HouseholdRun, args: CompleteTaskArgs) {
+  const task = run.state.openTasks.find((t) => t.id === args.taskId);
+  if (!task || !args.record) return;
+  const record = checkedRecord(run.state, args.record);
+  // The record speaks for the cadre who submits it, about a visit made for this task:
+  // a backdated visit could fake the stable period.
+  if (record.visitorCadreId !== args.byCadreId) throw new Error('走访记录只能由走访干部本人提交');
+  const visited = parseInstant(record.visitedAt);
+  if (visited < parseInstant(task.openedAt) - VISIT_BEFORE_TASK_MS)
+    throw new Error('走访时间早于任务下达时间');
+  if (visited > Date.now() + VISIT_CLOCK_SKEW_MS) throw new Error('走访时间不能晚于现在');
 }
 
 export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
@@ -74,7 +125,7 @@ export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
   const task = state.openTasks.find((t) => t.id === args.taskId);
   if (!task) throw ApplicationFailure.nonRetryable('该任务不存在或已经办结', 'TaskNotOpen');
   const now = nowIso();
-  const record = args.record ? checkedRecord(state, args.record) : undefined;
+  const record = args.record ? acceptedRecord(args.record) : undefined;
   const escalatedTo = await acts.completeTask({
     taskId: task.id,
     byCadreId: args.byCadreId,
@@ -103,8 +154,8 @@ export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
     // Totals are checked only for the kinds this visit recorded, so one passed cap does not
     // reopen a follow-up at every later visit (histories before this change re-check all kinds).
     const findings = findingsOf(state, record, {
-      onlyKindsInVisit: patched('cap-check-kinds-in-visit'),
-      yearlyWindow: patched('cap-yearly-window'),
+      onlyKindsInVisit: isPatched('capKindsInVisit'),
+      yearlyWindow: isPatched('capYearlyWindow'),
     });
     state.visitCount = (state.visitCount ?? state.visits.length) + 1;
     state.visits = [...state.visits, summariseVisit(task.id, record)].slice(-MAX_VISITS_KEPT);

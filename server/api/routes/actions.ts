@@ -9,6 +9,7 @@ import {
   reassignHousehold,
   resumeSupervision,
 } from '../../../domain/actions/index.js';
+import { activityHealth } from '../../../domain/activity-health.js';
 import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport } from '../../../domain/queries/index.js';
@@ -104,6 +105,14 @@ export const actionRoutes = [
     }),
   }),
   defineRoute({
+    method: 'get',
+    path: '/activity-health',
+    tag: '农户',
+    summary: '后台任务健康：无法自动恢复的失败（已记录，督战继续），以及重试超过一小时的任务及其重试次数',
+    access: ['ADMIN'],
+    handle: async ({ deps }) => ({ json: await activityHealth(deps.prisma) }),
+  }),
+  defineRoute({
     method: 'post',
     path: '/households/:id/closing',
     tag: '退出',
@@ -128,7 +137,6 @@ export const actionRoutes = [
     params: householdIdParams,
     body: z.object({ reason }),
     handle: async ({ deps, params, body, user }) => ({
-      status: 202,
       json: await pauseSupervision(deps, params.id, body.reason, user?.id ?? 'admin'),
     }),
   }),
@@ -140,7 +148,6 @@ export const actionRoutes = [
     access: ['ADMIN'],
     params: householdIdParams,
     handle: async ({ deps, params, user }) => ({
-      status: 202,
       json: await resumeSupervision(deps, params.id, user?.id ?? 'admin'),
     }),
   }),
@@ -156,7 +163,6 @@ export const actionRoutes = [
       note: z.string().trim().max(500, '说明最长 500 字').default(''),
     }),
     handle: async ({ deps, params, body, user }) => ({
-      status: 202,
       json: await cancelSupervision(deps, params.id, body, user?.id ?? 'admin'),
     }),
   }),
