@@ -9,6 +9,7 @@ import {
   parsePolicy,
 } from '../../policy/index.js';
 import {
+  changeCategoryUpdate,
   completeTaskUpdate,
   decideClosingStepUpdate,
   type HouseholdView,
@@ -306,6 +307,11 @@ describe('householdWorkflow in a township that changes', () => {
       // The same version again (a bulk upgrade resumed) changes nothing and opens nothing twice.
       const again = await upgrade(closing);
       expect(again.openTasks.filter((t) => t.findingKind === 'INCOME_BELOW_LINE')).toHaveLength(1);
+      // A category change during supervision re-checks nothing it should not: the follow-up stays.
+      const category = await closing.executeUpdate(changeCategoryUpdate, {
+        args: [{ category: 'MONITORED', by: 'admin' }],
+      });
+      expect(category.openTasks.filter((t) => t.findingKind === 'INCOME_BELOW_LINE')).toHaveLength(1);
       const fine = await upgrade(supervised);
       expect(fine.openTasks.some((t) => t.findingKind === 'INCOME_BELOW_LINE')).toBe(false);
       await recordHistory(closing, 'policy-upgrade-stops-closing');
