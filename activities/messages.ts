@@ -102,7 +102,13 @@ export function householdName(h: { number: string; headName: string; village: st
 
 /** A notification of the household workflow (the `notify` activity). */
 export function renderMessage(kind: HouseholdNotificationKind, ctx: MessageContext): RenderedMessage {
-  const toHousehold = kind === 'ASSIGNED' || kind === 'STABLE_EXIT' || !ctx.task;
+  // The closing steps are decided on the household's page.
+  const toHousehold =
+    kind === 'ASSIGNED' ||
+    kind === 'STABLE_EXIT' ||
+    kind === 'CLOSING_STEP_STARTED' ||
+    kind === 'CLOSING_STEP_OVERDUE' ||
+    !ctx.task;
   const link = toHousehold
     ? householdLink(ctx.publicUrl, ctx.household.id)
     : taskLink(ctx.publicUrl, ctx.task?.id ?? '');
