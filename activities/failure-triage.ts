@@ -45,7 +45,9 @@ function current() {
   const householdId = execution ? householdOf(execution.workflowId) : undefined;
   if (!execution || !householdId) return undefined;
   const key = `retrying/${execution.workflowId}/${execution.runId}/${info.activityId}`;
-  const retryingLong = Date.now() - info.scheduledTimestampMs >= RETRYING_REPORT_AFTER_MS;
+  // Both on the server's clock: how long this activity has been failing and retrying so far.
+  const retryingLong =
+    info.currentAttemptScheduledTimestampMs - info.scheduledTimestampMs >= RETRYING_REPORT_AFTER_MS;
   return { info, householdId, workflowId: execution.workflowId, key, retryingLong };
 }
 

@@ -12,6 +12,7 @@ import {
   householdWorkflowId,
   stateQuery,
 } from '../../workflows/household/definitions.js';
+import { PATCHES } from '../../workflows/household/patches.js';
 import { householdWorkflow } from '../../workflows/household/workflow.js';
 import { createTownshipFixture, type TownshipFixture } from './township-fixture.js';
 
@@ -76,16 +77,18 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
     deliverMail: false,
   });
   // A worker runs once; each `run` gets a fresh one on the same task queue.
-  const newWorker = async (patchesOff: readonly string[] = []) =>
-    Worker.create({
+  // The time-skipping server cannot register custom search attributes, so its workers leave the
+  // patch that sets them off (test/workflows/search-attributes.test.ts covers them on the dev server).
+  const newWorker = async (patchesOff: readonly string[] = []) => {
+    const off = [...patchesOff, PATCHES.searchAttributes];
+    return Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities,
-      ...(patchesOff.length > 0
-        ? { patchActivationCallback: ({ patchId }) => !patchesOff.includes(patchId) }
-        : {}),
+      patchActivationCallback: ({ patchId }) => !off.includes(patchId),
     });
+  };
   return {
     env,
     prisma,
@@ -98,8 +101,6 @@ export async function startTimeSkippingStack(): Promise<TimeSkippingStack> {
           {
             householdId,
             policy: options.policy ?? DEFAULT_POLICY,
-            // The time-skipping server cannot register custom search attributes (see search-attributes.test.ts).
-            searchAttributes: false,
             ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
           },
         ],

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { cannotHeal } from '../../activities/failure-triage.js';
 import { DEFAULT_POLICY, POLICY_2024_2, type VisitRecord, visitRecordSchema } from '../../policy/index.js';
+import { Prisma } from '../../prisma/generated/client.js';
 import type { HouseholdState, OpenTask } from '../../workflows/household/definitions.js';
-import { shiftedByPause } from '../../workflows/household/schedule.js';
+import { shiftedByPause, shiftedByWholePause } from '../../workflows/household/schedule.js';
+import { acceptedRecord } from '../../workflows/household/visit-handling.js';
 import { findingsOf } from '../../workflows/household/visits.js';
 import { compliantRecord } from '../helpers/visit-records.js';
 
@@ -111,5 +114,54 @@ describe('shiftedByPause', () => {
   it('moves the next visit and the end of a shock by the whole pause', () => {
     expect(shifted.nextVisitAt).toBe('2025-03-15T00:00:00.000Z');
     expect(shifted.shockUntil).toBe('2025-03-30T00:00:00.000Z');
+  });
+});
+
+describe('a record as the validator accepted it (the completeTask handler never re-validates)', () => {
+  it('gives what the schema gives for an accepted record: trimmed, filled in, unknown fields dropped', () => {
+    const input = {
+      ...compliantRecord(' c1 ', '2025-03-01T09:00:00+08:00', {
+        measures: [{ kind: 'INDUSTRY_SUBSIDY', amountYuan: 1000 }],
+        largeCosts: [{ description: ' 住院 ', amountYuan: 3000, resolved: true }],
+      }),
+      extra: 'dropped',
+    };
+    delete (input as { notes?: string }).notes;
+    expect(acceptedRecord(input)).toEqual(visitRecordSchema.parse(input));
+  });
+
+  it('never rejects: notes longer than today’s limit (accepted by an older schema) are kept', () => {
+    const input = compliantRecord('c1', '2025-03-01T09:00:00+08:00', { notes: '旧'.repeat(5000) });
+    expect(visitRecordSchema.safeParse(input).success).toBe(false);
+    expect(acceptedRecord(input).notes).toHaveLength(5000);
+  });
+});
+
+describe('the pause shift of runs resumed before pause-shift-lived-through', () => {
+  it('moves every due date and the next visit by the whole pause, and leaves the shock alone', () => {
+    const s = state({
+      openTasks: [task('t1', '2025-03-05T00:00:00Z', '2025-03-12T00:00:00Z')],
+      nextVisitAt: '2025-03-20T00:00:00Z',
+      shockUntil: '2025-03-30T00:00:00Z',
+    });
+    const shifted = shiftedByWholePause(s, 10 * 86_400_000);
+    expect(shifted.openTasks[0]?.dueAt).toBe('2025-03-22T00:00:00.000Z');
+    expect(shifted.nextVisitAt).toBe('2025-03-30T00:00:00.000Z');
+    expect('shockUntil' in shifted).toBe(false);
+  });
+});
+
+describe('activity failures retrying cannot heal', () => {
+  const known = (code: string) =>
+    new Prisma.PrismaClientKnownRequestError('x', { code, clientVersion: 'test' });
+  it('are a row not found, data PostgreSQL refuses, and bugs in our own code', () => {
+    expect(cannotHeal(known('P2025'))).toBe(true);
+    expect(cannotHeal(known('P2003'))).toBe(true);
+    expect(cannotHeal(new TypeError("Cannot read properties of undefined (reading 'name')"))).toBe(true);
+  });
+  it('are not a lost connection, a timeout or a conflicting transaction', () => {
+    expect(cannotHeal(known('P1001'))).toBe(false);
+    expect(cannotHeal(known('P2034'))).toBe(false);
+    expect(cannotHeal(new Error('connect ECONNREFUSED 127.0.0.1:5432'))).toBe(false);
   });
 });

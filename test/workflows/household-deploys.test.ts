@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { refusalMessage } from '../../domain/actions/workflow-calls.js';
+import { activityHealth } from '../../domain/activity-health.js';
 import { startSupervision } from '../../domain/supervision.js';
 import { DEFAULT_POLICY, parseInstant } from '../../policy/index.js';
 import {
@@ -10,8 +11,10 @@ import {
   declareShockSignal,
   type HouseholdView,
   householdWorkflowId,
+  pauseSignal,
   pauseUpdate,
   reassignCadreUpdate,
+  resumeSignal,
   resumeUpdate,
 } from '../../workflows/household/definitions.js';
 import { PATCHES } from '../../workflows/household/patches.js';
@@ -48,6 +51,9 @@ async function eventually<T>(probe: () => Promise<T | null | undefined>, timeout
   }
 }
 
+/** Off for the "before" histories: the run takes every branch the code older than the patches took. */
+const ALL_PATCHES = Object.values(PATCHES);
+
 const ms = (iso: string | undefined) => parseInstant(iso ?? '');
 
 describe('running households survive deploys, races and broken rows (time-skipping server)', () => {
@@ -58,8 +64,11 @@ describe('running households survive deploys, races and broken rows (time-skippi
     ({ stack, town } = ctx); // runs after the helper's own beforeAll
   });
 
-  /** A paused household with a shock active; a task opens 3 days into a 7-day pause. */
-  async function pauseWithTaskOpenedDuring() {
+  /**
+   * A paused household with a shock active; a task opens 3 days into a 7-day pause. `asBefore`: with
+   * the pause and resume signals older code had (histories of runs from before the updates).
+   */
+  async function pauseWithTaskOpenedDuring(asBefore = false) {
     const householdId = await town.addHousehold();
     const handle = await stack.startHousehold(householdId);
     const admitted = await stack.until(handle, (s) => !!openVisit(s));
@@ -67,7 +76,10 @@ describe('running households survive deploys, races and broken rows (time-skippi
     if (!visit) throw new Error('no visit');
     await handle.signal(declareShockSignal, { reason: '洪灾', by: 'admin' });
     const shocked = await stack.until(handle, (s) => !!s.shockUntil);
-    const paused = await handle.executeUpdate(pauseUpdate, { args: [{ reason: '户主住院', by: 'admin' }] });
+    const pause = { reason: '户主住院', by: 'admin' };
+    const paused = asBefore
+      ? await handle.signal(pauseSignal, pause).then(() => stack.until(handle, (s) => s.status === 'PAUSED'))
+      : await handle.executeUpdate(pauseUpdate, { args: [pause] });
     await stack.env.sleep(3 * DAY);
     const successor =
       admitted.cadres.assistance?.id === town.cadres.assistance
@@ -79,16 +91,20 @@ describe('running households survive deploys, races and broken rows (time-skippi
     const handover = reassigned.openTasks.find((t) => t.kind === 'HANDOVER');
     if (!handover) throw new Error('no handover task');
     await stack.env.sleep(4 * DAY);
-    const resumed = await handle.executeUpdate(resumeUpdate, { args: [{ by: 'admin' }] });
+    const resumed = asBefore
+      ? await handle
+          .signal(resumeSignal, { by: 'admin' })
+          .then(() => stack.until(handle, (s) => s.status === 'SUPERVISED'))
+      : await handle.executeUpdate(resumeUpdate, { args: [{ by: 'admin' }] });
     const shift = (id: string, before: string) =>
       ms(resumed.openTasks.find((t) => t.id === id)?.dueAt) - ms(before);
     // Lived through the whole pause: the visit's shift is the pause's length.
-    const pause = shift(visit.id, visit.dueAt);
+    const pausedFor = shift(visit.id, visit.dueAt);
     // Past the handover's due date and rungs, so old and new due dates lead to different commands.
     await stack.env.sleep(DEFAULT_POLICY.visitTaskDueDays * DAY + 60 * HOUR);
     return {
       handle,
-      pause,
+      pause: pausedFor,
       handoverShift: shift(handover.id, handover.dueAt),
       openedIntoPause: ms(handover.openedAt) - ms(paused.pausedAt),
       shockShift: ms(resumed.shockUntil) - ms(shocked.shockUntil),
@@ -109,12 +125,12 @@ describe('running households survive deploys, races and broken rows (time-skippi
   it('before its patch, the same run keeps the old shift (whole pause for every task, shock end unmoved)', async () => {
     await stack.run(
       async () => {
-        const { handle, pause, handoverShift, shockShift } = await pauseWithTaskOpenedDuring();
+        const { handle, pause, handoverShift, shockShift } = await pauseWithTaskOpenedDuring(true);
         expect(handoverShift).toBe(pause);
         expect(shockShift).toBe(0);
         await recordHistory(handle, 'pause-shift.before-patch');
       },
-      { patchesOff: [PATCHES.pauseShiftLivedThrough] },
+      { patchesOff: ALL_PATCHES },
     );
   });
 
@@ -155,7 +171,7 @@ describe('running households survive deploys, races and broken rows (time-skippi
         const { handle } = await concurrentUpdates();
         await recordHistory(handle, 'concurrent-handlers.before-patch');
       },
-      { patchesOff: [PATCHES.lockOneWaiter, PATCHES.recheckAfterLock] },
+      { patchesOff: ALL_PATCHES },
     );
   });
 
@@ -226,7 +242,7 @@ describe('running households survive deploys, races and broken rows (time-skippi
         await stack.env.client.workflow.start(householdWorkflow, {
           workflowId: householdWorkflowId(householdId),
           taskQueue: stack.taskQueue,
-          args: [{ householdId, policy: DEFAULT_POLICY, searchAttributes: false, carried }],
+          args: [{ householdId, policy: DEFAULT_POLICY, carried }],
         }),
       );
       expect(
@@ -250,6 +266,8 @@ describe('running households survive deploys, races and broken rows (time-skippi
         stack.prisma.auditLog.findFirst({ where: { householdId, action: 'ACTIVITY_FAILED' } }),
       );
       expect(failed?.detail).toMatchObject({ activityType: 'escalateTask' });
+      const health = await activityHealth(stack.prisma);
+      expect(health.failed.find((f) => f.householdId === householdId)?.activityType).toBe('escalateTask');
       // Not blocked: an update still gets the lock and answers.
       const changed = await Promise.race([
         handle.executeUpdate(changeCategoryUpdate, { args: [{ category: 'UNLIFTED', by: 'admin' }] }),
@@ -261,33 +279,38 @@ describe('running households survive deploys, races and broken rows (time-skippi
 
   it('a record accepted under an older schema replays (history edited from a real one)', async () => {
     const householdId = await town.addHousehold();
-    await stack.run(async () => {
-      const handle = await stack.startHousehold(householdId);
-      const visit = openVisit(await stack.until(handle, (s) => !!openVisit(s)));
-      if (!visit) throw new Error('no visit');
-      await handle.executeUpdate(completeTaskUpdate, {
-        args: [
-          {
-            taskId: visit.id,
-            byCadreId: visit.assigneeId,
-            record: compliantRecord(visit.assigneeId, visit.openedAt, { notes: '入户核查' }),
-          },
-        ],
-      });
-      await stack.env.sleep(DAY);
-      await recordHistory(handle, 'visit-record');
-      // Notes longer than today's limit (MAX_NOTES_LENGTH, 2,000): what an older schema let through.
-      await recordEditedHistory(handle, 'old-schema-record', (history) => {
-        for (const event of history.events) {
-          const payload =
-            event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads?.[0];
-          if (!payload?.data) continue;
-          const args = JSON.parse(Buffer.from(payload.data).toString('utf8'));
-          args.record.notes = '旧版走访记录'.repeat(500);
-          payload.data = Buffer.from(JSON.stringify(args), 'utf8');
-        }
-      });
-    });
+    await stack.run(
+      async () => {
+        const handle = await stack.startHousehold(householdId);
+        const visit = openVisit(await stack.until(handle, (s) => !!openVisit(s)));
+        if (!visit) throw new Error('no visit');
+        await handle.executeUpdate(completeTaskUpdate, {
+          args: [
+            {
+              taskId: visit.id,
+              byCadreId: visit.assigneeId,
+              record: compliantRecord(visit.assigneeId, visit.openedAt, { notes: '入户核查' }),
+            },
+          ],
+        });
+        await stack.env.sleep(DAY);
+        await recordHistory(handle, 'visit-record');
+        // Notes longer than today's limit (MAX_NOTES_LENGTH, 2,000): what an older schema let through.
+        await recordEditedHistory(handle, 'old-schema-record', (history) => {
+          for (const event of history.events) {
+            const payload =
+              event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args
+                ?.payloads?.[0];
+            if (!payload?.data) continue;
+            const args = JSON.parse(Buffer.from(payload.data).toString('utf8'));
+            args.record.notes = '旧版走访记录'.repeat(500);
+            payload.data = Buffer.from(JSON.stringify(args), 'utf8');
+          }
+        });
+        // Recorded as code older than this file's patches ran it, so only the record differs.
+      },
+      { patchesOff: ALL_PATCHES },
+    );
   });
 
   it('seed, import and registration start nothing for a household PostgreSQL says has ended', async () => {

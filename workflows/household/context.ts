@@ -33,11 +33,7 @@ export class HouseholdRun {
   /** Search attribute values this run has set (search-attributes.ts). */
   readonly published = new Map<string, unknown>();
 
-  constructor(
-    readonly state: HouseholdState,
-    /** Whether this run sets search attributes (see HouseholdWorkflowInput.searchAttributes). */
-    readonly searchable = true,
-  ) {}
+  constructor(readonly state: HouseholdState) {}
 
   // One piece of work at a time: the loop and the handlers each run whole between awaits of
   // activities, so a task cannot be escalated while it is being completed.

@@ -20,11 +20,6 @@ export interface HouseholdWorkflowInput {
   policy: Policy;
   /** Events after which the run continues as new (tests lower it); default 10,000. */
   historyLimit?: number;
-  /**
-   * false: set no search attributes (only for Temporal's time-skipping test server, which cannot
-   * register custom ones); default true.
-   */
-  searchAttributes?: boolean;
   /** State handed over by continue-as-new; absent on admission. */
   carried?: HouseholdState;
 }

@@ -8,7 +8,7 @@ import { HOUSEHOLD_SEARCH_ATTRIBUTES as KEYS } from './search-attribute-keys.js'
 /** Upserts what changed since the last call (once per run for all of them). */
 export async function publishSearchAttributes(run: HouseholdRun) {
   const { state } = run;
-  if (state.status === 'ADMITTING' || !run.searchable || !isPatched('searchAttributes')) return;
+  if (state.status === 'ADMITTING' || !isPatched('searchAttributes')) return;
   // Runs admitted before the village was kept load it once.
   state.village ??= await acts.loadVillage({ householdId: state.householdId });
   const view = run.view();

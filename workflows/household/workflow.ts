@@ -68,7 +68,7 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<HouseholdView> {
   // Handlers are registered before the first await, so a query during admission already answers.
   const state: HouseholdState = input.carried ?? admitting(input);
-  const run = new HouseholdRun(state, input.searchAttributes ?? true);
+  const run = new HouseholdRun(state);
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
 
   /**
@@ -217,7 +217,6 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
         householdId: state.householdId,
         policy: state.policy,
         historyLimit,
-        ...(input.searchAttributes === false ? { searchAttributes: false } : {}),
         carried: state,
       });
     }
