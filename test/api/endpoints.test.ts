@@ -280,10 +280,8 @@ describe('the JSON API', () => {
           return h.status === want ? h : undefined;
         });
       await status('SUPERVISED');
-      // A resume of a household that is not paused is refused, not accepted and ignored.
-      const notPaused = await admin.json<ApiError>('POST', `/api/households/${other}/resume`, {});
-      expect(notPaused.status).toBe(409);
-      expect(notPaused.body.error.message).toBe('该户没有暂停督战，无需恢复');
+      // Admitted: the first visit is open once admission is over.
+      await eventually(() => server.stack.prisma.task.findFirst({ where: { householdId: other } }));
       const paused = await admin.json<{ status: string }>('POST', `/api/households/${other}/pause`, {
         reason: '户主住院',
       });
@@ -295,6 +293,10 @@ describe('the JSON API', () => {
       expect(twice.body.error.message).toBe('该户已经暂停督战');
       expect((await admin.json('POST', `/api/households/${other}/resume`, {})).status).toBe(200);
       await status('SUPERVISED');
+      // A resume of a household that is not paused is refused, not accepted and ignored.
+      const notPaused = await admin.json<ApiError>('POST', `/api/households/${other}/resume`, {});
+      expect(notPaused.status).toBe(409);
+      expect(notPaused.body.error.message).toBe('该户没有暂停督战，无需恢复');
       expect(
         (await admin.json<ApiError>('POST', `/api/households/${other}/cancel`, { reason: 'LEFT' })).status,
       ).toBe(400);
