@@ -19,6 +19,7 @@ import { assertPortFree } from '../stack/ports.js';
 import { sessionSecret } from '../stack/session-secret.js';
 import { ensureDigestSchedule } from '../worker/digest-schedule.js';
 import { installTemporalLogger } from '../worker/runtime-logger.js';
+import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { startWorker } from '../worker/worker.js';
 import { runMain } from './run-main.js';
 
@@ -46,6 +47,8 @@ runMain(async (onStop, fail) => {
   onStop(() => prisma.$disconnect());
   const temporal = await connectTemporalClient(infra.temporalAddress, config.TEMPORAL_NAMESPACE);
   onStop(() => temporal.connection.close());
+  // The dev server registers them itself; an external TEMPORAL_ADDRESS may not have them yet.
+  await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
 
   installTemporalLogger();
   // E-mail: SMTP_URL, or the embedded catcher (started before the worker, stopped after it).

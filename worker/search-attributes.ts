@@ -1,10 +1,11 @@
 // Registers the households' search attributes on the Temporal server (what `temporal operator
 // search-attribute create` does), before any worker runs a household: a workflow that sets an
 // unregistered attribute fails its workflow task. Idempotent: a registered attribute is kept.
-import { temporal } from '@temporalio/proto';
+// A default import: @temporalio/proto is CommonJS, whose named exports plain Node ESM cannot see.
+import proto, { type temporal } from '@temporalio/proto';
 import { HOUSEHOLD_SEARCH_ATTRIBUTES } from '../workflows/household/search-attribute-keys.js';
 
-const { IndexedValueType } = temporal.api.enums.v1;
+const { IndexedValueType } = proto.temporal.api.enums.v1;
 const INDEXED_VALUE_TYPES = {
   KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,

@@ -9,12 +9,15 @@ import { HOUSEHOLD_SEARCH_ATTRIBUTES as KEYS } from './search-attribute-keys.js'
 export async function publishSearchAttributes(run: HouseholdRun) {
   const { state } = run;
   if (state.status === 'ADMITTING' || !isPatched('searchAttributes')) return;
-  // Runs admitted before the village was kept load it once.
-  state.village ??= await acts.loadVillage({ householdId: state.householdId });
+  // Loaded once, right after admission (or at the first pass of a run admitted before it was kept).
+  // Not found: recorded once by survive(), and not asked again (an empty name leaves Village unset).
+  state.village ??= (await run.survive('loadVillage', () =>
+    acts.loadVillage({ householdId: state.householdId }),
+  )) ?? { id: '', name: '' };
   const view = run.view();
   const values = {
     status: state.status,
-    village: state.village.name,
+    village: state.village.name || null,
     category: state.facts.category,
     policyVersion: state.policy.version,
     highestRung: view.highestRung,
@@ -27,7 +30,7 @@ export async function publishSearchAttributes(run: HouseholdRun) {
       const key = KEYS[name as keyof typeof KEYS];
       if (key === KEYS.nextDueAt) return { key, value: value === null ? null : new Date(value as string) };
       if (key === KEYS.highestRung) return { key, value: value as number };
-      return { key: key as typeof KEYS.status, value: value as string };
+      return { key: key as typeof KEYS.status, value: value as string | null };
     }),
   );
   for (const [name, value] of changed) run.published.set(name, value);
