@@ -17,18 +17,40 @@ type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const ref = (c: { id: string; name: string }): CadreRef => ({ id: c.id, name: c.name });
 
-async function leastLoadedLeader(tx: Tx): Promise<CadreRef> {
-  const leaders = await tx.cadre.findMany({
-    where: { active: true, rank: { in: [...LEADER_RANKS] } },
-    select: {
-      id: true,
-      name: true,
-      _count: { select: { assignments: { where: { role: 'LEADER', to: null } } } },
-    },
-    orderBy: { id: 'asc' },
+/**
+ * The township leader to pair with a household: among those who cover its village (the village's
+ * own 包村领导 and 分管负责人 from the map; the 乡长 and 党委书记 cover every village), the one with
+ * the fewest households; ties go to the village's own leaders first. A village with none of them
+ * falls back to every active leader, so a household is never left unpaired.
+ */
+async function leastLoadedLeader(tx: Tx, villageId: string): Promise<CadreRef> {
+  const village = await tx.village.findUnique({
+    where: { id: villageId },
+    select: { villageLeaderId: true, leaderInChargeId: true },
   });
+  const own = [village?.villageLeaderId, village?.leaderInChargeId].filter((id): id is string => !!id);
+  const select = {
+    id: true,
+    name: true,
+    _count: { select: { assignments: { where: { role: 'LEADER', to: null } } } },
+  } as const;
+  const covering = await tx.cadre.findMany({
+    where: {
+      active: true,
+      OR: [{ id: { in: own } }, { rank: { in: ['TOWNSHIP_HEAD', 'PARTY_SECRETARY'] } }],
+    },
+    select,
+  });
+  const leaders =
+    covering.length > 0
+      ? covering
+      : await tx.cadre.findMany({ where: { active: true, rank: { in: [...LEADER_RANKS] } }, select });
+  const ownFirst = (id: string) => (own.includes(id) ? own.indexOf(id) : own.length);
   const [best] = leaders.sort(
-    (a, b) => a._count.assignments - b._count.assignments || a.id.localeCompare(b.id),
+    (a, b) =>
+      a._count.assignments - b._count.assignments ||
+      ownFirst(a.id) - ownFirst(b.id) ||
+      a.id.localeCompare(b.id),
   );
   if (!best) throw new Error('没有可结对的乡镇领导干部（添加领导干部后自动重试）');
   return ref(best);
@@ -60,7 +82,7 @@ async function assistanceCadreFor(tx: Tx, householdId: string, villageId: string
 export function createAssignmentActivities(prisma: PrismaClient) {
   return {
     /**
-     * Keeps the household's 帮扶责任人 and pairs the least-loaded township leader. Idempotent: the
+     * Keeps the household's 帮扶责任人 and pairs the least-loaded township leader covering its village. Idempotent: the
      * LEADER row's id comes from the workflow, so a retry returns the pairing already made.
      */
     async assignCadres(input: {
@@ -75,7 +97,7 @@ export function createAssignmentActivities(prisma: PrismaClient) {
         const assistanceKey = `${input.key}/ASSISTANCE`;
         const leaderKey = `${input.key}/LEADER`;
         const paired = await tx.assignment.findUnique({ where: { id: leaderKey }, include: { cadre: true } });
-        const leader = paired ? ref(paired.cadre) : await leastLoadedLeader(tx);
+        const leader = paired ? ref(paired.cadre) : await leastLoadedLeader(tx, household.villageId);
         const from = new Date(input.at);
         const hasAssistance = await tx.assignment.findFirst({
           where: { householdId: household.id, role: 'ASSISTANCE', cadreId: assistance.id, to: null },

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/client.js';
 import { createAssignmentActivities } from './assignment.js';
 import { createAuditActivities } from './audit.js';
+import { createClosingActivities } from './closing.js';
 import { createDigestActivities } from './digest.js';
 import { withFailureTriage } from './failure-triage.js';
 import { createHouseholdFactsActivities } from './household-facts.js';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createHouseholdFactsActivities(deps.prisma),
       ...createAssignmentActivities(deps.prisma),
       ...createTaskActivities(deps.prisma),
+      ...createClosingActivities(deps.prisma),
       ...createSupervisionActivities(deps.prisma),
       ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     }),

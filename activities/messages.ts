@@ -19,6 +19,8 @@ export const HOUSEHOLD_NOTIFICATION_KINDS = [
   'ESCALATED',
   'TASK_DONE',
   'STABLE_EXIT',
+  'CLOSING_STEP_STARTED',
+  'CLOSING_STEP_OVERDUE',
 ] as const;
 export type HouseholdNotificationKind = (typeof HOUSEHOLD_NOTIFICATION_KINDS)[number];
 export type DigestKind = 'DIGEST_LEADER' | 'DIGEST_SUPERVISOR';
@@ -34,9 +36,19 @@ export interface MessageContext {
   /** ESCALATED: who was responsible, since when, and which rung this is. */
   escalation?: { rung: number; rankLabel: string; responsibleName: string; overdueSince: string };
   role?: string;
+  /** CLOSING_STEP_STARTED / CLOSING_STEP_OVERDUE: the step, its deadline ('' for none), and for an
+   * overdue notice which of its rungs this is (1 = the step's own approvers). */
+  closing?: ClosingNotice;
   publicUrl: string;
   /** Dates are written in this time zone (default Asia/Shanghai). */
   timeZone?: string;
+}
+
+export interface ClosingNotice {
+  stepLabel: string;
+  startedAt: string;
+  deadline: string;
+  overdueRung: number;
 }
 
 /** A value that JSON (and a Json column) holds as it is. */
@@ -113,7 +125,13 @@ export function householdName(h: { number: string; headName: string; village: st
 
 /** A notification of the household workflow (the `notify` activity). */
 export function renderMessage(kind: HouseholdNotificationKind, ctx: MessageContext): RenderedMessage {
-  const toHousehold = kind === 'ASSIGNED' || kind === 'STABLE_EXIT' || !ctx.task;
+  // The closing steps are decided on the household's page.
+  const toHousehold =
+    kind === 'ASSIGNED' ||
+    kind === 'STABLE_EXIT' ||
+    kind === 'CLOSING_STEP_STARTED' ||
+    kind === 'CLOSING_STEP_OVERDUE' ||
+    !ctx.task;
   const link = toHousehold
     ? householdLink(ctx.publicUrl, ctx.household.id)
     : taskLink(ctx.publicUrl, ctx.task?.id ?? '');

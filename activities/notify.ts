@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
 import { startDelivery } from './mail.js';
-import { type HouseholdNotificationKind, renderMessage } from './messages.js';
+import { type ClosingNotice, type HouseholdNotificationKind, renderMessage } from './messages.js';
 
 export interface NotifyInput {
   /** Deterministic, from the workflow and the event: a retried activity finds its row, writes nothing. */
@@ -12,6 +12,7 @@ export interface NotifyInput {
   task?: { id: string; kindLabel: string; reason: string; dueAt: string };
   escalation?: { rung: number; rankLabel: string; responsibleCadreId: string; overdueSince: string };
   role?: string;
+  closing?: ClosingNotice;
 }
 
 export interface NotifySettings {
@@ -59,6 +60,7 @@ export function createNotifyActivities(prisma: PrismaClient, settings: NotifySet
           }
         : {}),
       ...(input.role ? { role: input.role } : {}),
+      ...(input.closing ? { closing: input.closing } : {}),
       publicUrl: settings.publicUrl,
       timeZone: settings.timeZone,
     });

@@ -1,7 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
-import { type EscalationRank, GUARANTEE_ITEMS, type VisitRecord } from '../policy/index.js';
+import {
+  CADRE_RANKS,
+  type CadreRank,
+  cadreRankSeniority,
+  type EscalationRank,
+  GUARANTEE_ITEMS,
+  type VisitRecord,
+} from '../policy/index.js';
 import type { CadreRef, OpenTask } from '../workflows/household/definitions.js';
+import { holdersOfRank } from './village-leaders.js';
 
 /** A task as the workflow opened it (without its in-memory progress), and whose it is. */
 export type TaskRow = Omit<OpenTask, 'reminded' | 'rung'> & { householdId: string; workflowId: string };
@@ -67,7 +75,81 @@ async function refuseUnstorable<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Who an overdue task's escalation reaches, and the holder it stopped at. */
+export interface EscalatedTo extends CadreRef {
+  rank: EscalationRank;
+}
+
+type SkipReason = 'NO_HOLDER' | 'ASSIGNEE' | 'ALREADY_NOTIFIED' | 'JUNIOR_TO_ASSIGNEE' | 'BELOW_RANK_REACHED';
+
+/** Seniority on the township's ladder; -1 for anyone not on it (a county approver, an unknown rank). */
+const seniority = (rank: string) =>
+  (CADRE_RANKS as readonly string[]).includes(rank) ? cadreRankSeniority(rank as CadreRank) : -1;
+
 export function createTaskActivities(prisma: PrismaClient) {
+  async function recordSkip(
+    task: { id: string; householdId: string; workflowId: string },
+    rung: number,
+    rank: EscalationRank,
+    reason: SkipReason,
+    holderId: string | null,
+    at: string,
+  ) {
+    await prisma.auditLog.createMany({
+      data: [
+        {
+          at: new Date(at),
+          actor: 'workflow',
+          action: 'ESCALATION_RUNG_SKIPPED',
+          householdId: task.householdId,
+          workflowId: task.workflowId,
+          detail: { taskId: task.id, rung, rank, reason, holderId },
+          idempotencyKey: `${task.id}/rung/${rung}/skipped/${rank}`,
+        },
+      ],
+      skipDuplicates: true,
+    });
+  }
+
+  /** The first rank from this rung up whose holder may be told; each one passed over is recorded. */
+  async function rungHolder(
+    task: {
+      id: string;
+      householdId: string;
+      workflowId: string;
+      household: { villageId: string };
+      assignee: { id: string; name: string; rank: string };
+    },
+    input: { rung: number; rank: EscalationRank; at: string; ranksAbove?: EscalationRank[] },
+  ): Promise<EscalatedTo | undefined> {
+    const { assignee } = task;
+    if (input.rank === 'ASSIGNED') return { id: assignee.id, name: assignee.name, rank: 'ASSIGNED' };
+    const earlier = await prisma.escalation.findMany({
+      where: { taskId: task.id },
+      select: { leaderId: true, rank: true },
+    });
+    const told = new Set(earlier.map((e) => e.leaderId));
+    const highestReached = Math.max(-1, ...earlier.map((e) => seniority(e.rank)));
+    for (const rank of [input.rank, ...(input.ranksAbove ?? [])]) {
+      if (rank === 'ASSIGNED') continue;
+      const [holder] = await holdersOfRank(prisma, task.household.villageId, rank);
+      const reason: SkipReason | undefined = !holder
+        ? 'NO_HOLDER'
+        : holder.id === assignee.id
+          ? 'ASSIGNEE'
+          : told.has(holder.id)
+            ? 'ALREADY_NOTIFIED'
+            : seniority(holder.rank) < seniority(assignee.rank)
+              ? 'JUNIOR_TO_ASSIGNEE'
+              : seniority(rank) <= highestReached
+                ? 'BELOW_RANK_REACHED'
+                : undefined;
+      if (!reason && holder) return { id: holder.id, name: holder.name, rank };
+      await recordSkip(task, input.rung, rank, reason ?? 'NO_HOLDER', holder?.id ?? null, input.at);
+    }
+    return undefined;
+  }
+
   /** Done, record and escalations closed, in one transaction. */
   function completeInTransaction(input: CompleteTaskInput): Promise<string[]> {
     return prisma.$transaction(async (tx) => {
@@ -113,58 +195,44 @@ export function createTaskActivities(prisma: PrismaClient) {
 
     /**
      * Records that an overdue task reached `rung` and finds who is to be told: the task's assignee
-     * for ASSIGNED, the 包村领导 of the household's village, or the cadre holding that rank.
-     * Returns undefined when nobody holds the rank (the rung is recorded as skipped in the audit log).
+     * for ASSIGNED; otherwise the holder of the rung's rank for the household's own village (its
+     * 包村领导, its 分管负责人) or the township (乡长, 党委书记). A rung is skipped, with an audit row
+     * saying why, when nobody holds it, when its holder is the assignee, was already told about this
+     * task, is junior to the assignee (a 乡长's overdue visit never goes to people below him) or
+     * below a rank already reached; the escalation then goes on to the next of `ranksAbove` (the
+     * ladder's later ranks). Returns undefined when no rung is left.
      */
     async escalateTask(input: {
       taskId: string;
       rung: number;
       rank: EscalationRank;
       at: string;
-    }): Promise<CadreRef | undefined> {
-      const task = await prisma.task.findUniqueOrThrow({
+      ranksAbove?: EscalationRank[];
+    }): Promise<EscalatedTo | undefined> {
+      const task = await prisma.task.findUnique({
         where: { id: input.taskId },
-        include: { household: true },
+        include: { household: { select: { villageId: true } }, assignee: true },
       });
-      const leader =
-        input.rank === 'ASSIGNED'
-          ? await prisma.cadre.findUnique({ where: { id: task.assigneeId } })
-          : await prisma.cadre.findFirst({
-              where: {
-                active: true,
-                rank: input.rank,
-                ...(input.rank === 'VILLAGE_LEADER'
-                  ? { villages: { some: { id: task.household.villageId } } }
-                  : {}),
-              },
-              orderBy: { id: 'asc' },
-            });
+      if (!task) throw ApplicationFailure.nonRetryable(`任务 ${input.taskId} 不存在`, 'NotFound');
+      const escalationId = `${task.id}/rung/${input.rung}`;
+      const done = await prisma.escalation.findUnique({
+        where: { id: escalationId },
+        include: { leader: true },
+      });
+      if (done) return { id: done.leader.id, name: done.leader.name, rank: done.rank as EscalationRank };
+
+      const reached = await rungHolder(task, input);
       const at = new Date(input.at);
-      if (!leader) {
-        await prisma.auditLog.createMany({
-          data: [
-            {
-              actor: 'workflow',
-              action: 'ESCALATION_RUNG_SKIPPED',
-              householdId: task.householdId,
-              workflowId: task.workflowId,
-              detail: { taskId: task.id, rung: input.rung, rank: input.rank },
-              idempotencyKey: `${task.id}/rung/${input.rung}/skipped`,
-            },
-          ],
-          skipDuplicates: true,
-        });
-        return undefined;
-      }
+      if (!reached) return undefined;
       await prisma.$transaction([
         prisma.escalation.createMany({
           data: [
             {
-              id: `${task.id}/rung/${input.rung}`,
+              id: escalationId,
               taskId: task.id,
               rung: input.rung,
-              rank: input.rank,
-              leaderId: leader.id,
+              rank: reached.rank,
+              leaderId: reached.id,
               openedAt: at,
             },
           ],
@@ -175,7 +243,7 @@ export function createTaskActivities(prisma: PrismaClient) {
           data: { rung: input.rung },
         }),
       ]);
-      return { id: leader.id, name: leader.name };
+      return reached;
     },
 
     /** Moves due dates (after a pause, the clock of open tasks stops too). */

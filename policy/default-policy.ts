@@ -89,3 +89,16 @@ export const POLICY_2024_2: Policy = deepFreeze(
     },
   }),
 );
+
+/**
+ * 2026.1: the closing procedure's deadlines (closingProcedureDays) are enforced: a step past its
+ * deadline is reported to its approvers, then up their ladder every three days. Workflows started
+ * under an older version have no closing deadlines until told to upgrade.
+ */
+export const POLICY_2026_1: Policy = deepFreeze(
+  parsePolicy({
+    ...POLICY_2024_2,
+    version: '2026.1',
+    closingOverdue: { graceHours: 72 },
+  }),
+);

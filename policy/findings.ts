@@ -42,15 +42,8 @@ export function evaluateVisit(policy: Policy, household: HouseholdFacts, record:
     });
   }
 
-  if (!incomeMeetsLine(policy, record)) {
-    const line = policy.incomeLineYuanPerPersonYear;
-    findings.push({
-      kind: 'INCOME_BELOW_LINE',
-      item: 'income',
-      message: `人均纯收入 ${formatYuan(record.perCapitaIncomeYuan)}，低于每人每年 ${formatYuan(line)}的收入线，请在 ${dueDays.INCOME_BELOW_LINE} 天内落实增收措施`,
-      dueDays: dueDays.INCOME_BELOW_LINE,
-    });
-  }
+  const income = incomeBelowLine(policy, record);
+  if (income) findings.push(income);
 
   for (const violation of checkMeasureCaps(policy, household, record.measures)) {
     findings.push({
@@ -71,4 +64,20 @@ export function evaluateVisit(policy: Policy, household: HouseholdFacts, record:
   }
 
   return findings;
+}
+
+/**
+ * INCOME_BELOW_LINE for a per-capita income under the policy's line, else undefined: for a visit,
+ * and for the latest visit re-judged when a policy raises the line.
+ */
+export function incomeBelowLine(policy: Policy, visit: { perCapitaIncomeYuan: number }): Finding | undefined {
+  if (incomeMeetsLine(policy, visit)) return undefined;
+  const line = policy.incomeLineYuanPerPersonYear;
+  const dueDays = policy.followUpDueDays.INCOME_BELOW_LINE;
+  return {
+    kind: 'INCOME_BELOW_LINE',
+    item: 'income',
+    message: `人均纯收入 ${formatYuan(visit.perCapitaIncomeYuan)}，低于每人每年 ${formatYuan(line)}的收入线，请在 ${dueDays} 天内落实增收措施`,
+    dueDays,
+  };
 }

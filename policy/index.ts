@@ -1,5 +1,7 @@
 // The policy and domain-rules module: pure and deterministic, safe to import from Temporal
 // workflow code (no I/O, no clock, no randomness, nothing but zod and these files).
+
+export * from './closing-procedure.js';
 export * from './escalation.js';
 export * from './findings.js';
 export * from './household-profile.js';

@@ -234,6 +234,14 @@ export const policySchema = section('督战策略', {
     COUNTY_APPROVAL: wholeDays('县级审批期限'),
   }),
 
+  // From 2026.1: the closing steps' deadlines above are enforced. When a step (other than the
+  // public notice, which ends on its own) passes its deadline, the people who must act are told;
+  // then, every `graceHours`, the next rung of that step's approvers (policy/closing-procedure.ts).
+  // Absent in older versions: their closing steps have no deadline.
+  closingOverdue: section('退出程序逾期督办', {
+    graceHours: wholeHours('逾期督办间隔', 1),
+  }).optional(),
+
   // A declared shock (epidemic, lost migrant work, disaster) adds visits for a while.
   shock: section('突发风险', {
     extraVisitEveryDays: wholeDays('突发风险加密走访周期'),

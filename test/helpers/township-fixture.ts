@@ -3,8 +3,8 @@ import type { PrismaClient } from '../../db/client.js';
 import type { HouseholdCategory, LabourClass } from '../../policy/index.js';
 
 /**
- * A small township of its own for one test file: a village, one cadre of each leadership rank and
- * two 帮扶责任人, with ids suffixed so files sharing the database never see each other's rows.
+ * A small township of its own for one test file: a village (its 包村领导 and 分管负责人 mapped), one
+ * cadre of each leadership rank, a county approver and two 帮扶责任人, with ids suffixed so files sharing the database never see each other's rows.
  * The ladder's leaders are looked up by rank, so each fixture's leaders are made the only active ones
  * of their rank while its test runs (`activate`).
  */
@@ -18,6 +18,8 @@ export interface TownshipFixture {
     leaderInCharge: string;
     townshipHead: string;
     partySecretary: string;
+    /** A 县级审批人 (rank COUNTY_APPROVER, kept off the township's ladder). */
+    countyApprover: string;
   };
   addHousehold(options?: {
     category?: HouseholdCategory;
@@ -46,7 +48,13 @@ export async function createTownshipFixture(prisma: PrismaClient): Promise<Towns
     leaderInCharge: await cadre('charge', 'LEADER_IN_CHARGE', '赵分管'),
     townshipHead: await cadre('head', 'TOWNSHIP_HEAD', '钱乡长'),
     partySecretary: await cadre('secretary', 'PARTY_SECRETARY', '孙书记'),
+    countyApprover: await cadre('county', 'COUNTY_APPROVER', '周县审'),
   };
+  // The village's own 包村领导 and 分管负责人 (the map escalation, pairing and closing follow).
+  await prisma.village.update({
+    where: { id: villageId },
+    data: { villageLeaderId: cadres.villageLeader, leaderInChargeId: cadres.leaderInCharge },
+  });
   const ids = Object.values(cadres);
   let serial = 0;
   return {

@@ -28,6 +28,12 @@ const ctx: MessageContext = {
     overdueSince: '2024-05-01T00:30:00.000Z',
   },
   role: '帮扶责任人',
+  closing: {
+    stepLabel: '乡镇审核',
+    startedAt: '2024-05-01T00:30:00.000Z',
+    deadline: '2024-05-08T00:30:00.000Z',
+    overdueRung: 2,
+  },
   publicUrl: 'http://localhost:3000',
 };
 const who = '测试村 王<b>二 户（户编号 H001）';
@@ -62,6 +68,27 @@ describe('notification templates (templates/email/*.njk)', () => {
       subject: `【挂牌督战】${who} 已稳定脱贫，退出挂牌督战`,
       link: householdUrl,
     });
+  });
+
+  it('tell approvers of a closing step when it starts and when it is overdue, linking the household', () => {
+    expect(renderMessage('CLOSING_STEP_STARTED', ctx)).toMatchObject({
+      subject: `【挂牌督战】请办理退出程序：乡镇审核 ${who}`,
+      link: householdUrl,
+    });
+    expect(renderMessage('CLOSING_STEP_STARTED', ctx).text).toContain('办理期限：2024/5/8 08:30 前');
+    const noDeadline = renderMessage('CLOSING_STEP_STARTED', {
+      ...ctx,
+      closing: {
+        stepLabel: '村级民主评议',
+        startedAt: '2024-05-01T00:30:00.000Z',
+        deadline: '',
+        overdueRung: 1,
+      },
+    });
+    expect(noDeadline.text).toContain('本步骤没有规定期限');
+    expect(renderMessage('CLOSING_STEP_OVERDUE', ctx).subject).toBe(
+      `【挂牌督战】退出程序逾期（第 2 次督办）：乡镇审核 ${who}`,
+    );
   });
 
   it('write dates in the configured time zone', () => {

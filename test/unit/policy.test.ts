@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   assessStableExit,
+  CLOSING_STEP_APPROVERS,
   checkMeasureCaps,
+  closingStepDeadline,
   DEFAULT_POLICY,
   type ExitVisit,
   escalationSchedule,
@@ -14,7 +16,9 @@ import {
   isCompliantVisit,
   latestPolicy,
   NATIONAL_CATEGORY_LABELS,
+  nextClosingOverdueAt,
   POLICY_2024_2,
+  POLICY_2026_1,
   type Policy,
   PolicyValidationError,
   parsePolicy,
@@ -152,7 +156,8 @@ describe('DEFAULT_POLICY carries the numbers of DOMAIN.md and the seed', () => {
     expect(policyRegistry.get('2024.1')).toBe(DEFAULT_POLICY);
     expect(policyByVersion('2024.1')).toBe(DEFAULT_POLICY);
     expect(policyByVersion('2024.2')).toBe(POLICY_2024_2);
-    expect(latestPolicy()).toBe(POLICY_2024_2); // new workflows start on the newest version
+    expect(policyByVersion('2026.1')).toBe(POLICY_2026_1);
+    expect(latestPolicy()).toBe(POLICY_2026_1); // new workflows start on the newest version
     expect(() => policyByVersion('1999.1')).toThrow(UnknownPolicyVersionError);
   });
 });
@@ -785,5 +790,49 @@ describe('the policy module stays safe for workflow code', () => {
       expect(specifier === 'zod' || /^\.\/[\w-]+\.js$/.test(specifier ?? '')).toBe(true);
     }
     expect(source).not.toMatch(/Date\.now|Math\.random|new Date\(\)|process\.|setTimeout|require\(|import\(/);
+  });
+});
+
+describe('the closing procedure’s deadlines (2026.1)', () => {
+  const started = '2026-03-01T00:00:00.000Z';
+
+  it('older versions have none; 2026.1 adds them without changing anything else', () => {
+    expect(DEFAULT_POLICY.closingOverdue).toBeUndefined();
+    expect(POLICY_2024_2.closingOverdue).toBeUndefined();
+    expect(closingStepDeadline(POLICY_2024_2, 'VILLAGE_REVIEW', started)).toBeUndefined();
+    expect(nextClosingOverdueAt(POLICY_2024_2, 'VILLAGE_REVIEW', started, 0)).toBeUndefined();
+    const { version: _v, closingOverdue: _c, ...rest } = POLICY_2026_1;
+    const { version: _w, ...before } = POLICY_2024_2;
+    expect(rest).toEqual(before);
+  });
+
+  it('a step is due after its days, then chased one rung up per grace period until every rung is told', () => {
+    const grace = POLICY_2026_1.closingOverdue?.graceHours ?? 0;
+    const deadline = closingStepDeadline(POLICY_2026_1, 'TOWNSHIP_REVIEW', started);
+    expect(deadline).toBe('2026-03-08T00:00:00.000Z');
+    expect(nextClosingOverdueAt(POLICY_2026_1, 'TOWNSHIP_REVIEW', started, 0)).toBe(deadline);
+    expect(nextClosingOverdueAt(POLICY_2026_1, 'TOWNSHIP_REVIEW', started, 1)).toBe(
+      new Date(Date.parse(deadline ?? '') + grace * 3_600_000).toISOString(),
+    );
+    const rungs = CLOSING_STEP_APPROVERS.TOWNSHIP_REVIEW.length;
+    expect(nextClosingOverdueAt(POLICY_2026_1, 'TOWNSHIP_REVIEW', started, rungs)).toBeUndefined();
+    // The public notice ends on its own timer: no deadline to chase.
+    expect(closingStepDeadline(POLICY_2026_1, 'PUBLIC_NOTICE', started)).toBeUndefined();
+  });
+
+  it('the 乡镇审核 goes to the village’s 分管负责人, then the 乡长 and 党委书记; the county step to county approvers', () => {
+    expect(CLOSING_STEP_APPROVERS.TOWNSHIP_REVIEW).toEqual([
+      'LEADER_IN_CHARGE',
+      'TOWNSHIP_HEAD',
+      'PARTY_SECRETARY',
+    ]);
+    expect(CLOSING_STEP_APPROVERS.VILLAGE_REVIEW[0]).toBe('VILLAGE_LEADER');
+    expect(CLOSING_STEP_APPROVERS.COUNTY_APPROVAL[0]).toBe('COUNTY_APPROVER');
+  });
+
+  it('refuses a grace period of zero, in Chinese', () => {
+    expect(messagesOf({ ...POLICY_2026_1, closingOverdue: { graceHours: 0 } })).toContain(
+      '逾期督办间隔不能少于 1 小时',
+    );
   });
 });

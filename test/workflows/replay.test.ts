@@ -9,12 +9,16 @@ import { recordedHistories } from '../helpers/history-recorder.js';
  */
 const EXPECTED_HISTORIES = [
   'cancel',
+  'closing-deadlines', // closing steps announced, chased past their deadlines (2026.1), two approvers
   'concurrent-handlers', // three updates together, after the lock loop and the re-checks
   'concurrent-handlers.before-patch', // the same, recorded with the old lock (patches off)
   'continued-as-new', // the new run's first events
   'continued-as-new.first-run', // the run that actually continued as new
   'escalation-ladder',
   'escalation-ladder.patched-caps',
+  'escalation-skips-juniors', // a 乡长's overdue handover goes to the 党委书记, rungs below skipped
+  'facts-raise-cap', // updateFacts: a member added, a refused amount accepted
+  'facts-stop-closing', // updateFacts: nobody can work any more, the closing stops
   'findings-follow-ups',
   'findings-follow-ups.patched-caps',
   'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
@@ -23,6 +27,7 @@ const EXPECTED_HISTORIES = [
   'pause-shift.before-patch', // the same, with the old whole-pause shift
   'policy-upgrade-category',
   'policy-upgrade-category.patched-caps',
+  'policy-upgrade-stops-closing', // the income line raised during a closing; the same version again; a category change
   'reassign-cadre',
   'reassign-cadre.patched-caps',
   'shock',

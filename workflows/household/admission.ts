@@ -44,6 +44,9 @@ export async function admit(run: HouseholdRun) {
     at: now,
     detail: { assistance: cadres.assistance.id, leader: cadres.leader.id },
   });
+  // Supervised as soon as the ledger says so: an update arriving while the cadres are being told
+  // is judged on the household's real state (it waits for the lock all the same).
+  state.status = 'SUPERVISED';
   for (const role of ['ASSISTANCE', 'LEADER'] as const) {
     const cadre = role === 'ASSISTANCE' ? cadres.assistance : cadres.leader;
     await run.notify({
@@ -53,5 +56,4 @@ export async function admit(run: HouseholdRun) {
       role: ROLE_LABELS[role],
     });
   }
-  state.status = 'SUPERVISED';
 }

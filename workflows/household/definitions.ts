@@ -70,6 +70,13 @@ export interface ClosingProgress {
   stepStartedAt: string;
   steps: Array<{ step: ClosingStep; startedAt: string; completedAt: string; by: string; note: string }>;
   criteria: ExitCriterion[];
+  /**
+   * The step's approvers are told when it starts and, under a policy with closing deadlines, when
+   * it is overdue (patch 'closing-step-deadlines'); absent for a closing started before that.
+   */
+  notices?: boolean;
+  /** Overdue notices sent for the current step (rung by rung up its approvers). */
+  overdueNotices?: number;
 }
 
 export interface HouseholdState {

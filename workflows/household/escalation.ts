@@ -1,5 +1,5 @@
 // Overdue tasks: the reminder before the deadline, then the ladder's rungs one by one.
-import { ESCALATION_RANK_LABELS } from '../../policy/index.js';
+import { ESCALATION_RANK_LABELS, escalationSchedule } from '../../policy/index.js';
 import { acts, type HouseholdRun } from './context.js';
 import type { OpenTask } from './definitions.js';
 import { isDue, nextEscalation, reminderAt } from './schedule.js';
@@ -31,8 +31,13 @@ async function escalate(run: HouseholdRun, task: OpenTask, now: string) {
     task.rung += 1;
     // Recorded at the rung's scheduled moment, not when the timer's task happened to run.
     const { rank } = next.step;
+    // The ladder's later ranks: a rung whose holder may not be told (the assignee, someone already
+    // told, someone junior to the assignee) goes on to the next holder who may.
+    const ranksAbove = escalationSchedule(state.policy)
+      .slice(next.step.rung + 1)
+      .map((s) => s.rank);
     const leader = await run.survive('escalateTask', () =>
-      acts.escalateTask({ taskId: task.id, rung: task.rung, rank, at: next.at }),
+      acts.escalateTask({ taskId: task.id, rung: task.rung, rank, at: next.at, ranksAbove }),
     );
     if (!leader) continue;
     await run.notify({
@@ -42,7 +47,8 @@ async function escalate(run: HouseholdRun, task: OpenTask, now: string) {
       task: run.taskInfo(task),
       escalation: {
         rung: task.rung,
-        rankLabel: ESCALATION_RANK_LABELS[next.step.rank],
+        // Histories from before the ladder could skip recorded no rank: the rung's own was reached.
+        rankLabel: ESCALATION_RANK_LABELS[leader.rank ?? next.step.rank],
         responsibleCadreId: task.assigneeId,
         overdueSince: task.dueAt,
       },

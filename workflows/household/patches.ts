@@ -23,6 +23,14 @@ export const PATCHES = {
   activityFailureReported: 'activity-failure-reported',
   /** Search attributes (status, village, category, policy, highest rung, next due) are upserted. */
   searchAttributes: 'search-attributes',
+  /** A closing tells each step's approvers when it starts and, under a policy with closing
+   * deadlines, when it is overdue (closing.ts). */
+  closingStepDeadlines: 'closing-step-deadlines',
+  /** A category change re-checks a closing in progress (classification.ts). */
+  closingRechecks: 'closing-rechecks',
+  /** An upgrade to the version held is a no-op; one to another re-judges the latest income and
+   * re-checks a closing (classification.ts). */
+  policyUpgradeRechecks: 'policy-upgrade-rechecks',
 } as const;
 
 export const isPatched = (id: keyof typeof PATCHES) => patched(PATCHES[id]);

@@ -5,6 +5,7 @@ import {
   addHours,
   type EscalationStep,
   escalationSchedule,
+  nextClosingOverdueAt,
   parseInstant,
 } from '../../policy/index.js';
 import type { HouseholdState, OpenTask } from './definitions.js';
@@ -37,6 +38,13 @@ export function publicNoticeEndsAt(state: HouseholdState): string | undefined {
   return addDays(closing.stepStartedAt, state.policy.closingProcedureDays.PUBLIC_NOTICE);
 }
 
+/** When the next overdue notice of the closing step is due, if any (closings with notices only). */
+export function closingOverdueAt(state: HouseholdState): string | undefined {
+  const closing = state.closing;
+  if (state.status !== 'CLOSING' || !closing?.notices) return undefined;
+  return nextClosingOverdueAt(state.policy, closing.step, closing.stepStartedAt, closing.overdueNotices ?? 0);
+}
+
 const isActive = (state: HouseholdState) => state.status === 'SUPERVISED' || state.status === 'CLOSING';
 
 /** The earliest moment something becomes due; undefined = nothing until a signal or update. */
@@ -51,6 +59,8 @@ export function nextWakeAt(state: HouseholdState): string | undefined {
   }
   const notice = publicNoticeEndsAt(state);
   if (notice) times.push(notice);
+  const overdue = closingOverdueAt(state);
+  if (overdue) times.push(overdue);
   return times.reduce((a, b) => (parseInstant(a) <= parseInstant(b) ? a : b));
 }
 

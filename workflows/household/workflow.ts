@@ -13,7 +13,12 @@ import { describeIssues, HOUSEHOLD_CATEGORIES, parseInstant, validatePolicy } fr
 import { admit, admitting } from './admission.js';
 import { reassignCadre } from './cadre-reassignment.js';
 import { changeCategory, upgradePolicy } from './classification.js';
-import { decideClosingStep, endPublicNoticeIfDue } from './closing.js';
+import {
+  checkClosingDecider,
+  decideClosingStep,
+  endPublicNoticeIfDue,
+  remindOverdueClosingStep,
+} from './closing.js';
 import { HouseholdRun, nowIso } from './context.js';
 import {
   type CancelReason,
@@ -35,9 +40,12 @@ import {
   resumeSignal,
   resumeUpdate,
   stateQuery,
+  type UpdateFactsArgs,
+  updateFactsUpdate,
   upgradePolicyUpdate,
 } from './definitions.js';
 import { remindAndEscalate } from './escalation.js';
+import { checkedProfile, updateFacts } from './facts.js';
 import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
 import { publishSearchAttributes } from './search-attributes.js';
@@ -148,10 +156,22 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
     if (args.step === 'PUBLIC_NOTICE' && args.approved)
       throw new Error('公示期满后自动进入下一步，只能在公示期间提出异议');
     if (!args.by) throw new Error('请注明审核人');
+    checkClosingDecider(state, args);
   };
   setHandler(decideClosingStepUpdate, guarded(closingDecision, viewAfter(decideClosingStep)), {
     validator: closingDecision,
   });
+
+  const factsChange = (args: UpdateFactsArgs) => {
+    checkActive(state);
+    if (!args?.by) throw new Error('请注明修改人');
+    checkedProfile(args);
+  };
+  setHandler(
+    updateFactsUpdate,
+    guarded(factsChange, (args) => updateFacts(run, args)),
+    { validator: factsChange },
+  );
 
   // Pause, resume and cancel refuse a wrong state (the caller answers 409), never ignore it.
   const pausing = (_args: { reason: string; by: string }) => checkPause(state);
@@ -173,13 +193,14 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
 
   if (state.status === 'ADMITTING') await run.exclusive(() => admit(run));
 
-  /** Everything that has come due by now: visits to open, reminders, rungs, the end of the notice. */
+  /** Everything that has come due by now: visits to open, reminders, rungs, the end of the notice, a closing step overdue. */
   async function processDue() {
     if (state.status !== 'SUPERVISED' && state.status !== 'CLOSING') return;
     const now = nowIso();
     await openDueVisit(run, now);
     await remindAndEscalate(run, now);
     await endPublicNoticeIfDue(run, now);
+    await remindOverdueClosingStep(run, now);
   }
 
   // ---- the loop: do what is due, then sleep on a durable timer until the next thing is ----
