@@ -3,7 +3,6 @@ import { stateQuery } from '../../workflows/household/definitions.js';
 import { type AppServer, startAppServer } from '../helpers/app-server.js';
 import type { ApiClient } from '../helpers/http-client.js';
 import { eventually } from '../helpers/real-stack.js';
-import { updateFactsHandled } from '../helpers/update-facts-handled.js';
 
 type ApiError = {
   error: { code: string; message: string; details?: Array<{ path: string; message: string }> };
@@ -180,26 +179,23 @@ describe('household facts: registered with the household, edited by an admin or 
 
   // Needs helper wf8's `updateFacts` handler in the household workflow: until that branch is
   // merged, the workflow refuses the unknown update (422), so the test runs only once it is there.
-  it.runIf(updateFactsHandled)(
-    '[needs wf8 merged] sends the new facts of a running household to its workflow, for its own cadre',
-    async () => {
-      const res = await leader.json<{ via: string; result: { householdId: string } }>(
-        'PUT',
-        `/api/households/${number}/facts`,
-        {
-          ...profile,
-          members: [...profile.members, member('王小红', '孙女', 8, 'NONE', { inSchool: true })],
-        },
-      );
-      expect(res.status).toBe(200);
-      expect(res.body.via).toBe('WORKFLOW');
-      const state = await server.stack.temporal.workflow.getHandle(`household-${number}`).query(stateQuery);
-      expect(state.facts.memberCount).toBe(4);
-      const members = await eventually(async () => {
-        const rows = await server.stack.prisma.householdMember.findMany({ where: { householdId: number } });
-        return rows.length === 4 ? rows : undefined;
-      });
-      expect(members.map((m) => m.name)).toContain('王小红');
-    },
-  );
+  it('sends the new facts of a running household to its workflow, for its own cadre', async () => {
+    const res = await leader.json<{ via: string; result: { householdId: string } }>(
+      'PUT',
+      `/api/households/${number}/facts`,
+      {
+        ...profile,
+        members: [...profile.members, member('王小红', '孙女', 8, 'NONE', { inSchool: true })],
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.via).toBe('WORKFLOW');
+    const state = await server.stack.temporal.workflow.getHandle(`household-${number}`).query(stateQuery);
+    expect(state.facts.memberCount).toBe(4);
+    const members = await eventually(async () => {
+      const rows = await server.stack.prisma.householdMember.findMany({ where: { householdId: number } });
+      return rows.length === 4 ? rows : undefined;
+    });
+    expect(members.map((m) => m.name)).toContain('王小红');
+  });
 });

@@ -217,10 +217,8 @@ describe('policy versions as data: draft, diff, publish, upgrade', () => {
     );
   });
 
-  // Needs helper wf8's upgradePolicy handler, which re-judges the latest income against the new line.
-  // Until that is merged the household only takes the new policy, so this is expected to fail;
-  // after the merge, change `it.fails` to `it`.
-  it.fails('a published income line of 4,500 opens a follow-up where the latest income is under it', async () => {
+  // The household's upgradePolicy handler re-judges the latest income against the new line.
+  it('a published income line of 4,500 opens a follow-up where the latest income is under it', async () => {
     const low = await householdState(running.low);
     expect(
       low.openTasks.filter((t) => t.kind === 'FOLLOW_UP' && t.findingKind === 'INCOME_BELOW_LINE'),

@@ -11,7 +11,6 @@ import { startSupervision } from '../../domain/supervision.js';
 import { stateQuery } from '../../workflows/household/definitions.js';
 import { connectRealStack, eventually, type RealStack } from '../helpers/real-stack.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
-import { updateFactsHandled } from '../helpers/update-facts-handled.js';
 
 const IMPORT_HEADER =
   '户编号,户主姓名,所属村,户类别,劳动力类型,致贫原因,帮扶需求,一户一策,帮扶责任人,家庭成员';
@@ -427,26 +426,23 @@ describe('工作台账: export and all-or-nothing import', () => {
   });
 
   // Needs helper wf8's `updateFacts` handler: until that branch is merged the workflow refuses it.
-  it.runIf(updateFactsHandled)(
-    '[needs wf8 merged] sends the new facts of a supervised household to its workflow',
-    async () => {
-      const id = await town.addHousehold({ category: 'MARGINAL', labourClass: 'CLASS_1' });
-      await startSupervision(deps(), id);
-      await stack.prisma.household.update({ where: { id }, data: { workflowId: `household-${id}` } });
-      await eventually(() =>
-        stack.prisma.task.findFirst({ where: { householdId: id, kind: 'VISIT', status: 'OPEN' } }),
-      );
-      const email = `assist-${town.suffix}@duzhan.example`;
-      const cells = `${id},户主,测试村${town.suffix},边缘户,一类,,,,${email},户主/45/有；甲/43/有；乙/12/无；丙/8/无`;
-      const result = await importLedger(
-        deps(),
-        Buffer.from([IMPORT_HEADER, cells].join('\n')),
-        'w.csv',
-        'admin-test',
-      );
-      expect(result).toMatchObject({ errors: [], updated: 1, factsNotUpdated: [] });
-      const state = await stack.temporal.workflow.getHandle(`household-${id}`).query(stateQuery);
-      expect(state.facts.memberCount).toBe(4);
-    },
-  );
+  it('sends the new facts of a supervised household to its workflow', async () => {
+    const id = await town.addHousehold({ category: 'MARGINAL', labourClass: 'CLASS_1' });
+    await startSupervision(deps(), id);
+    await stack.prisma.household.update({ where: { id }, data: { workflowId: `household-${id}` } });
+    await eventually(() =>
+      stack.prisma.task.findFirst({ where: { householdId: id, kind: 'VISIT', status: 'OPEN' } }),
+    );
+    const email = `assist-${town.suffix}@duzhan.example`;
+    const cells = `${id},户主,测试村${town.suffix},边缘户,一类,,,,${email},户主/45/有；甲/43/有；乙/12/无；丙/8/无`;
+    const result = await importLedger(
+      deps(),
+      Buffer.from([IMPORT_HEADER, cells].join('\n')),
+      'w.csv',
+      'admin-test',
+    );
+    expect(result).toMatchObject({ errors: [], updated: 1, factsNotUpdated: [] });
+    const state = await stack.temporal.workflow.getHandle(`household-${id}`).query(stateQuery);
+    expect(state.facts.memberCount).toBe(4);
+  });
 });

@@ -1,6 +1,7 @@
 // Visits: the scheduled visit task, a completed task with its visit record, and the follow-ups
 // the record's findings open.
 import { ApplicationFailure } from '@temporalio/workflow';
+import { ACCESS_MESSAGES, mayCompleteTask } from '../../domain/access.js';
 import {
   addDays,
   describeIssues,
@@ -101,8 +102,9 @@ export function acceptedRecord(input: VisitRecordInput): VisitRecord {
 export function checkCompletion(run: HouseholdRun, args: CompleteTaskArgs) {
   const task = run.state.openTasks.find((t) => t.id === args?.taskId);
   if (!task) throw new Error('该任务不存在或已经办结');
-  if (![...run.cadreIds(), task.assigneeId].includes(args.byCadreId))
-    throw new Error('只有该户的帮扶干部才能办理此任务');
+  // The same rule the API applies before it sends the update (domain/access.ts).
+  if (!mayCompleteTask(args.byCadreId, { assigneeId: task.assigneeId, householdCadreIds: run.cadreIds() }))
+    throw new Error(ACCESS_MESSAGES.notYourTask);
   if (task.kind !== 'FOLLOW_UP' && !args.record) throw new Error('走访任务必须填写走访记录');
 }
 
