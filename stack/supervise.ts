@@ -20,13 +20,16 @@ export interface Supervisor<T> extends Stoppable {
   current(): T;
 }
 
+/** Waits `ms`, or less if `signal` aborts; the abort listener goes with the wait (polls run for days). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 /**
