@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createPrisma, type PrismaClient } from '../../db/client.js';
 import { DEFAULT_POLICY, type Policy } from '../../policy/index.js';
@@ -39,6 +39,8 @@ export interface TimeSkippingStack {
    * does not activate, so the run takes the branch older code took (histories "before" a patch).
    */
   run<T>(body: () => Promise<T>, options?: { patchesOff?: readonly string[] }): Promise<T>;
+  /** After a test: stops a worker a timed-out `run` left polling and terminates its workflows. */
+  stopLeftovers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startTimeSkippingStack(
   const prisma = createPrisma(options.databaseUrl ?? inject('databaseUrl'));
   const taskQueue = `ts-${randomUUID()}`;
   const started: WorkflowHandle[] = [];
+  let running: Worker | undefined;
   // Notifications are written to the outbox but not e-mailed: a `mail-<id>` delivery retrying on its
   // own timers would make the test server skip time for it, not for the household (see deliverMail).
   const activities = createActivities({
@@ -126,13 +129,31 @@ export async function startTimeSkippingStack(
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    // Whatever a test leaves running is terminated, so its timers do not fire into the next test.
+    // Whatever a test leaves running is terminated while the worker still polls: an activity left
+    // scheduled with no worker to run it holds the test server's clock until it times out, and its
+    // timeout is measured on that very clock, so the next test's `env.sleep` never returns.
     run: async (body, options = {}) => {
+      const worker = await newWorker(options.patchesOff);
+      running = worker;
       try {
-        return await (await newWorker(options.patchesOff)).runUntil(body);
+        return await worker.runUntil(async () => {
+          try {
+            return await body();
+          } finally {
+            for (const handle of started.splice(0)) await terminateWhenQuiet(handle);
+          }
+        });
       } finally {
-        for (const handle of started.splice(0)) await terminateWhenQuiet(handle);
+        running = undefined;
       }
+    },
+    async stopLeftovers() {
+      if (!running) return;
+      // A test that timed out leaves its worker polling: stop it so the next test can register its own.
+      const worker = running;
+      running = undefined;
+      for (const handle of started.splice(0)) await handle.terminate('test timed out').catch(() => {});
+      if (worker.getState() === 'RUNNING') worker.shutdown();
     },
     async close() {
       await env.teardown();
@@ -158,6 +179,7 @@ export function useTimeSkippingTownship(): { stack: TimeSkippingStack; town: Tow
     ctx.town = await createTownshipFixture(ctx.stack.prisma);
     await ctx.town.activate();
   });
+  afterEach(async () => ctx.stack?.stopLeftovers());
   afterAll(async () => ctx.stack?.close());
   return ctx;
 }
