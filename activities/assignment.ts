@@ -1,14 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
+import { LEADER_RANKS } from '../policy/index.js';
 import type { CadreRef, CadreRole } from '../workflows/household/definitions.js';
-
-/** The township leadership, any of whom may be paired with a household one-to-one (双帮扶制). */
-export const LEADER_RANKS = [
-  'PARTY_SECRETARY',
-  'TOWNSHIP_HEAD',
-  'LEADER_IN_CHARGE',
-  'VILLAGE_LEADER',
-] as const;
 
 /** Serialises pairing, so that two households admitted at once see each other's load. */
 const PAIRING_LOCK = 7_281_001;

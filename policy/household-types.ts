@@ -72,6 +72,9 @@ export const cadreRankSchema = z.enum(CADRE_RANKS, {
 });
 export type CadreRank = z.infer<typeof cadreRankSchema>;
 
+/** The township leadership, any of whom may be paired with a household one-to-one (双帮扶制). */
+export const LEADER_RANKS: readonly CadreRank[] = CADRE_RANKS.filter((r) => r !== 'ASSISTANCE_CADRE');
+
 export const CADRE_RANK_LABELS: Record<CadreRank, string> = {
   ASSISTANCE_CADRE: '帮扶责任人',
   VILLAGE_LEADER: '包村领导',

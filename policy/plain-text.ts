@@ -30,3 +30,9 @@ export const multiLine = (label: string, max: number) =>
     .trim()
     .max(max, `${label}最长 ${max} 字`)
     .refine((s) => !hasControl(s, true), `${label}不能包含控制字符`);
+
+/**
+ * Why someone acts (a reassignment, a pause, a shock, a readmission): one short line, the same
+ * limit at the API and in the domain.
+ */
+export const reasonText = singleLine('原因', 200);

@@ -2,7 +2,7 @@
 // which writes the read model itself; nothing here writes a household's state directly.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type CadreRank, householdCategorySchema } from '../../policy/index.js';
+import { type CadreRank, householdCategorySchema, LEADER_RANKS, reasonText } from '../../policy/index.js';
 import {
   type CadreRole,
   changeCategoryUpdate,
@@ -11,27 +11,7 @@ import {
 import { shockBatchWorkflow } from '../../workflows/household/shock-batch.js';
 import { DomainError } from '../errors.js';
 import { handOverVillages, type VillagesHandedOver } from '../villages.js';
-import {
-  type ActionDeps,
-  callWorkflow,
-  type HouseholdActionResult,
-  supervisedHousehold,
-  toActionResult,
-  workflowHandle,
-} from './workflow-calls.js';
-
-const LEADER_RANKS: readonly CadreRank[] = [
-  'VILLAGE_LEADER',
-  'LEADER_IN_CHARGE',
-  'TOWNSHIP_HEAD',
-  'PARTY_SECRETARY',
-];
-
-const reasonSchema = z
-  .string({ error: '请填写原因' })
-  .trim()
-  .min(1, '请填写原因')
-  .max(200, '原因最长 200 字');
+import { type ActionDeps, type HouseholdActionResult, updateHouseholdWorkflow } from './workflow-calls.js';
 
 function checked<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
@@ -47,13 +27,7 @@ export async function changeCategory(
   by: string,
 ): Promise<HouseholdActionResult> {
   const to = checked(householdCategorySchema, category);
-  const household = await supervisedHousehold(deps, householdId);
-  const view = await callWorkflow(() =>
-    workflowHandle(deps, household.workflowId).executeUpdate(changeCategoryUpdate, {
-      args: [{ category: to, by }],
-    }),
-  );
-  return toActionResult(view);
+  return updateHouseholdWorkflow(deps, householdId, changeCategoryUpdate, { category: to, by });
 }
 
 const roleSchema = z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' });
@@ -83,15 +57,14 @@ export async function reassignHousehold(
   by: string,
 ): Promise<HouseholdActionResult> {
   const r = checked(roleSchema, role);
-  const why = checked(reasonSchema, reason);
+  const why = checked(reasonText, reason);
   await cadreForRole(deps, r, cadreId);
-  const household = await supervisedHousehold(deps, householdId);
-  const view = await callWorkflow(() =>
-    workflowHandle(deps, household.workflowId).executeUpdate(reassignCadreUpdate, {
-      args: [{ role: r, cadreId, reason: why, by }],
-    }),
-  );
-  return toActionResult(view);
+  return updateHouseholdWorkflow(deps, householdId, reassignCadreUpdate, {
+    role: r,
+    cadreId,
+    reason: why,
+    by,
+  });
 }
 
 export interface HandOverResult {
@@ -130,7 +103,7 @@ export async function handOverCadre(
   by: string,
   options: { deactivate?: boolean } = {},
 ): Promise<HandOverResult> {
-  const why = checked(reasonSchema, reason);
+  const why = checked(reasonText, reason);
   if (fromCadreId === toCadreId) throw new DomainError('INVALID', '接替的干部不能是原干部本人');
   const from = await deps.prisma.cadre.findUnique({ where: { id: fromCadreId } });
   if (!from) throw new DomainError('NOT_FOUND', `没有编号为 ${fromCadreId} 的干部`);
@@ -192,7 +165,7 @@ export async function declareShock(
   reason: string,
   by: string,
 ): Promise<DeclareShockResult> {
-  const why = checked(reasonSchema, reason);
+  const why = checked(reasonText, reason);
   const ids = [...new Set(householdIds.map((id) => id.trim()).filter((id) => id !== ''))];
   if (ids.length === 0) throw new DomainError('INVALID', '请至少选择一户');
   if (ids.length > MAX_SHOCK_HOUSEHOLDS)

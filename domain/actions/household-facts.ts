@@ -7,14 +7,7 @@ import { multiLine } from '../../policy/plain-text.js';
 import { updateFactsUpdate } from '../../workflows/household/definitions.js';
 import { DomainError } from '../errors.js';
 import { writeProfile } from '../household-profile-rows.js';
-import {
-  type ActionDeps,
-  callWorkflow,
-  type HouseholdActionResult,
-  supervisedHousehold,
-  toActionResult,
-  workflowHandle,
-} from './workflow-calls.js';
+import { type ActionDeps, type HouseholdActionResult, updateHouseholdWorkflow } from './workflow-calls.js';
 
 export const factsReasonSchema = multiLine('修改说明', 200).optional();
 
@@ -56,11 +49,10 @@ export async function updateHouseholdFacts(
     return { householdId, via: 'REGISTER' };
   }
 
-  const household = await supervisedHousehold(deps, householdId);
-  const view = await callWorkflow(() =>
-    workflowHandle(deps, household.workflowId).executeUpdate(updateFactsUpdate, {
-      args: [{ profile, by, ...(why.data ? { reason: why.data } : {}) }],
-    }),
-  );
-  return { householdId, via: 'WORKFLOW', result: toActionResult(view) };
+  const result = await updateHouseholdWorkflow(deps, householdId, updateFactsUpdate, {
+    profile,
+    by,
+    ...(why.data ? { reason: why.data } : {}),
+  });
+  return { householdId, via: 'WORKFLOW', result };
 }

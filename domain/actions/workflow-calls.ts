@@ -7,6 +7,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { ExitCriterion, HouseholdCategory } from '../../policy/index.js';
 import type { CadreRef, HouseholdView, SupervisionStatus } from '../../workflows/household/definitions.js';
 import { DomainError } from '../errors.js';
@@ -112,4 +113,27 @@ export async function callWorkflow<T>(work: () => Promise<T>): Promise<T> {
       throw new DomainError('NOT_FOUND', '该户的督战流程不存在或已经结束');
     throw error;
   }
+}
+
+/**
+ * The one way an action changes a supervised household: find it (NOT_FOUND / CONFLICT when not under
+ * a running workflow), run the workflow update, answer the trimmed view. The workflow's refusal is
+ * INVALID (422) by default; `refusal: 'CONFLICT'` for changes refused because of the household's
+ * state (pause, resume, end: 409).
+ */
+export async function updateHouseholdWorkflow<Arg>(
+  deps: ActionDeps,
+  householdId: string,
+  update: UpdateDefinition<HouseholdView, [Arg]>,
+  arg: Arg,
+  options: { refusal?: 'INVALID' | 'CONFLICT' } = {},
+): Promise<HouseholdActionResult> {
+  const household = await supervisedHousehold(deps, householdId);
+  const run = () => workflowHandle(deps, household.workflowId).executeUpdate(update, { args: [arg] });
+  const view = await callWorkflow(run).catch((error: unknown) => {
+    if (options.refusal === 'CONFLICT' && error instanceof DomainError && error.kind === 'INVALID')
+      throw new DomainError('CONFLICT', error.message);
+    throw error;
+  });
+  return toActionResult(view);
 }

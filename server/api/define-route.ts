@@ -18,6 +18,8 @@ export type Access = AccessRule | 'public';
 
 export interface RouteContext<B, Q, P> {
   user: SessionUser | undefined;
+  /** Who acts, for the audit trail: the signed-in user's id (every non-public route has one). */
+  actor: string;
   deps: ApiDeps;
   body: B;
   query: Q;

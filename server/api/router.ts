@@ -66,6 +66,7 @@ export function apiRouter(routes: readonly ApiRoute[], deps: ApiDeps): Router {
     router[route.method](route.path, accessCheck(route), body, async (req, res) => {
       const result = await route.handle({
         user: req.session?.user,
+        actor: req.session?.user?.id ?? 'anonymous',
         deps,
         body: route.body ? route.body.parse(req.body ?? {}) : undefined,
         query: route.query ? route.query.parse(req.query) : undefined,

@@ -15,17 +15,11 @@ import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
-import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
+import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES, reasonText } from '../../../policy/index.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
 import { householdIdParams } from './households.js';
 
-const reason = z
-  .string({ error: '请说明原因' })
-  .trim()
-  .min(1, '请说明原因')
-  .max(500, '原因最长 500 字')
-  .refine((text) => !text.includes('\u0000'), '文字中含有无法保存的控制字符');
 const cadreParams = z.object({ id: z.string().min(1).max(64) });
 const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -43,8 +37,8 @@ export const actionRoutes = [
     body: z.object({
       category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别必须是 未脱贫户、脱贫监测户 或 边缘户' }),
     }),
-    handle: async ({ deps, params, body, user }) => ({
-      json: await changeCategory(deps, params.id, body.category, user?.id ?? 'admin'),
+    handle: async ({ deps, params, body, actor }) => ({
+      json: await changeCategory(deps, params.id, body.category, actor),
     }),
   }),
   defineRoute({
@@ -57,17 +51,10 @@ export const actionRoutes = [
     body: z.object({
       role: z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' }),
       cadreId: z.string({ error: '请选择接替的干部' }).min(1, '请选择接替的干部').max(64),
-      reason,
+      reason: reasonText,
     }),
-    handle: async ({ deps, params, body, user }) => ({
-      json: await reassignHousehold(
-        deps,
-        params.id,
-        body.role,
-        body.cadreId,
-        body.reason,
-        user?.id ?? 'admin',
-      ),
+    handle: async ({ deps, params, body, actor }) => ({
+      json: await reassignHousehold(deps, params.id, body.role, body.cadreId, body.reason, actor),
     }),
   }),
   defineRoute({
@@ -79,11 +66,11 @@ export const actionRoutes = [
     params: cadreParams,
     body: z.object({
       toCadreId: z.string({ error: '请选择接替的干部' }).min(1, '请选择接替的干部').max(64),
-      reason,
+      reason: reasonText,
       deactivate: z.boolean().optional(),
     }),
-    handle: async ({ deps, params, body, user }) => ({
-      json: await handOverCadre(deps, params.id, body.toCadreId, body.reason, user?.id ?? 'admin', {
+    handle: async ({ deps, params, body, actor }) => ({
+      json: await handOverCadre(deps, params.id, body.toCadreId, body.reason, actor, {
         deactivate: body.deactivate ?? false,
       }),
     }),
@@ -99,10 +86,10 @@ export const actionRoutes = [
         .array(z.string().min(1).max(64), { error: '请选择农户' })
         .min(1, '请至少选择一户')
         .max(5000),
-      reason,
+      reason: reasonText,
     }),
-    handle: async ({ deps, body, user }) => ({
-      json: await declareShock(deps, body.householdIds, body.reason, user?.id ?? 'admin'),
+    handle: async ({ deps, body, actor }) => ({
+      json: await declareShock(deps, body.householdIds, body.reason, actor),
     }),
   }),
   defineRoute({
@@ -138,9 +125,9 @@ export const actionRoutes = [
     summary: '暂停督战（所有期限停止计时，恢复后顺延）',
     access: 'administer',
     params: householdIdParams,
-    body: z.object({ reason }),
-    handle: async ({ deps, params, body, user }) => ({
-      json: await pauseSupervision(deps, params.id, body.reason, user?.id ?? 'admin'),
+    body: z.object({ reason: reasonText }),
+    handle: async ({ deps, params, body, actor }) => ({
+      json: await pauseSupervision(deps, params.id, body.reason, actor),
     }),
   }),
   defineRoute({
@@ -150,8 +137,8 @@ export const actionRoutes = [
     summary: '恢复督战',
     access: 'administer',
     params: householdIdParams,
-    handle: async ({ deps, params, user }) => ({
-      json: await resumeSupervision(deps, params.id, user?.id ?? 'admin'),
+    handle: async ({ deps, params, actor }) => ({
+      json: await resumeSupervision(deps, params.id, actor),
     }),
   }),
   defineRoute({
@@ -165,8 +152,8 @@ export const actionRoutes = [
       reason: z.enum(['MOVED_AWAY', 'DECEASED', 'OTHER'], { error: '原因必须是 迁出、死亡 或 其他' }),
       note: z.string().trim().max(500, '说明最长 500 字').default(''),
     }),
-    handle: async ({ deps, params, body, user }) => ({
-      json: await cancelSupervision(deps, params.id, body, user?.id ?? 'admin'),
+    handle: async ({ deps, params, body, actor }) => ({
+      json: await cancelSupervision(deps, params.id, body, actor),
     }),
   }),
   defineRoute({
@@ -176,10 +163,10 @@ export const actionRoutes = [
     summary: '导入工作台账（CSV 或 XLSX，全部无误才导入，否则逐行报错）',
     access: 'administer',
     upload: { field: 'file', maxBytes: IMPORT_MAX_BYTES },
-    handle: async ({ deps, req, user }) => {
+    handle: async ({ deps, req, actor }) => {
       const file = req.file;
       if (!file) throw new HttpError(400, 'invalid_input', '请选择要导入的文件');
-      const result = await importLedger(deps, file.buffer, file.originalname, user?.id ?? 'admin');
+      const result = await importLedger(deps, file.buffer, file.originalname, actor);
       if (result.errors.length > 0) {
         throw new HttpError(
           422,

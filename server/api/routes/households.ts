@@ -5,6 +5,7 @@ import { DomainError } from '../../../domain/errors.js';
 import { readmitHousehold, registerHousehold, registerHouseholdSchema } from '../../../domain/households.js';
 import type { SessionUser } from '../../../domain/users.js';
 import { householdProfileSchema } from '../../../policy/household-profile.js';
+import { reasonText } from '../../../policy/plain-text.js';
 import { type ApiDeps, defineRoute } from '../define-route.js';
 
 export const householdIdParams = z.object({ id: z.string().min(1).max(64) });
@@ -51,11 +52,10 @@ export const householdWriteRoutes = [
     access: 'editHousehold',
     params: householdIdParams,
     body: householdProfileSchema.extend({ reason: factsReasonSchema }),
-    handle: async ({ deps, params, body, user }) => {
+    handle: async ({ deps, params, body, user, actor }) => {
       await assertMayEditFacts(deps, user, params.id);
       const { reason, ...profile } = body;
-      const by = user?.id ?? 'admin';
-      return { json: await updateHouseholdFacts(deps, params.id, profile, by, reason) };
+      return { json: await updateHouseholdFacts(deps, params.id, profile, actor, reason) };
     },
   }),
   defineRoute({
@@ -66,10 +66,10 @@ export const householdWriteRoutes = [
     access: 'administer',
     params: householdIdParams,
     body: z.object({
-      reason: z.string({ error: '请说明原因' }).trim().min(1, '请说明原因').max(500, '原因最长 500 字'),
+      reason: reasonText,
     }),
-    handle: async ({ deps, params, body, user }) => {
-      await readmitHousehold(deps, params.id, body.reason, user?.id ?? 'admin');
+    handle: async ({ deps, params, body, actor }) => {
+      await readmitHousehold(deps, params.id, body.reason, actor);
       return { status: 202, json: { householdId: params.id, status: 'READMITTING' } };
     },
   }),

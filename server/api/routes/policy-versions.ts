@@ -61,10 +61,10 @@ export const policyVersionRoutes = [
       policy: z.record(z.string(), z.unknown(), { error: '请提交完整的督战策略（JSON 对象）' }),
       note: note.optional(),
     }),
-    handle: async ({ deps, body, user }) => ({
+    handle: async ({ deps, body, actor }) => ({
       status: 201,
       json: await checkedPolicy(() =>
-        draftPolicyVersion(deps.prisma, { body: body.policy, note: body.note, by: user?.id ?? 'admin' }),
+        draftPolicyVersion(deps.prisma, { body: body.policy, note: body.note, by: actor }),
       ),
     }),
   }),
@@ -75,8 +75,8 @@ export const policyVersionRoutes = [
     summary: '发布草稿：此后新纳入督战的农户按它执行；在督农户须经“升级”才改用它',
     access: 'administer',
     params: versionParams,
-    handle: async ({ deps, params, user }) => ({
-      json: await publishPolicyVersion(deps.prisma, params.version, user?.id ?? 'admin'),
+    handle: async ({ deps, params, actor }) => ({
+      json: await publishPolicyVersion(deps.prisma, params.version, actor),
     }),
   }),
   defineRoute({
@@ -111,8 +111,8 @@ export const policyVersionRoutes = [
         })
         .optional(),
     }),
-    handle: async ({ deps, body, user }) => {
-      const started = await startPolicyUpgrade(deps, { ...body, by: user?.id ?? 'admin' });
+    handle: async ({ deps, body, actor }) => {
+      const started = await startPolicyUpgrade(deps, { ...body, by: actor });
       return { status: started.alreadyRunning ? 200 : 202, json: started };
     },
   }),
