@@ -126,21 +126,6 @@ export const MEASURE_KIND_LABELS: Record<MeasureKind, string> = {
   OTHER: '其他措施',
 };
 
-// The seed's 四类分类 table: which measures suit which labour class. Advisory (the web form
-// offers these first); a household may receive any measure its caps allow.
-export const MEASURES_SUGGESTED_FOR_LABOUR_CLASS: Record<LabourClass, readonly MeasureKind[]> = {
-  CLASS_1: ['INDUSTRY_SUBSIDY', 'FIVE_SMALL_INDUSTRIES'],
-  CLASS_2: [
-    'LABOUR_TRANSFER_TIANJIN',
-    'LABOUR_TRANSFER_OUT_OF_PROVINCE',
-    'LABOUR_TRANSFER_IN_PROVINCE',
-    'SKILLS_TRAINING',
-    'POVERTY_WORKSHOP',
-  ],
-  CLASS_3: ['COOPERATIVE', 'PUBLIC_WELFARE_POST'],
-  CLASS_4: ['DIBAO', 'WUBAO', 'RELIEF', 'COOPERATIVE'],
-};
-
 // ---------------------------------------------------------------------------------------------
 // 两不愁三保障 + 饮水安全: the six items checked at every visit.
 export const GUARANTEE_ITEMS = ['food', 'clothing', 'education', 'medical', 'housing', 'water'] as const;

@@ -24,11 +24,6 @@ export function parseInstant(iso: string): number {
   return ms;
 }
 
-/** Fractional days from start to end (negative when end is earlier). */
-export function daysBetween(startIso: string, endIso: string): number {
-  return (parseInstant(endIso) - parseInstant(startIso)) / MS_PER_DAY;
-}
-
 export function addDays(iso: string, days: number): string {
   return new Date(parseInstant(iso) + daysToMs(days)).toISOString();
 }

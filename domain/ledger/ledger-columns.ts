@@ -28,12 +28,6 @@ export type LedgerColumnHeader = (typeof LEDGER_COLUMNS)[number]['header'];
 
 export const LEDGER_HEADERS: readonly LedgerColumnHeader[] = LEDGER_COLUMNS.map((c) => c.header);
 
-export const headerOf = (key: LedgerColumnKey): LedgerColumnHeader => {
-  const column = LEDGER_COLUMNS.find((c) => c.key === key);
-  if (!column) throw new Error(`unknown ledger column ${key}`);
-  return column.header;
-};
-
 /** The columns an import reads; the others (status, visits, income…) are the system's own. */
 export const IMPORT_COLUMNS = {
   number: '户编号',

@@ -4,7 +4,12 @@ import { activityHealth } from '../../domain/activity-health.js';
 import { DomainError } from '../../domain/errors.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
 import { listPolicyUpgrades } from '../../domain/policy-upgrades.js';
-import { currentPolicy, listPolicyVersions, policyVersionDetail } from '../../domain/policy-versions.js';
+import {
+  currentPolicy,
+  listPolicyVersions,
+  policyLookup,
+  policyVersionDetail,
+} from '../../domain/policy-versions.js';
 import {
   cadreList,
   dispatchReport,
@@ -80,6 +85,9 @@ export function dataPages(deps: ApiDeps): Router {
         label: key === 'PUBLIC_NOTICE' ? '公示期异议' : CLOSING_STEP_LABELS[key],
       })),
       mayEditFacts: await mayEditFacts(deps, req.session.user, household.id),
+      // The 公示 the household's own policy version asks for, not a number written in the page.
+      publicNoticeDays: (await policyLookup(deps.prisma))(household.policyVersion).closingProcedureDays
+        .PUBLIC_NOTICE,
     });
   });
 

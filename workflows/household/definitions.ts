@@ -44,8 +44,6 @@ export interface OpenTask {
   reminded: boolean;
   /** Highest rung reached: 0 = not overdue yet; n = the ladder's n-th rung has been notified. */
   rung: number;
-  /** When the last rung was reached (the next one counts its grace period from here). */
-  rungAt?: string;
 }
 
 export interface VisitSummary {
