@@ -1,20 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from './township-time-zone.js';
 
 /**
  * Every setting duzhan reads from the environment, with its embedded default.
  * A set TEMPORAL_ADDRESS / DATABASE_URL / SMTP_URL means "use that one, start none".
  */
 const port = z.coerce.number().int().min(1).max(65535);
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Values that only stand in for a real secret (examples, old compose defaults): a deployment that

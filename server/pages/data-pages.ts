@@ -29,13 +29,12 @@ import {
   MEASURE_KIND_LABELS,
   MEASURE_KINDS,
 } from '../../policy/index.js';
+import { DAY_MS } from '../../policy/township-calendar.js';
 import type { ApiDeps } from '../api/define-route.js';
 import { mayEditFacts } from '../api/routes/households.js';
 import { assertMayRead } from '../api/routes/reads.js';
 import { requirePage } from './guard.js';
 import { render } from './render.js';
-
-const DAY_MS = 86_400_000;
 
 /** The pages that show and change supervision data. They read as the API does; writes go through it. */
 export function dataPages(deps: ApiDeps): Router {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
+import { townshipTimeZone } from '../../config/township-time-zone.js';
 import { ACCESS_RULES, type AccessRule, accountLabel, decideAccess } from '../../domain/access.js';
 import { LABOUR_ABILITY_LABELS } from '../../policy/household-profile.js';
 import { LABOUR_CLASS_LABELS } from '../../policy/household-types.js';
@@ -17,8 +18,8 @@ const env = new nunjucks.Environment(
   },
 );
 
-const beijing = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai',
+const townshipClock = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: townshipTimeZone(),
   year: 'numeric',
   month: '2-digit',
   day: '2-digit',
@@ -26,9 +27,11 @@ const beijing = new Intl.DateTimeFormat('zh-CN', {
   minute: '2-digit',
   hour12: false,
 });
-env.addFilter('time', (iso: string | Date | null | undefined) => (iso ? beijing.format(new Date(iso)) : '—'));
+env.addFilter('time', (iso: string | Date | null | undefined) =>
+  iso ? townshipClock.format(new Date(iso)) : '—',
+);
 env.addFilter('date', (iso: string | Date | null | undefined) =>
-  iso ? beijing.format(new Date(iso)).slice(0, 10) : '—',
+  iso ? townshipClock.format(new Date(iso)).slice(0, 10) : '—',
 );
 env.addFilter('yuan', (n: number | string | null | undefined) =>
   n === null || n === undefined ? '—' : `${Number(n).toLocaleString('zh-CN')} 元`,

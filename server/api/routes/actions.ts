@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { townshipTimeZone } from '../../../config/township-time-zone.js';
 import { assertMayDecideClosingStep } from '../../../domain/access.js';
 import {
   cancelSupervision,
@@ -16,6 +17,7 @@ import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
 import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES, reasonText } from '../../../policy/index.js';
+import { localDate } from '../../../policy/township-calendar.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
 import { householdIdParams } from './households.js';
@@ -24,7 +26,7 @@ const cadreParams = z.object({ id: z.string().min(1).max(64) });
 const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 
 const download = (filename: string) => `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`;
-const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+const today = () => localDate(new Date(), townshipTimeZone());
 
 export const actionRoutes = [
   defineRoute({

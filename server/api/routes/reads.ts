@@ -20,11 +20,11 @@ import {
 import { taskForForm } from '../../../domain/tasks.js';
 import type { SessionUser } from '../../../domain/users.js';
 import { HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
+import { DAY_MS } from '../../../policy/township-calendar.js';
 import { type ApiDeps, defineRoute } from '../define-route.js';
 import { householdIdParams } from './households.js';
 
 const taskIdParams = z.object({ id: z.string().min(1).max(200) });
-const DAY_MS = 86_400_000;
 
 /** 403 unless this caller may read the household (domain/access.ts); routes admit callers first. */
 export async function assertMayRead(deps: ApiDeps, user: SessionUser | undefined, householdId: string) {

@@ -1,0 +1,74 @@
+// The township's calendar: which day an instant falls on, and where that day begins and ends, in a
+// named IANA time zone. Pure (Intl only, no clock), so workflows, activities, queries and pages
+// all count "today" the same way; the zone itself is a setting (TZ, see config/township-time-zone.ts).
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** `2024-05-01`: the calendar date of an instant in a time zone. */
+export function localDate(instant: Date, timeZone: string): string {
+  // en-CA writes dates as yyyy-mm-dd.
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(instant);
+}
+
+/** How far the time zone's wall clock is ahead of UTC at an instant, in ms. */
+function zoneOffsetMs(instantMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(instantMs));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(
+    part('year'),
+    part('month') - 1,
+    part('day'),
+    part('hour'),
+    part('minute'),
+    part('second'),
+  );
+  return wall - Math.floor(instantMs / 1000) * 1000;
+}
+
+/** The instant a local day (yyyy-mm-dd) plus `days` begins in the time zone. */
+function startOfLocalDayPlus(day: string, days: number, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number);
+  const midnight = Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days);
+  // Two passes settle the offset on the right side of a daylight-saving change.
+  const guess = midnight - zoneOffsetMs(midnight, timeZone);
+  return new Date(midnight - zoneOffsetMs(guess, timeZone));
+}
+
+/** The instant the local day after `day` (yyyy-mm-dd) begins in the time zone. */
+export function endOfLocalDay(day: string, timeZone: string): Date {
+  return startOfLocalDayPlus(day, 1, timeZone);
+}
+
+export interface TownshipDay {
+  /** The calendar date, YYYY-MM-DD. */
+  date: string;
+  /** 00:00 of that date. */
+  start: Date;
+  /** 00:00 of the next date (exclusive end). */
+  end: Date;
+}
+
+/** The day `now` falls on in the time zone, with its bounds. */
+export function townshipDay(now: Date, timeZone: string): TownshipDay {
+  const date = localDate(now, timeZone);
+  return {
+    date,
+    start: startOfLocalDayPlus(date, 0, timeZone),
+    end: startOfLocalDayPlus(date, 1, timeZone),
+  };
+}
