@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
-import { householdProfileSchema } from '../policy/household-profile.js';
+import { householdNumberSchema, householdProfileSchema } from '../policy/household-profile.js';
 import { householdCategorySchema } from '../policy/household-types.js';
 import { singleLine } from '../policy/plain-text.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
@@ -12,9 +12,7 @@ import { startSupervision } from './supervision.js';
 
 /** What registration takes (page form, API): the household's identity and its whole profile. */
 export const registerHouseholdSchema = householdProfileSchema.extend({
-  number: z
-    .string({ error: '户编号必填' })
-    .regex(/^[0-9A-Za-z-]{1,40}$/, '户编号只能包含数字、字母和连字符，最长 40 位'),
+  number: householdNumberSchema,
   headName: singleLine('户主姓名', 40),
   villageName: singleLine('所属村', 40),
   category: householdCategorySchema,

@@ -2,7 +2,7 @@
 // 帮扶责任人 and the 49 key households (三类重点户) with their members. Pure and deterministic: a
 // fixed-seed PRNG drives every choice, so the same ids, names and families come out every time
 // and loading the seed twice can be recognised as the same data.
-import type { CadreRank, HouseholdCategory, LabourClass } from '../policy/index.js';
+import type { CadreRank, HouseholdCategory, LabourAbility, LabourClass } from '../policy/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -23,8 +23,6 @@ export type PovertyCause = (typeof POVERTY_CAUSES)[number];
 
 export const MEMBER_RELATIONS = ['户主', '配偶', '子女', '父母', '孙子女'] as const;
 export type MemberRelation = (typeof MEMBER_RELATIONS)[number];
-
-export type LabourAbility = 'FULL' | 'PARTIAL' | 'NONE';
 
 export interface SeedVillage {
   id: string;

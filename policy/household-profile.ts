@@ -64,3 +64,10 @@ export function factsOfProfile(
     hasLabour: profile.members.some((m) => m.labourAbility !== 'NONE'),
   };
 }
+
+/** 户编号: the township's number for a household, as the register and the ledger import take it. */
+export const householdNumberSchema = z
+  .string({ error: '户编号必填' })
+  .trim()
+  .min(1, '户编号必填')
+  .regex(/^[0-9A-Za-z-]{1,40}$/, '户编号只能包含数字、字母和连字符，最长 40 位');

@@ -7,6 +7,7 @@ import {
   HOUSEHOLD_CATEGORY_LABELS,
   type HouseholdCategory,
   type HouseholdProfile,
+  householdNumberSchema,
   householdProfileSchema,
   LABOUR_CLASS_LABELS,
   type LabourAbility,
@@ -160,11 +161,7 @@ const assistanceSchema = z
 
 /** The cells of a row; the profile's own rules are applied to what they give (profileIssues). */
 const rowSchema = z.object({
-  number: z
-    .string()
-    .trim()
-    .min(1, '户编号必填')
-    .regex(/^[0-9A-Za-z-]{1,40}$/, '户编号只能包含数字、字母和连字符，最长 40 位'),
+  number: householdNumberSchema,
   headName: singleLine('户主姓名', 40),
   village: singleLine('所属村', 40),
   category: labelOrCode(
