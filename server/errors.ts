@@ -2,22 +2,14 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
 import { unavailablePart } from '../domain/unavailable.js';
+import { HttpError } from './http-error.js';
 import { render } from './pages/render.js';
+
+export { HttpError };
 
 /** The one error shape every /api answer uses. */
 export interface ApiError {
   error: { code: string; message: string; details?: unknown };
-}
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
 }
 
 const statusOfDomainError: Record<DomainError['kind'], [number, string]> = {
