@@ -28,6 +28,7 @@ import type { ApiDeps } from '../api/define-route.js';
 import { mayEditFacts } from '../api/routes/households.js';
 import { assertMayRead } from '../api/routes/reads.js';
 import { requirePage } from './guard.js';
+import { householdActions } from './household-actions.js';
 import { render } from './render.js';
 
 const DAY_MS = 86_400_000;
@@ -80,6 +81,7 @@ export function dataPages(deps: ApiDeps): Router {
         label: key === 'PUBLIC_NOTICE' ? '公示期异议' : CLOSING_STEP_LABELS[key],
       })),
       mayEditFacts: await mayEditFacts(deps, req.session.user, household.id),
+      actions: await householdActions(deps.prisma, user, household),
     });
   });
 
