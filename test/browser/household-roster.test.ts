@@ -188,9 +188,11 @@ describe('农户名册 over 10,000 households in a real browser', () => {
     const lines = csv.trim().split('\n');
     expect(lines[0]).toContain('户编号,户主,村');
     expect(lines).toHaveLength(expected + 1);
-    expect(lines[1]).toContain(
-      num(range.find((i) => gen.inVillageA(i) && gen.active(i) && gen.followUp(i)) ?? 0),
+    const first = range.find(
+      (i) => gen.inVillageA(i) && gen.active(i) && (gen.poorVisit(i) || gen.followUp(i)),
     );
+    expect(lines[1]).toContain(num(first ?? 0));
+    expect(lines[1]).toMatch(/,1000,\d+,是,/); // its income, the line, under the line
 
     const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-xlsx')]);
     const workbook = new ExcelJS.Workbook();
