@@ -301,12 +301,18 @@ export async function householdRoster(
   const lines = await incomeLines(prisma);
   const from = fromOf(filter, scope, now, lines);
   const offset = (filter.page - 1) * filter.pageSize;
-  const [ids, counted] = await Promise.all([
-    prisma.$queryRaw<Array<{ id: string }>>`WITH ${linesCte(lines)}
-      SELECT h.id ${from} ${orderOf(filter)} LIMIT ${filter.pageSize} OFFSET ${offset}`,
-    prisma.$queryRaw<Array<{ total: number }>>`WITH ${linesCte(lines)} SELECT count(*)::int AS total ${from}`,
-  ]);
-  const total = counted[0]?.total ?? 0;
+  // One pass gives the page and the total (the filters are computed once); a page past the end has
+  // no row to carry the total, so only then is it counted on its own.
+  const ids = await prisma.$queryRaw<Array<{ id: string; total: number }>>`WITH ${linesCte(lines)}
+    SELECT h.id, (count(*) OVER ())::int AS total ${from} ${orderOf(filter)}
+    LIMIT ${filter.pageSize} OFFSET ${offset}`;
+  const total =
+    ids[0]?.total ??
+    (
+      await prisma.$queryRaw<Array<{ total: number }>>`WITH ${linesCte(lines)}
+        SELECT count(*)::int AS total ${from}`
+    )[0]?.total ??
+    0;
   return {
     rows: await rowsOf(
       prisma,

@@ -267,7 +267,7 @@ describe('农户名册 over 10,000 households in a real browser', () => {
       expect(html).not.toContain('id="household-actions"');
     }
 
-    const page = await desktopPage(browser);
+    const page = await phonePage(browser);
     await logIn(page, server.base, server.users.ADMIN.username, PASSWORD);
     await page.goto(`${server.base}/households`);
     await page.fill('#roster-filter input[name=q]', '钱多');
