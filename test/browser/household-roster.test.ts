@@ -116,6 +116,7 @@ describe('农户名册 over 10,000 households in a real browser', () => {
     expect(new URL(page.url()).pathname).toBe('/households');
 
     // One village, sorted by 户编号: 50 a page, page 2 follows page 1.
+    await page.click('#roster-filter summary');
     await page.selectOption('#roster-filter select[name=villageId]', villageA);
     await submit(page);
     const inA = range.filter(gen.inVillageA);
