@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { householdScope } from '../../domain/access.js';
 import { cadreList } from '../../domain/queries/cadres.js';
 import {
   householdRoster,
@@ -17,6 +16,7 @@ import {
   LABOUR_CLASSES,
 } from '../../policy/index.js';
 import type { ApiDeps } from '../api/define-route.js';
+import { rosterScope } from '../api/routes/roster.js';
 import { requirePage } from './guard.js';
 import { render } from './render.js';
 
@@ -41,9 +41,7 @@ export function rosterPages(deps: ApiDeps): Router {
   const router = Router();
 
   router.get('/households', requirePage('readHouseholds'), async (req, res) => {
-    const user = req.session.user;
-    if (!user) return;
-    const scope = householdScope(user);
+    const scope = rosterScope(req.session.user);
     const raw = Object.fromEntries(
       Object.entries(req.query).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
     );

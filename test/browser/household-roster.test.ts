@@ -230,6 +230,14 @@ describe('农户名册 over 10,000 households in a real browser', () => {
       `/api/roster?q=${prefix}`,
     );
     expect(api.body.total).toBe(count(gen.leaders));
+    // Bad parameters: a 400 with a Chinese message, for the list and the exports alike.
+    for (const bad of ['category=POOR', 'sort=id;drop', 'pageSize=101', 'minRung=x']) {
+      for (const path of ['/api/roster', '/api/exports/roster.csv']) {
+        const res = await leader.json<{ error: { message: string } }>('GET', `${path}?${bad}`);
+        expect(res.status, `${path}?${bad}`).toBe(400);
+        expect(res.body.error.message).toMatch(/[\u4e00-\u9fa5]/);
+      }
+    }
     const csv = await (await leader.raw('GET', '/api/exports/roster.csv')).text();
     expect(csv.trim().split('\n')).toHaveLength(count(gen.leaders) + 1);
     expect(csv).not.toContain(num(4321));
