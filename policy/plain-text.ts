@@ -35,4 +35,5 @@ export const multiLine = (label: string, max: number) =>
  * Why someone acts (a reassignment, a pause, a shock, a readmission): one short line, the same
  * limit at the API and in the domain.
  */
-export const reasonText = singleLine('原因', 200);
+export const REASON_MAX_CHARS = 200;
+export const reasonText = singleLine('原因', REASON_MAX_CHARS);

@@ -34,6 +34,7 @@ import type { ApiDeps } from '../api/define-route.js';
 import { mayEditFacts } from '../api/routes/households.js';
 import { assertMayRead } from '../api/routes/reads.js';
 import { requirePage } from './guard.js';
+import { householdActions } from './household-actions.js';
 import { render } from './render.js';
 
 /** The pages that show and change supervision data. They read as the API does; writes go through it. */
@@ -87,6 +88,7 @@ export function dataPages(deps: ApiDeps): Router {
       // The 公示 the household's own policy version asks for, not a number written in the page.
       publicNoticeDays: (await policyLookup(deps.prisma))(household.policyVersion).closingProcedureDays
         .PUBLIC_NOTICE,
+      actions: await householdActions(deps.prisma, user, household),
     });
   });
 

@@ -5,6 +5,7 @@ import { townshipTimeZone } from '../../config/township-time-zone.js';
 import { ACCESS_RULES, type AccessRule, accountLabel, decideAccess } from '../../domain/access.js';
 import { LABOUR_ABILITY_LABELS } from '../../policy/household-profile.js';
 import { LABOUR_CLASS_LABELS } from '../../policy/household-types.js';
+import { REASON_MAX_CHARS } from '../../policy/plain-text.js';
 import { csrfTokenFor } from '../auth/csrf.js';
 
 const views = fileURLToPath(new URL('../views/', import.meta.url));
@@ -38,6 +39,8 @@ env.addFilter('yuan', (n: number | string | null | undefined) =>
 );
 // The household profile's choices, for the register and facts forms (views/_profile-fields.njk).
 env.addGlobal('labourClassLabels', LABOUR_CLASS_LABELS);
+// The reason fields' limit, as the API checks it (policy/plain-text.ts).
+env.addGlobal('reasonMaxChars', REASON_MAX_CHARS);
 env.addGlobal('labourAbilityLabels', LABOUR_ABILITY_LABELS);
 env.addFilter('json', (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c'));
 

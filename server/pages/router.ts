@@ -10,6 +10,7 @@ import { HttpError } from '../errors.js';
 import { accountPages } from './account-pages.js';
 import { dataPages } from './data-pages.js';
 import { render } from './render.js';
+import { rosterPages } from './roster-pages.js';
 
 export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router {
   const router = Router();
@@ -64,6 +65,8 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
     res.redirect('/login');
   });
   router.use(accountPages(deps));
+  // Before dataPages: /households is the roster, /households/:id the household page.
+  router.use(rosterPages(deps));
   router.use(dataPages(deps));
   return router;
 }

@@ -47,7 +47,13 @@
             url,
             bodies[form.id] ? bodies[form.id](fields, form) : fields,
           );
-        window.duzhan.show(message, describe(form.id, result), true);
+        // On the household page the workflow has taken the change; the page shows it once reloaded.
+        const done = describe(form.id, result);
+        window.duzhan.show(
+          message,
+          form.closest('#household-actions') ? `${done}，刷新页面可看到该户的最新状态` : done,
+          true,
+        );
       } catch (error) {
         window.duzhan.show(message, error.message, false);
         for (const e of Array.isArray(error.details) ? error.details : []) {

@@ -21,6 +21,9 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['GET', '/tasks/:id', EVERYONE], // which task: the object-level cases below
   ['GET', '/households', EVERYONE],
   ['GET', '/households/:id', EVERYONE],
+  ['GET', '/roster', EVERYONE], // whose households: below
+  ['GET', '/exports/roster.xlsx', EVERYONE],
+  ['GET', '/exports/roster.csv', EVERYONE],
   ['GET', '/cadres', OVERSIGHT],
   ['GET', '/board', OVERSIGHT],
   ['GET', '/report', OVERSIGHT],
@@ -65,6 +68,8 @@ const PUBLIC_API = ['GET /session', 'POST /session', 'DELETE /session'];
 /** Pages: the personas each admits (200); others get the 403 page, nobody logged in the log-in page. */
 const PAGE_MATRIX: ReadonlyArray<readonly [string, Who]> = [
   ['/tasks', ['LEADER', 'SUPERVISOR']],
+  ['/households', EVERYONE], // whose households: below
+  ['/cadres', OVERSIGHT],
   ['/board', OVERSIGHT],
   ['/report', OVERSIGHT],
   ['/closing', ['SUPERVISOR', 'COUNTY']],
@@ -282,6 +287,36 @@ describe('the access matrix', () => {
       expect(await ids('SUPERVISOR')).toEqual(
         expect.arrayContaining(Object.values(targets()).map((t) => t.household)),
       );
+    });
+
+    it('the roster, its exports and its page list only the households a persona may read', async () => {
+      const all = Object.values(targets()).map((t) => t.household);
+      for (const persona of PERSONAS) {
+        const client = clients.get(persona) as ApiClient;
+        const expected = Object.entries(targets())
+          .filter(([name]) => READS[persona][name as keyof (typeof READS)[Persona]])
+          .map(([, t]) => t.household)
+          .sort();
+        // The fixture's households are the only ones whose 户编号 starts with H<suffix>.
+        const q = `H${server.town.suffix}`;
+        const listed = await client.json<{ rows: Array<{ id: string }> }>('GET', `/api/roster?q=${q}`);
+        expect(listed.body.rows.map((r) => r.id).sort(), persona).toEqual(expected);
+        const csv = await (await client.raw('GET', `/api/exports/roster.csv?q=${q}`)).text();
+        const page = await (await client.raw('GET', `/households?q=${q}`)).text();
+        for (const id of all) {
+          expect(csv.includes(id), `${persona} csv ${id}`).toBe(expected.includes(id));
+          expect(page.includes(`data-id="${id}"`), `${persona} page ${id}`).toBe(expected.includes(id));
+        }
+      }
+    });
+
+    it('the household page offers the admin actions to admins only', async () => {
+      for (const persona of PERSONAS) {
+        const html = await (
+          await (clients.get(persona) as ApiClient).raw('GET', `/households/${closing.household}`)
+        ).text();
+        expect(html.includes('id="household-actions"'), persona).toBe(persona === 'ADMIN');
+      }
     });
 
     it("a leader's task list is their own; the township's list is refused to them", async () => {

@@ -3,6 +3,7 @@ import { actionRoutes, reportExportRoutes } from './actions.js';
 import { householdWriteRoutes } from './households.js';
 import { policyVersionRoutes } from './policy-versions.js';
 import { readRoutes } from './reads.js';
+import { rosterRoutes } from './roster.js';
 import { sessionRoutes } from './session.js';
 import { taskWriteRoutes } from './tasks.js';
 import { userRoutes } from './users.js';
@@ -12,6 +13,7 @@ import { villageRoutes } from './villages.js';
 export const apiRoutes: readonly ApiRoute[] = [
   ...sessionRoutes,
   ...readRoutes,
+  ...rosterRoutes,
   ...taskWriteRoutes,
   ...householdWriteRoutes,
   ...actionRoutes,
