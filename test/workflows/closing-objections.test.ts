@@ -80,7 +80,9 @@ describe('objections and rejections in the closing procedure (policy 2026.1)', (
   const decide = (handle: Handle, step: ClosingStep, approved: boolean, by: string, note: string) =>
     handle.executeUpdate(decideClosingStepUpdate, { args: [{ step, approved, by, note }] });
 
-  it('a refused 民主评议, an objection in the 公示, a refused 乡镇审核 and 县级审批 each send it back', async () => {
+  it('a refused 民主评议, an objection in the 公示, a refused 乡镇审核 and 县级审批 each send it back', {
+    timeout: 300_000,
+  }, async () => {
     const householdId = await town.addHousehold({ category: 'MARGINAL' });
     const { villageLeader, leaderInCharge, countyApprover } = town.cadres;
     await stack.run(async () => {
