@@ -260,6 +260,9 @@ describe('a policy’s own checks point at the field to correct (policy/policy-s
     expect(withCap({ perHouseholdYuan: 5000, perYr: true })).toEqual([
       'measureCaps.INDUSTRY_SUBSIDY：资金上限中有无法识别的字段：perYr',
     ]);
+    expect(withCap({ perHouseholdYuan: 5000, perYr: true, perMonth: 1 })).toEqual([
+      'measureCaps.INDUSTRY_SUBSIDY：资金上限中有无法识别的字段：perYr、perMonth',
+    ]);
   });
 
   it('caps: a measure not on the menu, or caps that are not an object', () => {
@@ -268,6 +271,12 @@ describe('a policy’s own checks point at the field to correct (policy/policy-s
         (p.measureCaps as Record<string, unknown>).HOUSE_PURCHASE = { perHouseholdYuan: 1 };
       }),
     ).toEqual(['measureCaps：资金上限中有不在措施菜单里的措施：HOUSE_PURCHASE']);
+    expect(
+      issuesOf((p) => {
+        (p.measureCaps as Record<string, unknown>).HOUSE_PURCHASE = { perHouseholdYuan: 1 };
+        (p.measureCaps as Record<string, unknown>).CAR = { perHouseholdYuan: 1 };
+      }),
+    ).toEqual(['measureCaps：资金上限中有不在措施菜单里的措施：HOUSE_PURCHASE、CAR']);
     expect(
       issuesOf((p) => {
         (p as Record<string, unknown>).measureCaps = 5;
@@ -337,6 +346,15 @@ describe('money, caps and their messages (policy/money.ts, measure-caps.ts, visi
     expect(violation?.message).toBe(
       `${MEASURE_KIND_LABELS.MARGINAL_PROJECT}只适用于边缘户，该户是脱贫监测户，不能享受`,
     );
+    const twoCategories = {
+      ...DEFAULT_POLICY,
+      measureCaps: {
+        MARGINAL_PROJECT: { perHouseholdYuan: 20_000, onlyCategories: ['MARGINAL', 'UNLIFTED'] as const },
+      },
+    } as unknown as typeof DEFAULT_POLICY;
+    expect(
+      checkMeasureCaps(twoCategories, facts, [{ kind: 'MARGINAL_PROJECT', amountYuan: 1 }])[0]?.message,
+    ).toMatch(/只适用于边缘户、未脱贫户，/);
     expect(violation && capViolationIssue(violation)).toEqual({
       path: 'measures.1.kind',
       message: violation?.message,
@@ -444,6 +462,15 @@ describe('the exit criteria’s details (policy/stable-exit.ts)', () => {
     expect(detail('GUARANTEES_SECURED', { visits: [visit] })).toMatchObject({
       met: true,
       detail: `${visitedAt} 走访时各项保障均达标`,
+    });
+  });
+
+  it('says so when the last visit found a guarantee not secured', () => {
+    const visitedAt = '2025-02-10T09:00:00+08:00';
+    const visit = { visitedAt, compliant: false, measuresCount: 1, guaranteesSecured: false };
+    expect(detail('GUARANTEES_SECURED', { visits: [visit] })).toMatchObject({
+      met: false,
+      detail: `${visitedAt} 走访时有保障项目未达标`,
     });
   });
 
