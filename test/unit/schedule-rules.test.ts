@@ -160,6 +160,11 @@ describe('nextWakeAt: the earliest thing due', () => {
     expect(nextWakeAt(state({ openTasks: [{ ...open, reminded: true }] }))).toBe(open.dueAt);
   });
 
+  it('leaves out a task that has climbed every rung (nothing more to wait for)', () => {
+    const climbed = task({ reminded: true, rung: DEFAULT_POLICY.escalationLadder.length });
+    expect(nextWakeAt(state({ openTasks: [climbed] }))).toBe(at(T0, 30 * DAY));
+  });
+
   it('takes the earliest over several tasks, whatever their order', () => {
     const late = task({ id: 'late', dueAt: at(T0, 20 * DAY), reminded: true });
     const soon = task({ id: 'soon', dueAt: at(T0, 3 * DAY), reminded: true });

@@ -159,6 +159,19 @@ describe('findingsOf: totals over the supervision against the caps', () => {
     ]);
   });
 
+  it('a measure the policy puts no cap on counts toward nothing and is no finding', () => {
+    expect(DEFAULT_POLICY.measureCaps.FIVE_SMALL_INDUSTRIES).toBeUndefined();
+    const uncapped = state({
+      policy: POLICY_2024_2,
+      measures: [
+        { kind: 'FIVE_SMALL_INDUSTRIES', amountYuan: 50_000, visitedAt: '2025-01-10T09:00:00+08:00' },
+      ],
+    });
+    expect(
+      findingsOf(uncapped, record({ measures: [{ kind: 'FIVE_SMALL_INDUSTRIES', amountYuan: 50_000 }] })),
+    ).toEqual([]);
+  });
+
   it('a payment kept without a date (runs from before dates were kept) always counts', () => {
     const undated = state({
       policy: POLICY_2024_2,
