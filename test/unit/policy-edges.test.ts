@@ -393,6 +393,12 @@ describe('money, caps and their messages (policy/money.ts, measure-caps.ts, visi
     expect(amount && capViolationIssue({ ...amount, measureIndexes: [] }).path).toBe('measures.0.amountYuan');
   });
 
+  it('persons are checked against the household only for a per-person cap', () => {
+    expect(
+      checkMeasureCaps(DEFAULT_POLICY, facts, [{ kind: 'INDUSTRY_SUBSIDY', amountYuan: 100, persons: 5 }]),
+    ).toEqual([]);
+  });
+
   it('a per-household cap is reached at its amount exactly, passed above it', () => {
     const at = (amountYuan: number) =>
       checkMeasureCaps(DEFAULT_POLICY, facts, [{ kind: 'INDUSTRY_SUBSIDY', amountYuan }]).map(
