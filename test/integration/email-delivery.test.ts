@@ -53,6 +53,9 @@ describe('e-mail delivery over real SMTP', () => {
       return row?.status === 'SENT' ? row : undefined;
     }, timeoutMs);
   const cadre = (id: string) => stack.prisma.cadre.findUniqueOrThrow({ where: { id } });
+  /** The `mail-<id>` delivery workflow of a notification (its latest run). */
+  const deliveryOf = (notificationId: string) =>
+    stack.temporal.workflow.getHandle(mailWorkflowId(notificationId));
 
   beforeAll(async () => {
     stack = await connectRealStack();
@@ -240,6 +243,8 @@ describe('e-mail delivery over real SMTP', () => {
       householdId,
     });
     await sentRow(key);
+    const delivery = deliveryOf(key);
+    const { runId: firstDelivery } = await delivery.describe();
     // The activity retried (its completion lost), a second run of the delivery, a replayed notify:
     expect(await direct.sendEmail(key)).toMatchObject({ status: 'SENT', alreadySent: true });
     expect(await direct.sendEmail(key)).toMatchObject({ status: 'SENT', alreadySent: true });
@@ -250,7 +255,9 @@ describe('e-mail delivery over real SMTP', () => {
       cadreId: town.cadres.assistance2,
       householdId,
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Whatever delivery runs now for this notification has finished: still the first, sent once.
+    await delivery.result();
+    expect((await delivery.describe()).runId).toBe(firstDelivery);
     expect(smtp.withMessageId(messageIdFor(key))).toHaveLength(1);
     expect((await stack.prisma.notification.findUniqueOrThrow({ where: { id: key } })).attempts).toBe(1);
   });
@@ -381,9 +388,16 @@ describe('e-mail delivery over real SMTP', () => {
 
     // A second run the same day writes and sends nothing new.
     const before = smtp.messages.length;
+    const runs = await Promise.all(
+      result.notificationIds.map(async (id) => (await deliveryOf(id).describe()).runId),
+    );
     const again = await digest();
     expect(again.notificationIds).toEqual(result.notificationIds);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Every delivery of these notifications has finished, and none was run a second time.
+    for (const id of again.notificationIds) await deliveryOf(id).result();
+    expect(
+      await Promise.all(again.notificationIds.map(async (id) => (await deliveryOf(id).describe()).runId)),
+    ).toEqual(runs);
     expect(smtp.messages.length).toBe(before);
   });
 
