@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { exitAsError, type ManagedProcess, startProcess } from './child-process.js';
-import { freePort, waitForPort } from './ports.js';
+import { assertPortFree, waitForPort } from './ports.js';
 import type { TemporalServerBinaries } from './temporal-server-build.js';
 
 const run = promisify(execFile);
@@ -87,6 +87,23 @@ export interface NodePorts {
   workerMembership: number;
 }
 
+/**
+ * A free port below 32768: Temporal records each member's port in cluster_membership.rpc_port, a
+ * SMALLINT, so a node on an ephemeral port (32768 and up, what the OS hands out) fails to join.
+ */
+async function freeMemberPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (
+      await assertPortFree(port, 'port').then(
+        () => true,
+        () => false,
+      )
+    )
+      return port;
+  }
+}
+
 async function freeNodePorts(): Promise<NodePorts> {
   const names: (keyof NodePorts)[] = [
     'frontend',
@@ -100,7 +117,7 @@ async function freeNodePorts(): Promise<NodePorts> {
     'workerMembership',
   ];
   const ports: Partial<NodePorts> = {};
-  for (const name of names) ports[name] = await freePort();
+  for (const name of names) ports[name] = await freeMemberPort();
   return ports as NodePorts;
 }
 

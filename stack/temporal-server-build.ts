@@ -65,6 +65,7 @@ async function copyInto(source: string, target: string): Promise<void> {
   const partial = await mkdtemp(path.join(path.dirname(target), '.partial-'));
   try {
     await cp(source, partial, { recursive: true });
+    await chmod(partial, 0o755);
     await rename(partial, target).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error; // another copy won
     });
