@@ -5,6 +5,7 @@ import { createPrisma } from '../db/client.js';
 import { ensureBuiltInPolicies } from '../domain/policy-versions.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { ensureTemporalBinaries, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../stack/temporal-binaries.js';
+import { ensureTemporalServer } from '../stack/temporal-server-build.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,6 +26,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const say = (line: string) => console.log(`[test setup] ${line}`);
   const toolsDir = path.join(root, '.tools');
   const binaries = await ensureTemporalBinaries(toolsDir, say);
+  // The cluster suite (run last) needs the production server: when this machine has not built it
+  // yet, it compiles now, on one core, beside the other files. The suite waits for this build.
+  const serverBuild = ensureTemporalServer(toolsDir, say, { background: true }).then(
+    () => undefined,
+    (error: Error) => say(`Temporal server build failed (the cluster suite will say why): ${error.message}`),
+  );
   const started = Date.now();
   const infra = await startScratchInfrastructure(toolsDir, say);
   const prisma = createPrisma(infra.databaseUrl); // as npm start does after migrating
@@ -38,5 +45,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   project.provide('temporalAddress', infra.temporalAddress);
   project.provide('databaseUrl', infra.databaseUrl);
   project.provide('testServerPath', binaries.testServer ?? '');
-  return infra.stop;
+  return async () => {
+    await infra.stop();
+    await serverBuild; // never leaves a compiler running behind the run
+  };
 }

@@ -40,7 +40,15 @@ export interface FaultStack {
   close(): Promise<void>;
 }
 
-export async function startFaultStack(): Promise<FaultStack> {
+export interface FaultStackOptions {
+  /**
+   * A Temporal server the suite does not own (the cluster suite's): used instead of starting a
+   * dev server; killTemporal/startTemporal are then the caller's business and refuse.
+   */
+  temporalAddress?: string;
+}
+
+export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-faults-'));
   await chmod(dataDir, 0o755); // as root, PostgreSQL runs as `postgres` inside it
   const { cli } = await ensureTemporalBinaries(path.join(root, '.tools'), () => {});
@@ -53,7 +61,7 @@ export async function startFaultStack(): Promise<FaultStack> {
   };
   const pgOptions = { dataDir, port: await freePort(), database: 'duzhan' };
   const [firstDev, firstPg] = await Promise.all([
-    startTemporalDevServer(temporalOptions),
+    options.temporalAddress ? undefined : startTemporalDevServer(temporalOptions),
     startEmbeddedPostgres(pgOptions).then(async (running) => {
       await applyMigrations(running.url);
       return running;
@@ -64,7 +72,7 @@ export async function startFaultStack(): Promise<FaultStack> {
   const smtp = new TestSmtpServer(await freePort());
   await smtp.start();
 
-  const address = dev.address;
+  const address = options.temporalAddress ?? (dev as RunningDevServer).address;
   const databaseUrl = pg.url;
   const taskQueue = 'faults';
   const port = await freePort();
@@ -141,6 +149,7 @@ export async function startFaultStack(): Promise<FaultStack> {
       await exited;
     },
     async startTemporal() {
+      if (options.temporalAddress) throw new Error('this stack does not own its Temporal server');
       dev = await startTemporalDevServer(temporalOptions);
     },
     async killWorker() {
