@@ -56,7 +56,11 @@ export function decodeCursor(text: string, arity: number): Cursor {
   if (!parsed || typeof parsed !== 'object') throw bad();
   const { k, d } = parsed as { k?: unknown; d?: unknown };
   if (!Array.isArray(k) || k.length !== arity || (d !== 'n' && d !== 'p')) throw bad();
-  if (!k.every((v) => (typeof v === 'string' && v.length <= 300) || (typeof v === 'number' && Number.isFinite(v))))
+  if (
+    !k.every(
+      (v) => (typeof v === 'string' && v.length <= 300) || (typeof v === 'number' && Number.isFinite(v)),
+    )
+  )
     throw bad();
   return { key: k as KeyValues, direction: d === 'p' ? 'prev' : 'next' };
 }
@@ -115,7 +119,7 @@ export interface KeyField {
   type: 'date' | 'string' | 'number';
 }
 
-const valueOf = (f: KeyField, v: string | number): unknown => {
+const keyValue = (f: KeyField, v: string | number): unknown => {
   if (f.type === 'date') {
     const d = new Date(String(v));
     if (Number.isNaN(d.getTime())) throw new DomainError('INVALID', BAD_CURSOR_MESSAGE);
@@ -130,9 +134,12 @@ const valueOf = (f: KeyField, v: string | number): unknown => {
 };
 
 /** Rows strictly after (or before) the cursor's key in the list's order: a Prisma `where`. */
-export function keysetWhere(fields: readonly KeyField[], cursor: Cursor | undefined): Record<string, unknown> {
+export function keysetWhere(
+  fields: readonly KeyField[],
+  cursor: Cursor | undefined,
+): Record<string, unknown> {
   if (!cursor) return {};
-  const values = fields.map((f, i) => valueOf(f, cursor.key[i] as string | number));
+  const values = fields.map((f, i) => keyValue(f, cursor.key[i] as string | number));
   const forward = cursor.direction === 'next';
   return {
     OR: fields.map((f, i) => {

@@ -13,7 +13,7 @@ import {
 import { activityHealth } from '../../../domain/activity-health.js';
 import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
-import { dispatchReport } from '../../../domain/queries/index.js';
+import { dispatchReport, MAX_PAGE_SIZE } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
 import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
 import { HttpError } from '../../errors.js';
@@ -236,9 +236,15 @@ export const reportExportRoutes = [
     produces: 'text/csv',
     handle: async ({ deps, query, res }) => {
       const now = new Date();
+      // The download carries the largest page of each list; the summary carries every count.
       const report = await dispatchReport(deps.prisma, {
         now,
         since: new Date(now.getTime() - query.days * 86_400_000),
+        pages: {
+          overdueTasks: { limit: MAX_PAGE_SIZE },
+          householdsAtRisk: { limit: MAX_PAGE_SIZE },
+          limit: MAX_PAGE_SIZE,
+        },
       });
       res
         .type('text/csv; charset=utf-8')
