@@ -415,7 +415,7 @@ export interface HouseholdListFilter {
 export const HOUSEHOLD_LIST_KEY_ARITY = 2;
 
 /** One page of the keyset (village name, number) in the list's order: the households' ids. */
-async function householdIdsPage(
+export async function householdIdsPage(
   prisma: PrismaClient,
   filter: HouseholdListFilter,
   cursor: Cursor | undefined,

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { assertMayDecideClosingStep } from '../../../domain/access.js';
 import {
@@ -11,7 +13,7 @@ import {
   resumeSupervision,
 } from '../../../domain/actions/index.js';
 import { activityHealth } from '../../../domain/activity-health.js';
-import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
+import { exportLedgerXlsx, ledgerCsvChunks } from '../../../domain/ledger/export-ledger.js';
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport, MAX_PAGE_SIZE } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
@@ -215,11 +217,11 @@ export const actionRoutes = [
     access: 'oversee',
     produces: 'text/csv',
     handle: async ({ deps, res }) => {
-      const body = await exportLedgerCsv(deps.prisma);
+      // Streamed a chunk of households at a time: the file is never whole in memory.
       res
         .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', download(`工作台账-${today()}.csv`))
-        .send(body);
+        .setHeader('content-disposition', download(`工作台账-${today()}.csv`));
+      await pipeline(Readable.from(ledgerCsvChunks(deps.prisma)), res);
       return undefined;
     },
   }),
