@@ -32,7 +32,7 @@ import {
   toHouseholdRef,
   toTaskRow,
 } from './shared.js';
-import { type AtRiskRow, type ExitProgress, exitProgress, householdsAtRisk } from './standing.js';
+import { type AtRiskRow, type ExitProgress, householdStanding } from './standing.js';
 
 export type {
   AtRiskRow,
@@ -269,12 +269,11 @@ export async function supervisionBoard(
   args: { now: Date; pages?: BoardPages },
 ): Promise<SupervisionBoard> {
   const { now, pages = {} } = args;
-  const [overdueTasks, openEscalations, counts, atRisk, progress] = await Promise.all([
+  const [overdueTasks, openEscalations, counts, { atRisk, progress }] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
     loadEscalations(prisma, OPEN_ESCALATION, pages.openEscalations),
     boardCounts(prisma, now),
-    householdsAtRisk(prisma, pages.householdsAtRisk ?? {}),
-    exitProgress(prisma, pages.progress ?? {}),
+    householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: pages.progress }),
   ]);
   return {
     generatedAt: iso(now),

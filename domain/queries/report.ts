@@ -17,9 +17,8 @@ import { householdRefSelect, iso, MS_PER_DAY, shanghaiDate, type TaskRow, toHous
 import {
   type AtRiskRow,
   type ExitProgress,
-  exitProgress,
   type HouseholdSummaryRow,
-  householdsAtRisk,
+  householdStanding,
 } from './standing.js';
 
 export interface VillageSummary {
@@ -142,14 +141,13 @@ export async function dispatchReport(
   const listLimit = pageSize(pages.limit);
   const first = { limit: listLimit };
 
-  const [overdueTasks, stillOpen, openedInPeriod, closedInPeriod, atRisk, progress, counts] =
+  const [overdueTasks, stillOpen, openedInPeriod, closedInPeriod, { atRisk, progress }, counts] =
     await Promise.all([
       loadOverdueTasks(prisma, now, pages.overdueTasks),
       loadEscalations(prisma, OPEN_ESCALATION, first),
       loadEscalations(prisma, { openedAt: inPeriod }, first),
       loadEscalations(prisma, { closedAt: inPeriod }, first),
-      householdsAtRisk(prisma, pages.householdsAtRisk ?? {}),
-      exitProgress(prisma, first),
+      householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
       boardCounts(prisma, now),
     ]);
   const [escalationsOpened, escalationsClosed, figures, periodFigures, villages, tasksCompleted] =

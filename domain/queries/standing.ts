@@ -231,78 +231,96 @@ const PROGRESS_ORDER = [
   { sql: 'number', order: 'asc', type: 'string' },
 ] as const;
 
-/**
- * At risk: still under supervision and an open follow-up, or a last visit that was not compliant,
- * or an open escalation at rung 2 or higher (a leader above the assignee has been told).
- */
-export async function householdsAtRisk(
-  prisma: PrismaClient,
-  args: { villageId?: string } & PageRequest,
-): Promise<AtRiskPage> {
-  const cte = await standingCte(prisma, args.villageId);
-  const k = keyset([...AT_RISK_ORDER], args);
-  const [rows, counts] = await Promise.all([
-    prisma.$queryRaw<StandingRow[]>`${cte}
-      SELECT * FROM standing WHERE reasons > 0 AND ${k.condition} ORDER BY ${k.orderBy} LIMIT ${k.limit + 1}`,
-    prisma.$queryRaw<Array<{ villageId: string; n: number }>>`${cte}
-      SELECT "villageId", count(*)::int AS n FROM standing WHERE reasons > 0 GROUP BY 1`,
-  ]);
-  const page = pageOf(rows, {
-    limit: k.limit,
-    cursor: k.cursor,
-    keyOf: (r) => [r.reasons, r.highestOpenRung, r.villageName, r.number],
-  });
-  const byVillage = new Map(counts.map((c) => [c.villageId, c.n]));
-  return {
-    count: [...byVillage.values()].reduce((a, b) => a + b, 0),
-    byVillage,
-    rows: page.items.map(atRiskRow),
-    page: page.page,
-  };
+/** A standing row as json_agg writes it: instants without a zone, in UTC. */
+type StandingJson = Omit<StandingRow, 'lastVisitAt'> & { lastVisitAt: string | null };
+const fromJson = (r: StandingJson): StandingRow => ({
+  ...r,
+  lastVisitAt: r.lastVisitAt === null ? null : new Date(`${r.lastVisitAt}Z`),
+});
+
+export interface HouseholdStanding {
+  atRisk: AtRiskPage;
+  progress: ExitProgress;
 }
 
-/** Households by status (every status, in life order) and a page of those still under supervision. */
-export async function exitProgress(
+/**
+ * At risk: still under supervision and an open follow-up, or a last visit that was not compliant,
+ * or an open escalation at rung 2 or higher (a leader above the assignee has been told); most
+ * reasons first, then the highest rung. Progress: the households under supervision, the closest
+ * to a stable exit first. One query: PostgreSQL computes the standing once for both pages and the
+ * per-village counts.
+ */
+export async function householdStanding(
   prisma: PrismaClient,
-  args: { villageId?: string } & PageRequest,
-): Promise<ExitProgress> {
+  args: { villageId?: string; atRisk?: PageRequest; progress?: PageRequest } = {},
+): Promise<HouseholdStanding> {
   const cte = await standingCte(prisma, args.villageId);
-  const k = keyset([...PROGRESS_ORDER], args);
-  const [rows, statuses] = await Promise.all([
-    prisma.$queryRaw<StandingRow[]>`${cte}
-      SELECT * FROM standing WHERE ${k.condition} ORDER BY ${k.orderBy} LIMIT ${k.limit + 1}`,
+  const a = keyset([...AT_RISK_ORDER], args.atRisk ?? {});
+  const p = keyset([...PROGRESS_ORDER], args.progress ?? {});
+  const [[lists], statuses] = await Promise.all([
+    prisma.$queryRaw<
+      Array<{
+        atRisk: StandingJson[];
+        atRiskByVillage: Array<{ villageId: string; n: number }>;
+        progress: StandingJson[];
+      }>
+    >`${cte}
+      SELECT
+        (SELECT coalesce(json_agg(r), '[]'::json) FROM (
+          SELECT * FROM standing WHERE reasons > 0 AND ${a.condition} ORDER BY ${a.orderBy} LIMIT ${a.limit + 1}
+        ) r) AS "atRisk",
+        (SELECT coalesce(json_agg(c), '[]'::json) FROM (
+          SELECT "villageId", count(*)::int AS n FROM standing WHERE reasons > 0 GROUP BY 1
+        ) c) AS "atRiskByVillage",
+        (SELECT coalesce(json_agg(q), '[]'::json) FROM (
+          SELECT * FROM standing WHERE ${p.condition} ORDER BY ${p.orderBy} LIMIT ${p.limit + 1}
+        ) q) AS progress`,
     prisma.household.groupBy({
       by: ['status'],
       where: args.villageId ? { villageId: args.villageId } : {},
       _count: { _all: true },
     }),
   ]);
-  const page = pageOf(rows, {
-    limit: k.limit,
-    cursor: k.cursor,
+  const riskPage = pageOf((lists?.atRisk ?? []).map(fromJson), {
+    limit: a.limit,
+    cursor: a.cursor,
+    keyOf: (r) => [r.reasons, r.highestOpenRung, r.villageName, r.number],
+  });
+  const byVillage = new Map((lists?.atRiskByVillage ?? []).map((c) => [c.villageId, c.n]));
+  const progressPage = pageOf((lists?.progress ?? []).map(fromJson), {
+    limit: p.limit,
+    cursor: p.cursor,
     keyOf: (r) => [Math.max(0, r.minCompliant - r.streak), r.number],
   });
   const counts = new Map(statuses.map((s) => [s.status, s._count._all]));
   const known = new Set<string>(HOUSEHOLD_STATUSES);
   return {
-    total: statuses.reduce((sum, s) => sum + s._count._all, 0),
-    byStatus: [
-      ...HOUSEHOLD_STATUSES.map((status) => ({
-        status,
-        label: HOUSEHOLD_STATUS_LABELS[status],
-        count: counts.get(status) ?? 0,
+    atRisk: {
+      count: [...byVillage.values()].reduce((x, y) => x + y, 0),
+      byVillage,
+      rows: riskPage.items.map(atRiskRow),
+      page: riskPage.page,
+    },
+    progress: {
+      total: statuses.reduce((sum, s) => sum + s._count._all, 0),
+      byStatus: [
+        ...HOUSEHOLD_STATUSES.map((status) => ({
+          status,
+          label: HOUSEHOLD_STATUS_LABELS[status],
+          count: counts.get(status) ?? 0,
+        })),
+        ...[...counts.entries()]
+          .filter(([status]) => !known.has(status))
+          .map(([status, count]) => ({ status, label: status, count })),
+      ],
+      households: progressPage.items.map((r) => ({
+        household: summaryOf(r),
+        consecutiveCompliantVisits: r.streak,
+        minCompliantVisits: r.minCompliant,
+        remaining: Math.max(0, r.minCompliant - r.streak),
+        lastVisitAt: r.lastVisitAt ? r.lastVisitAt.toISOString() : null,
       })),
-      ...[...counts.entries()]
-        .filter(([status]) => !known.has(status))
-        .map(([status, count]) => ({ status, label: status, count })),
-    ],
-    households: page.items.map((r) => ({
-      household: summaryOf(r),
-      consecutiveCompliantVisits: r.streak,
-      minCompliantVisits: r.minCompliant,
-      remaining: Math.max(0, r.minCompliant - r.streak),
-      lastVisitAt: r.lastVisitAt ? r.lastVisitAt.toISOString() : null,
-    })),
-    page: page.page,
+      page: progressPage.page,
+    },
   };
 }
