@@ -3,7 +3,9 @@
 import ExcelJS from 'exceljs';
 import type { PrismaClient } from '../../db/client.js';
 import type { Prisma } from '../../prisma/generated/client.js';
+import { householdIdsPage, latestVisits } from '../queries/households.js';
 import { categoryLabel, labourClassLabel, statusLabel } from '../queries/labels.js';
+import { type Cursor, MAX_PAGE_SIZE } from '../queries/pagination.js';
 import { shanghaiDate } from '../queries/shared.js';
 import {
   CAUSE_SEPARATOR,
@@ -32,72 +34,124 @@ export interface LedgerExportOptions {
 export const cadreCell = (cadre: { name: string; email: string }): string =>
   `${cadre.name}（${cadre.email}）`;
 
-/** The ledger's rows, by village name then household number. */
+/** How many households the export reads at a time: memory stays flat whatever the township's size. */
+const LEDGER_CHUNK = MAX_PAGE_SIZE;
+
+/** The ledger rows of one chunk of households (by village name then number) and where the next starts. */
+async function ledgerChunk(
+  prisma: PrismaClient,
+  options: LedgerExportOptions,
+  cursor: Cursor | undefined,
+): Promise<{ rows: LedgerRow[]; next: Cursor | undefined }> {
+  const keys = await householdIdsPage(prisma, options, cursor, LEDGER_CHUNK);
+  const ids = keys.map((k) => k.id);
+  if (ids.length === 0) return { rows: [], next: undefined };
+  const [households, followUps, visits] = await Promise.all([
+    prisma.household.findMany({
+      where: { id: { in: ids } },
+      include: {
+        village: { select: { name: true } },
+        members: { orderBy: { id: 'asc' } },
+        assignments: {
+          where: { role: 'ASSISTANCE', to: null },
+          orderBy: { from: 'desc' },
+          take: 1,
+          include: { cadre: { select: { name: true, email: true } } },
+        },
+      },
+    }),
+    prisma.task.groupBy({
+      by: ['householdId'],
+      where: { householdId: { in: ids }, status: 'OPEN', kind: 'FOLLOW_UP' },
+      _count: { _all: true },
+    }),
+    latestVisits(prisma, ids),
+  ]);
+  const byId = new Map(households.map((h) => [h.id, h]));
+  const openFollowUps = new Map(followUps.map((f) => [f.householdId, f._count._all]));
+  const rows = ids.flatMap((id) => {
+    const h = byId.get(id);
+    return h ? [ledgerRow(h, openFollowUps.get(id) ?? 0, visits.get(id))] : [];
+  });
+  const last = keys[keys.length - 1];
+  const next =
+    keys.length === LEDGER_CHUNK && last
+      ? { key: [last.villageName, last.number], direction: 'next' as const }
+      : undefined;
+  return { rows, next };
+}
+
+type LedgerHousehold = Prisma.HouseholdGetPayload<{
+  include: {
+    village: { select: { name: true } };
+    members: true;
+    assignments: { include: { cadre: { select: { name: true; email: true } } } };
+  };
+}>;
+
+function ledgerRow(
+  h: LedgerHousehold,
+  openFollowUps: number,
+  last: { visitedAt: Date; perCapitaIncomeYuan: Prisma.Decimal } | undefined,
+): LedgerRow {
+  const cadre = h.assignments[0]?.cadre;
+  const members = h.members
+    .map((m) =>
+      [
+        m.name,
+        String(m.age),
+        LABOUR_ABILITY_CELL[m.labourAbility as keyof typeof LABOUR_ABILITY_CELL] ?? '无',
+        m.relation,
+        m.inSchool ? YES_CELL : NO_CELL,
+        m.chronicIllness ? YES_CELL : NO_CELL,
+      ].join(MEMBER_FIELD_SEPARATOR),
+    )
+    .join(MEMBER_SEPARATOR);
+  return {
+    户编号: h.number,
+    户主姓名: h.headName,
+    所属村: h.village.name,
+    户类别: categoryLabel(h.category),
+    劳动力类型: labourClassLabel(h.labourClass),
+    家庭人口: h.members.length,
+    有劳动力人数: h.members.filter((m) => m.labourAbility !== 'NONE').length,
+    家庭成员: members,
+    致贫原因: h.causes.join(CAUSE_SEPARATOR),
+    帮扶需求: h.needs,
+    一户一策: h.plan,
+    联系电话: h.phone,
+    帮扶责任人: cadre ? cadreCell(cadre) : '',
+    督战状态: statusLabel(h.status),
+    最近走访: last ? shanghaiDate(last.visitedAt) : null,
+    '人均纯收入（最近）': last ? last.perCapitaIncomeYuan.toNumber() : null,
+    未整改问题数: openFollowUps,
+  };
+}
+
+/** The ledger's rows a chunk at a time, by village name then household number. */
+export async function* ledgerRowChunks(
+  prisma: PrismaClient,
+  options: LedgerExportOptions = {},
+): AsyncGenerator<LedgerRow[]> {
+  let cursor: Cursor | undefined;
+  do {
+    const chunk = await ledgerChunk(prisma, options, cursor);
+    if (chunk.rows.length > 0) yield chunk.rows;
+    cursor = chunk.next;
+  } while (cursor);
+}
+
+/** The ledger's rows, by village name then household number (all of them: for the XLSX). */
 export async function ledgerRows(
   prisma: PrismaClient,
   options: LedgerExportOptions = {},
 ): Promise<LedgerRow[]> {
-  const where: Prisma.HouseholdWhereInput = {};
-  if (options.villageId) where.villageId = options.villageId;
-  if (options.householdIds) where.id = { in: options.householdIds };
-  const households = await prisma.household.findMany({
-    where,
-    include: {
-      village: { select: { name: true } },
-      members: { orderBy: { id: 'asc' } },
-      assignments: {
-        where: { role: 'ASSISTANCE', to: null },
-        orderBy: { from: 'desc' },
-        take: 1,
-        include: { cadre: { select: { name: true, email: true } } },
-      },
-      tasks: { where: { status: 'OPEN', kind: 'FOLLOW_UP' }, select: { id: true } },
-      visits: {
-        orderBy: [{ visitedAt: 'desc' }, { id: 'desc' }],
-        take: 1,
-        select: { visitedAt: true, perCapitaIncomeYuan: true },
-      },
-    },
-    orderBy: [{ village: { name: 'asc' } }, { number: 'asc' }],
-  });
-  return households.map((h) => {
-    const cadre = h.assignments[0]?.cadre;
-    const last = h.visits[0];
-    const members = h.members
-      .map((m) =>
-        [
-          m.name,
-          String(m.age),
-          LABOUR_ABILITY_CELL[m.labourAbility as keyof typeof LABOUR_ABILITY_CELL] ?? '无',
-          m.relation,
-          m.inSchool ? YES_CELL : NO_CELL,
-          m.chronicIllness ? YES_CELL : NO_CELL,
-        ].join(MEMBER_FIELD_SEPARATOR),
-      )
-      .join(MEMBER_SEPARATOR);
-    return {
-      户编号: h.number,
-      户主姓名: h.headName,
-      所属村: h.village.name,
-      户类别: categoryLabel(h.category),
-      劳动力类型: labourClassLabel(h.labourClass),
-      家庭人口: h.members.length,
-      有劳动力人数: h.members.filter((m) => m.labourAbility !== 'NONE').length,
-      家庭成员: members,
-      致贫原因: h.causes.join(CAUSE_SEPARATOR),
-      帮扶需求: h.needs,
-      一户一策: h.plan,
-      联系电话: h.phone,
-      帮扶责任人: cadre ? cadreCell(cadre) : '',
-      督战状态: statusLabel(h.status),
-      最近走访: last ? shanghaiDate(last.visitedAt) : null,
-      '人均纯收入（最近）': last ? last.perCapitaIncomeYuan.toNumber() : null,
-      未整改问题数: h.tasks.length,
-    };
-  });
+  const rows: LedgerRow[] = [];
+  for await (const chunk of ledgerRowChunks(prisma, options)) rows.push(...chunk);
+  return rows;
 }
 
-function ledgerWorkbook(rows: readonly LedgerRow[], forCsv: boolean): ExcelJS.Workbook {
+function ledgerWorkbook(rows: readonly LedgerRow[]): ExcelJS.Workbook {
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'duzhan';
   const sheet = workbook.addWorksheet(LEDGER_SHEET_NAME, { views: [{ state: 'frozen', ySplit: 1 }] });
@@ -113,7 +167,7 @@ function ledgerWorkbook(rows: readonly LedgerRow[], forCsv: boolean): ExcelJS.Wo
       Object.fromEntries(
         LEDGER_COLUMNS.map((c) => {
           const value = row[c.header];
-          return [c.header, forCsv && typeof value === 'string' ? defuseFormula(value) : value];
+          return [c.header, value];
         }),
       ),
     );
@@ -134,20 +188,38 @@ export async function exportLedgerXlsx(
   prisma: PrismaClient,
   options: LedgerExportOptions = {},
 ): Promise<Buffer> {
-  const workbook = ledgerWorkbook(await ledgerRows(prisma, options), false);
+  const workbook = ledgerWorkbook(await ledgerRows(prisma, options));
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
-/** The ledger as CSV text, starting with a BOM (U+FEFF) so Excel reads it as UTF-8. */
+/** A CSV cell as the export writes it: formulas defused, quoted when it holds a comma, quote or line break. */
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  const text = typeof value === 'string' ? defuseFormula(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+const csvLine = (cells: ReadonlyArray<string | number | null>) => cells.map(csvCell).join(',');
+
+/**
+ * The ledger as CSV, a chunk of households at a time: a BOM (U+FEFF, so Excel reads UTF-8) and the
+ * header first, then each chunk's lines. The whole file is never held in memory: the route streams it.
+ */
+export async function* ledgerCsvChunks(
+  prisma: PrismaClient,
+  options: LedgerExportOptions = {},
+): AsyncGenerator<string> {
+  yield `\uFEFF${csvLine(LEDGER_COLUMNS.map((c) => c.header))}`;
+  for await (const rows of ledgerRowChunks(prisma, options))
+    yield rows.map((row) => `\r\n${csvLine(LEDGER_COLUMNS.map((c) => row[c.header]))}`).join('');
+}
+
+/** The ledger as CSV text (the chunks joined), starting with a BOM. */
 export async function exportLedgerCsv(
   prisma: PrismaClient,
   options: LedgerExportOptions = {},
 ): Promise<string> {
-  const workbook = ledgerWorkbook(await ledgerRows(prisma, options), true);
-  const buffer = await workbook.csv.writeBuffer({
-    sheetName: LEDGER_SHEET_NAME,
-    formatterOptions: { writeBOM: true, rowDelimiter: '\r\n' },
-  });
-  const text = Buffer.from(buffer).toString('utf8');
-  return text.startsWith('\uFEFF') ? text : `\uFEFF${text}`;
+  let text = '';
+  for await (const chunk of ledgerCsvChunks(prisma, options)) text += chunk;
+  return text;
 }

@@ -1,26 +1,27 @@
 // 督战看板: overdue work and open escalations by rung, village and leader; households at risk;
-// progress toward a stable exit. Read from PostgreSQL only.
+// progress toward a stable exit. Read from PostgreSQL only: the counts are grouped there, and each
+// list is one page (each task serialised once, in its list; the groups carry counts).
 
 import type { PrismaClient } from '../../db/client.js';
 import { ESCALATION_RANK_LABELS, latestPolicy } from '../../policy/index.js';
 import type { Prisma } from '../../prisma/generated/client.js';
-import { policyLookup } from '../policy-versions.js';
+import { labelOf, rankLabel, TASK_KIND_LABELS } from './labels.js';
 import {
-  ACTIVE_STATUSES,
-  categoryLabel,
-  HOUSEHOLD_STATUS_LABELS,
-  HOUSEHOLD_STATUSES,
-  labelOf,
-  rankLabel,
-  statusLabel,
-  TASK_KIND_LABELS,
-} from './labels.js';
+  decodeCursor,
+  type KeyField,
+  keyOfRow,
+  keysetOrderBy,
+  keysetWhere,
+  type Page,
+  type PageInfo,
+  type PageRequest,
+  pageOf,
+  pageSize,
+} from './pagination.js';
 import {
   type CadreRefRow,
   cadreRefSelect,
-  consecutiveCompliant,
   type EscalationRow,
-  groupBy,
   type HouseholdRef,
   householdRefSelect,
   iso,
@@ -31,6 +32,15 @@ import {
   toHouseholdRef,
   toTaskRow,
 } from './shared.js';
+import { type AtRiskRow, type ExitProgress, householdStanding } from './standing.js';
+
+export type {
+  AtRiskRow,
+  ExitProgress,
+  ExitProgressRow,
+  HouseholdSummaryRow,
+  RiskReason,
+} from './standing.js';
 
 /** An open escalation with the task and household it is about. */
 export interface BoardEscalationRow extends EscalationRow {
@@ -38,57 +48,21 @@ export interface BoardEscalationRow extends EscalationRow {
   household: HouseholdRef;
 }
 
+/** How much overdue work and how many open escalations one rung, village or leader has. */
 export interface BoardGroup {
   key: string;
   label: string;
   overdueTaskCount: number;
   openEscalationCount: number;
-  overdueTasks: TaskRow[];
-  openEscalations: BoardEscalationRow[];
-}
-
-export interface HouseholdSummaryRow extends HouseholdRef {
-  category: string;
-  categoryLabel: string;
-  status: string;
-  statusLabel: string;
-}
-
-export type RiskReason = 'OPEN_FOLLOW_UP' | 'LAST_VISIT_NON_COMPLIANT' | 'ESCALATED';
-
-export interface AtRiskRow {
-  household: HouseholdSummaryRow;
-  reasons: Array<{ code: RiskReason; label: string }>;
-  openFollowUps: number;
-  lastVisitAt: string | null;
-  lastVisitCompliant: boolean | null;
-  /** Highest rung among the household's open escalations (0 = none). */
-  highestOpenRung: number;
-}
-
-export interface ExitProgressRow {
-  household: HouseholdSummaryRow;
-  /** The latest visits in a row that were compliant when recorded. */
-  consecutiveCompliantVisits: number;
-  /** The household's policy's stableExit.minCompliantVisits. */
-  minCompliantVisits: number;
-  remaining: number;
-  lastVisitAt: string | null;
-}
-
-export interface ExitProgress {
-  total: number;
-  /** Every status, in life order, with its count (zero included). */
-  byStatus: Array<{ status: string; label: string; count: number }>;
-  /** Households still under supervision, the closest to a stable exit first. */
-  households: ExitProgressRow[];
 }
 
 export interface SupervisionBoard {
   generatedAt: string;
   overdueTaskCount: number;
   openEscalationCount: number;
+  /** This page of the overdue tasks: highest rung first, then the oldest due date. */
   overdueTasks: TaskRow[];
+  /** This page of the open escalations: lowest rung first, then the oldest. */
   openEscalations: BoardEscalationRow[];
   /** By the task's rung / the escalation's rung, lowest first (0 = overdue, not escalated yet). */
   byRung: BoardGroup[];
@@ -99,8 +73,25 @@ export interface SupervisionBoard {
    * (as the leader of a rung); most escalations first.
    */
   byLeader: BoardGroup[];
+  householdsAtRiskCount: number;
+  /** This page of the households at risk. */
   householdsAtRisk: AtRiskRow[];
   progress: ExitProgress;
+  /** Where each list's page sits: its cursors for the previous and next pages. */
+  pages: {
+    overdueTasks: PageInfo;
+    openEscalations: PageInfo;
+    householdsAtRisk: PageInfo;
+    progress: PageInfo;
+  };
+}
+
+/** The board's lists, each paged on its own. */
+export interface BoardPages {
+  overdueTasks?: PageRequest;
+  openEscalations?: PageRequest;
+  householdsAtRisk?: PageRequest;
+  progress?: PageRequest;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,13 +103,32 @@ const rungLabel = (rung: number): string => {
   return rank ? `第 ${rung} 级：${labelOf(ESCALATION_RANK_LABELS, rank)}` : `第 ${rung} 级`;
 };
 
-export async function loadOverdueTasks(prisma: PrismaClient, now: Date): Promise<TaskRow[]> {
+export const OVERDUE_TASK_KEY: KeyField[] = [
+  { field: 'rung', order: 'desc', type: 'number' },
+  { field: 'dueAt', order: 'asc', type: 'date' },
+  { field: 'id', order: 'asc', type: 'string' },
+];
+
+/** A page of the tasks open and past due at `now` (optionally of one village). */
+export async function loadOverdueTasks(
+  prisma: PrismaClient,
+  now: Date,
+  request: PageRequest = {},
+  villageId?: string,
+): Promise<Page<TaskRow>> {
+  const limit = pageSize(request.limit);
+  const cursor =
+    request.cursor === undefined ? undefined : decodeCursor(request.cursor, OVERDUE_TASK_KEY.length);
+  const where: Prisma.TaskWhereInput = { status: 'OPEN', dueAt: { lt: now } };
+  if (villageId) where.household = { villageId };
   const tasks = await prisma.task.findMany({
-    where: { status: 'OPEN', dueAt: { lt: now } },
+    where: { AND: [where, keysetWhere(OVERDUE_TASK_KEY, cursor)] },
     include: taskInclude,
-    orderBy: [{ rung: 'desc' }, { dueAt: 'asc' }, { id: 'asc' }],
+    orderBy: keysetOrderBy(OVERDUE_TASK_KEY, cursor),
+    take: limit + 1,
   });
-  return tasks.map((t) => toTaskRow(t, now));
+  const page = pageOf(tasks, { limit, cursor, keyOf: (t) => keyOfRow(OVERDUE_TASK_KEY, t) });
+  return { items: page.items.map((t) => toTaskRow(t, now)), page: page.page };
 }
 
 const escalationWithTaskInclude = {
@@ -135,210 +145,153 @@ const escalationWithTaskInclude = {
   },
 } satisfies Prisma.EscalationInclude;
 
-/** Escalations matching `where`, with their task and household; lowest rung, then oldest first. */
+export const ESCALATION_KEY: KeyField[] = [
+  { field: 'rung', order: 'asc', type: 'number' },
+  { field: 'openedAt', order: 'asc', type: 'date' },
+  { field: 'id', order: 'asc', type: 'string' },
+];
+
+/** A page of the escalations matching `where`, with their task and household; lowest rung, then oldest first. */
 export async function loadEscalations(
   prisma: PrismaClient,
   where: Prisma.EscalationWhereInput,
-): Promise<BoardEscalationRow[]> {
+  request: PageRequest = {},
+): Promise<Page<BoardEscalationRow>> {
+  const limit = pageSize(request.limit);
+  const cursor =
+    request.cursor === undefined ? undefined : decodeCursor(request.cursor, ESCALATION_KEY.length);
   const rows = await prisma.escalation.findMany({
-    where,
+    where: { AND: [where, keysetWhere(ESCALATION_KEY, cursor)] },
     include: escalationWithTaskInclude,
-    orderBy: [{ rung: 'asc' }, { openedAt: 'asc' }, { id: 'asc' }],
+    orderBy: keysetOrderBy(ESCALATION_KEY, cursor),
+    take: limit + 1,
   });
-  return rows.map((e) => ({
-    ...toEscalationRow(e),
-    task: {
-      id: e.task.id,
-      kind: e.task.kind,
-      kindLabel: labelOf(TASK_KIND_LABELS, e.task.kind),
-      reason: e.task.reason,
-      dueAt: iso(e.task.dueAt),
-      assignee: toCadreRef(e.task.assignee),
-    },
-    household: toHouseholdRef(e.task.household),
-  }));
-}
-
-function group(
-  key: string,
-  label: string,
-  overdueTasks: TaskRow[],
-  openEscalations: BoardEscalationRow[],
-): BoardGroup {
+  const page = pageOf(rows, { limit, cursor, keyOf: (e) => keyOfRow(ESCALATION_KEY, e) });
   return {
-    key,
-    label,
-    overdueTaskCount: overdueTasks.length,
-    openEscalationCount: openEscalations.length,
-    overdueTasks,
-    openEscalations,
+    items: page.items.map((e) => ({
+      ...toEscalationRow(e),
+      task: {
+        id: e.task.id,
+        kind: e.task.kind,
+        kindLabel: labelOf(TASK_KIND_LABELS, e.task.kind),
+        reason: e.task.reason,
+        dueAt: iso(e.task.dueAt),
+        assignee: toCadreRef(e.task.assignee),
+      },
+      household: toHouseholdRef(e.task.household),
+    })),
+    page: page.page,
   };
 }
 
-export function groupByRung(tasks: TaskRow[], escalations: BoardEscalationRow[]): BoardGroup[] {
-  const t = groupBy(tasks, (x) => String(x.rung));
-  const e = groupBy(escalations, (x) => String(x.rung));
-  const rungs = [...new Set([...t.keys(), ...e.keys()])].map(Number).sort((a, b) => a - b);
-  return rungs.map((rung) =>
-    group(String(rung), rungLabel(rung), t.get(String(rung)) ?? [], e.get(String(rung)) ?? []),
-  );
+/** The open escalations: those not closed, on tasks still open. */
+export const OPEN_ESCALATION: Prisma.EscalationWhereInput = { closedAt: null, task: { status: 'OPEN' } };
+
+const group = (key: string, label: string, counts: Counts | undefined): BoardGroup => ({
+  key,
+  label,
+  overdueTaskCount: counts?.overdue ?? 0,
+  openEscalationCount: counts?.escalations ?? 0,
+});
+
+interface Counts {
+  overdue: number;
+  escalations: number;
 }
 
-export function groupByVillage(tasks: TaskRow[], escalations: BoardEscalationRow[]): BoardGroup[] {
-  const t = groupBy(tasks, (x) => x.household.village.id);
-  const e = groupBy(escalations, (x) => x.household.village.id);
-  const names = new Map(
-    [...tasks, ...escalations].map((x) => [x.household.village.id, x.household.village.name]),
-  );
-  return [...names.entries()]
-    .map(([id, name]) => group(id, name, t.get(id) ?? [], e.get(id) ?? []))
-    .sort(
-      (a, b) =>
-        b.overdueTaskCount + b.openEscalationCount - (a.overdueTaskCount + a.openEscalationCount) ||
-        a.label.localeCompare(b.label, 'zh'),
-    );
-}
-
-export function groupByLeader(tasks: TaskRow[], escalations: BoardEscalationRow[]): BoardGroup[] {
-  const t = groupBy(tasks, (x) => x.assignee.id);
-  const e = groupBy(escalations, (x) => x.leader.id);
-  const cadres = new Map<string, CadreRefRow>([
-    ...tasks.map((x) => [x.assignee.id, x.assignee] as const),
-    ...escalations.map((x) => [x.leader.id, x.leader] as const),
+/** Overdue tasks and open escalations counted by PostgreSQL per rung, per village and per cadre. */
+export async function boardCounts(prisma: PrismaClient, now: Date) {
+  const [rows, villages] = await Promise.all([
+    prisma.$queryRaw<Array<{ dim: string; key: string; overdue: number; escalations: number }>>`
+      WITH overdue AS (
+        SELECT t.rung, h."villageId", t."assigneeId" FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
+        WHERE t.status = 'OPEN' AND t."dueAt" < ${now}
+      ), open_escalations AS (
+        SELECT e.rung, h."villageId", e."leaderId" FROM "Escalation" e
+        JOIN "Task" t ON t.id = e."taskId" JOIN "Household" h ON h.id = t."householdId"
+        WHERE e."closedAt" IS NULL AND t.status = 'OPEN'
+      ), counted AS (
+        SELECT 'rung' AS dim, rung::text AS key, count(*)::int AS overdue, 0 AS escalations FROM overdue GROUP BY 2
+        UNION ALL SELECT 'village', "villageId", count(*)::int, 0 FROM overdue GROUP BY 2
+        UNION ALL SELECT 'cadre', "assigneeId", count(*)::int, 0 FROM overdue GROUP BY 2
+        UNION ALL SELECT 'rung', rung::text, 0, count(*)::int FROM open_escalations GROUP BY 2
+        UNION ALL SELECT 'village', "villageId", 0, count(*)::int FROM open_escalations GROUP BY 2
+        UNION ALL SELECT 'cadre', "leaderId", 0, count(*)::int FROM open_escalations GROUP BY 2
+      )
+      SELECT dim, key, sum(overdue)::int AS overdue, sum(escalations)::int AS escalations
+      FROM counted GROUP BY dim, key`,
+    prisma.village.findMany({ select: { id: true, name: true } }),
   ]);
-  return [...cadres.values()]
-    .map((c) => group(c.id, `${c.name}（${rankLabel(c.rank)}）`, t.get(c.id) ?? [], e.get(c.id) ?? []))
-    .sort(
-      (a, b) =>
-        b.openEscalationCount - a.openEscalationCount ||
-        b.overdueTaskCount - a.overdueTaskCount ||
-        a.label.localeCompare(b.label, 'zh'),
+  const of = (dim: string) => new Map(rows.filter((r) => r.dim === dim).map((r) => [r.key, r] as const));
+  const byRung = of('rung');
+  const byVillage = of('village');
+  const byCadre = of('cadre');
+  const cadres = await prisma.cadre.findMany({
+    where: { id: { in: [...byCadre.keys()] } },
+    select: cadreRefSelect,
+  });
+  const villageName = new Map(villages.map((v) => [v.id, v.name]));
+  const total = (m: Map<string, Counts>) =>
+    [...m.values()].reduce(
+      (sum, c) => ({ overdue: sum.overdue + c.overdue, escalations: sum.escalations + c.escalations }),
+      {
+        overdue: 0,
+        escalations: 0,
+      },
     );
+  return {
+    total: total(byRung),
+    byRung: [...byRung.keys()]
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((rung) => group(String(rung), rungLabel(rung), byRung.get(String(rung)))),
+    byVillage: [...byVillage.entries()]
+      .map(([id, c]) => group(id, villageName.get(id) ?? id, c))
+      .sort(
+        (a, b) =>
+          b.overdueTaskCount + b.openEscalationCount - (a.overdueTaskCount + a.openEscalationCount) ||
+          a.label.localeCompare(b.label, 'zh'),
+      ),
+    byLeader: cadres
+      .map((c) => group(c.id, `${c.name}（${rankLabel(c.rank)}）`, byCadre.get(c.id)))
+      .sort(
+        (a, b) =>
+          b.openEscalationCount - a.openEscalationCount ||
+          b.overdueTaskCount - a.overdueTaskCount ||
+          a.label.localeCompare(b.label, 'zh'),
+      ),
+  };
 }
 
-/** The households the risk and progress sections look at, with what those need. */
-export async function loadHouseholdStanding(prisma: PrismaClient, villageId?: string) {
-  const policyOf = await policyLookup(prisma);
-  const households = await prisma.household.findMany({
-    where: villageId ? { villageId } : {},
-    select: {
-      ...householdRefSelect,
-      category: true,
-      status: true,
-      policyVersion: true,
-      createdAt: true,
-      tasks: {
-        where: { status: 'OPEN' },
-        select: { kind: true, escalations: { where: { closedAt: null }, select: { rung: true } } },
-      },
-      visits: {
-        orderBy: [{ visitedAt: 'desc' }, { id: 'desc' }],
-        select: { visitedAt: true, compliant: true },
-      },
-    },
-    orderBy: [{ village: { name: 'asc' } }, { number: 'asc' }],
-  });
-  return households.map((h) => {
-    const last = h.visits[0];
-    const openRungs = h.tasks.flatMap((t) => t.escalations.map((e) => e.rung));
-    const summary: HouseholdSummaryRow = {
-      ...toHouseholdRef(h),
-      category: h.category,
-      categoryLabel: categoryLabel(h.category),
-      status: h.status,
-      statusLabel: statusLabel(h.status),
-    };
-    return {
-      summary,
-      createdAt: h.createdAt,
-      active: (ACTIVE_STATUSES as readonly string[]).includes(h.status),
-      openFollowUps: h.tasks.filter((t) => t.kind === 'FOLLOW_UP').length,
-      highestOpenRung: openRungs.reduce((max, r) => Math.max(max, r), 0),
-      lastVisitAt: last ? iso(last.visitedAt) : null,
-      lastVisitCompliant: last ? last.compliant : null,
-      consecutiveCompliant: consecutiveCompliant(h.visits),
-      minCompliantVisits: policyOf(h.policyVersion).stableExit.minCompliantVisits,
-    };
-  });
-}
-
-export type HouseholdStanding = Awaited<ReturnType<typeof loadHouseholdStanding>>[number];
-
-/**
- * At risk: still under supervision and an open follow-up, or a last visit that was not compliant,
- * or an open escalation at rung 2 or higher (a leader above the assignee has been told).
- */
-export function householdsAtRisk(standing: readonly HouseholdStanding[]): AtRiskRow[] {
-  return standing
-    .filter((s) => s.active)
-    .flatMap((s) => {
-      const reasons: AtRiskRow['reasons'] = [];
-      if (s.openFollowUps > 0)
-        reasons.push({ code: 'OPEN_FOLLOW_UP', label: `有 ${s.openFollowUps} 项问题未整改` });
-      if (s.lastVisitCompliant === false)
-        reasons.push({ code: 'LAST_VISIT_NON_COMPLIANT', label: '最近一次走访未达标' });
-      if (s.highestOpenRung >= 2)
-        reasons.push({ code: 'ESCALATED', label: `逾期任务已升级至第 ${s.highestOpenRung} 级` });
-      if (reasons.length === 0) return [];
-      return [
-        {
-          household: s.summary,
-          reasons,
-          openFollowUps: s.openFollowUps,
-          lastVisitAt: s.lastVisitAt,
-          lastVisitCompliant: s.lastVisitCompliant,
-          highestOpenRung: s.highestOpenRung,
-        },
-      ];
-    })
-    .sort((a, b) => b.reasons.length - a.reasons.length || b.highestOpenRung - a.highestOpenRung);
-}
-
-export function exitProgress(standing: readonly HouseholdStanding[]): ExitProgress {
-  const counts = new Map<string, number>();
-  for (const s of standing) counts.set(s.summary.status, (counts.get(s.summary.status) ?? 0) + 1);
-  const known = new Set<string>(HOUSEHOLD_STATUSES);
-  const byStatus = [
-    ...HOUSEHOLD_STATUSES.map((status) => ({
-      status,
-      label: HOUSEHOLD_STATUS_LABELS[status],
-      count: counts.get(status) ?? 0,
-    })),
-    ...[...counts.entries()]
-      .filter(([status]) => !known.has(status))
-      .map(([status, count]) => ({ status, label: status, count })),
-  ];
-  const households = standing
-    .filter((s) => s.active)
-    .map((s) => ({
-      household: s.summary,
-      consecutiveCompliantVisits: s.consecutiveCompliant,
-      minCompliantVisits: s.minCompliantVisits,
-      remaining: Math.max(0, s.minCompliantVisits - s.consecutiveCompliant),
-      lastVisitAt: s.lastVisitAt,
-    }))
-    .sort((a, b) => a.remaining - b.remaining || a.household.number.localeCompare(b.household.number));
-  return { total: standing.length, byStatus, households };
-}
-
-/** The supervisors' board at `now`. */
-export async function supervisionBoard(prisma: PrismaClient, args: { now: Date }): Promise<SupervisionBoard> {
-  const { now } = args;
-  const [overdueTasks, openEscalations, standing] = await Promise.all([
-    loadOverdueTasks(prisma, now),
-    loadEscalations(prisma, { closedAt: null, task: { status: 'OPEN' } }),
-    loadHouseholdStanding(prisma),
+/** The supervisors' board at `now`, each list one page. */
+export async function supervisionBoard(
+  prisma: PrismaClient,
+  args: { now: Date; pages?: BoardPages },
+): Promise<SupervisionBoard> {
+  const { now, pages = {} } = args;
+  const [overdueTasks, openEscalations, counts, { atRisk, progress }] = await Promise.all([
+    loadOverdueTasks(prisma, now, pages.overdueTasks),
+    loadEscalations(prisma, OPEN_ESCALATION, pages.openEscalations),
+    boardCounts(prisma, now),
+    householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: pages.progress }),
   ]);
   return {
     generatedAt: iso(now),
-    overdueTaskCount: overdueTasks.length,
-    openEscalationCount: openEscalations.length,
-    overdueTasks,
-    openEscalations,
-    byRung: groupByRung(overdueTasks, openEscalations),
-    byVillage: groupByVillage(overdueTasks, openEscalations),
-    byLeader: groupByLeader(overdueTasks, openEscalations),
-    householdsAtRisk: householdsAtRisk(standing),
-    progress: exitProgress(standing),
+    overdueTaskCount: counts.total.overdue,
+    openEscalationCount: counts.total.escalations,
+    overdueTasks: overdueTasks.items,
+    openEscalations: openEscalations.items,
+    byRung: counts.byRung,
+    byVillage: counts.byVillage,
+    byLeader: counts.byLeader,
+    householdsAtRiskCount: atRisk.count,
+    householdsAtRisk: atRisk.rows,
+    progress,
+    pages: {
+      overdueTasks: overdueTasks.page,
+      openEscalations: openEscalations.page,
+      householdsAtRisk: atRisk.page,
+      progress: progress.page,
+    },
   };
 }

@@ -28,13 +28,15 @@ export interface CadreListRow {
 /** Every cadre, most senior rank first, then by name; `now` decides what is overdue. */
 export async function cadreList(prisma: PrismaClient, args: { now?: Date } = {}): Promise<CadreListRow[]> {
   const now = args.now ?? new Date();
-  const [cadres, openTasks, overdue, escalations] = await Promise.all([
+  const [cadres, assignments, openTasks, overdue, escalations] = await Promise.all([
     prisma.cadre.findMany({
-      include: {
-        villages: { select: { id: true, name: true }, orderBy: { name: 'asc' } },
-        assignments: { where: { to: null }, select: { role: true, householdId: true } },
-      },
+      include: { villages: { select: { id: true, name: true }, orderBy: { name: 'asc' } } },
     }),
+    // Counted by PostgreSQL: a cadre's open assignments are never loaded row by row.
+    prisma.$queryRaw<Array<{ cadreId: string; assistance: number; leader: number; households: number }>>`
+      SELECT "cadreId", count(*) FILTER (WHERE role = 'ASSISTANCE')::int AS assistance,
+        count(*) FILTER (WHERE role = 'LEADER')::int AS leader, count(DISTINCT "householdId")::int AS households
+      FROM "Assignment" WHERE "to" IS NULL GROUP BY 1`,
     prisma.task.groupBy({ by: ['assigneeId'], where: { status: 'OPEN' }, _count: { _all: true } }),
     prisma.task.groupBy({
       by: ['assigneeId'],
@@ -52,6 +54,7 @@ export async function cadreList(prisma: PrismaClient, args: { now?: Date } = {})
   const open = countOf(openTasks, 'assigneeId');
   const late = countOf(overdue, 'assigneeId');
   const escalated = countOf(escalations, 'leaderId');
+  const assigned = new Map(assignments.map((a) => [a.cadreId, a]));
   const seniority = (rank: string) => -CADRE_RANKS.indexOf(rank as (typeof CADRE_RANKS)[number]);
   return cadres
     .map((c) => ({
@@ -64,9 +67,9 @@ export async function cadreList(prisma: PrismaClient, args: { now?: Date } = {})
       active: c.active,
       villages: c.villages,
       load: {
-        assistance: c.assignments.filter((a) => a.role === 'ASSISTANCE').length,
-        leader: c.assignments.filter((a) => a.role === 'LEADER').length,
-        households: new Set(c.assignments.map((a) => a.householdId)).size,
+        assistance: assigned.get(c.id)?.assistance ?? 0,
+        leader: assigned.get(c.id)?.leader ?? 0,
+        households: assigned.get(c.id)?.households ?? 0,
         openTasks: open.get(c.id) ?? 0,
         overdueTasks: late.get(c.id) ?? 0,
         openEscalations: escalated.get(c.id) ?? 0,

@@ -14,6 +14,7 @@
 //   cancelled with the end of a supervision are left out: when they were cancelled is not recorded).
 import type { PrismaClient } from '../../db/client.js';
 import { HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_LABELS } from '../../policy/index.js';
+import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { policyLookup } from '../policy-versions.js';
 import {
@@ -22,14 +23,7 @@ import {
   HOUSEHOLD_STATUSES,
   type HouseholdStatus,
 } from './labels.js';
-import {
-  type HouseholdRef,
-  householdRefSelect,
-  iso,
-  MS_PER_DAY,
-  shanghaiDate,
-  toHouseholdRef,
-} from './shared.js';
+import { type HouseholdRef, iso, MS_PER_DAY, shanghaiDate } from './shared.js';
 
 const MAX_WEEKS = 156;
 
@@ -71,8 +65,105 @@ export interface ChartSeries {
   overdueTasks: number[];
   /** Escalation rungs reached in the week. */
   escalationsOpened: number[];
-  /** Latest per-capita income of each household that has been visited, lowest first. */
+  /** Latest per-capita income of the visited households with the lowest, lowest first (at most INCOME_POINTS). */
   income: { lineYuan: number; households: IncomePoint[] };
+}
+
+/** At most this many households in the income chart: the lowest incomes, the ones the chart is for. */
+export const INCOME_POINTS = 200;
+
+const statusCase = Prisma.raw(
+  `CASE a.action ${Object.entries(STATUS_OF_ACTION)
+    .map(([action, status]) => `WHEN '${action}' THEN '${status}'`)
+    .join(' ')} END`,
+);
+const statusActions = Prisma.join(Object.keys(STATUS_OF_ACTION).map((a) => Prisma.sql`${a}`));
+const activeStatuses = Prisma.join(ACTIVE_STATUSES.map((s) => Prisma.sql`${s}`));
+
+/**
+ * Households per status and, under supervision, per category at each week's end: each household's
+ * status and category as intervals between its audit rows, counted by PostgreSQL for every week at once.
+ */
+async function householdsPerWeek(prisma: PrismaClient, ends: Date[], villageId: string | undefined) {
+  const villageFilter = villageId ? Prisma.sql`"villageId" = ${villageId}` : Prisma.sql`TRUE`;
+  return prisma.$queryRaw<Array<{ i: number; dim: 'status' | 'category'; key: string; n: number }>>`
+    WITH ends AS (
+      SELECT i::int, t FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS x(t, i)
+    ), hh AS (
+      SELECT id, status, category, "createdAt" FROM "Household" WHERE ${villageFilter}
+    ), sev AS (
+      SELECT a."householdId" AS hid, a.at, a.id, ${statusCase} AS s
+      FROM "AuditLog" a JOIN hh ON hh.id = a."householdId" WHERE a.action IN (${statusActions})
+    ), siv AS (
+      SELECT hid, s, at AS f, lead(at) OVER (PARTITION BY hid ORDER BY at, id) AS u FROM sev
+      UNION ALL SELECT hid, 'REGISTERED', '-infinity'::timestamptz, min(at) FROM sev GROUP BY hid
+      UNION ALL SELECT id, status, '-infinity'::timestamptz, NULL FROM hh
+        WHERE NOT EXISTS (SELECT 1 FROM sev WHERE sev.hid = hh.id)
+    ), cev AS (
+      SELECT a."householdId" AS hid, a.at, a.id,
+        CASE WHEN jsonb_typeof(a.detail -> 'from') = 'string' THEN a.detail ->> 'from' END AS c
+      FROM "AuditLog" a JOIN hh ON hh.id = a."householdId" WHERE a.action = 'CATEGORY_CHANGED'
+    ), civ AS (
+      SELECT cev.hid, coalesce(cev.c, hh.category) AS c,
+        coalesce(lag(cev.at) OVER (PARTITION BY cev.hid ORDER BY cev.at, cev.id), '-infinity'::timestamptz) AS f,
+        cev.at AS u
+      FROM cev JOIN hh ON hh.id = cev.hid
+      UNION ALL SELECT hh.id, hh.category, coalesce(max(cev.at), '-infinity'::timestamptz), NULL
+        FROM hh LEFT JOIN cev ON cev.hid = hh.id GROUP BY hh.id, hh.category
+    ), week_status AS (
+      SELECT e.i, e.t, siv.hid, siv.s
+      FROM ends e JOIN siv ON siv.f <= e.t AND (siv.u IS NULL OR siv.u > e.t)
+      JOIN hh ON hh.id = siv.hid AND hh."createdAt" <= e.t
+    )
+    SELECT i, 'status' AS dim, s AS key, count(*)::int AS n FROM week_status GROUP BY i, s
+    UNION ALL
+    SELECT ws.i, 'category', civ.c, count(*)::int
+    FROM week_status ws JOIN civ ON civ.hid = ws.hid AND civ.f <= ws.t AND (civ.u IS NULL OR civ.u > ws.t)
+    WHERE ws.s IN (${activeStatuses}) GROUP BY ws.i, civ.c`;
+}
+
+/** Overdue tasks (by due date) and escalations opened, per week, counted by PostgreSQL. */
+async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string | undefined) {
+  const inVillage = villageId ? Prisma.sql`AND h."villageId" = ${villageId}` : Prisma.empty;
+  return prisma.$queryRaw<Array<{ i: number; overdue: number; escalations: number }>>`
+    WITH ends AS (
+      SELECT i::int, t FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS x(t, i)
+    )
+    SELECT e.i,
+      (SELECT count(*)::int FROM "Task" k JOIN "Household" h ON h.id = k."householdId"
+        WHERE k."dueAt" > e.t - interval '7 days' AND k."dueAt" <= e.t AND k.status <> 'CANCELLED'
+          AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${inVillage}) AS overdue,
+      (SELECT count(*)::int FROM "Escalation" x JOIN "Task" k ON k.id = x."taskId"
+        JOIN "Household" h ON h.id = k."householdId"
+        WHERE x."openedAt" > e.t - interval '7 days' AND x."openedAt" <= e.t ${inVillage}) AS escalations
+    FROM ends e`;
+}
+
+/** The lowest latest incomes: each household's latest visit picked by PostgreSQL (DISTINCT ON). */
+async function lowestIncomes(prisma: PrismaClient, now: Date, villageId: string | undefined) {
+  const inVillage = villageId ? Prisma.sql`AND h."villageId" = ${villageId}` : Prisma.empty;
+  return prisma.$queryRaw<
+    Array<{
+      id: string;
+      number: string;
+      headName: string;
+      villageId: string;
+      villageName: string;
+      policyVersion: string | null;
+      visitedAt: Date;
+      income: Prisma.Decimal;
+    }>
+  >`
+    SELECT h.id, h.number, h."headName", h."villageId", v.name AS "villageName", h."policyVersion",
+      r."visitedAt", r."perCapitaIncomeYuan" AS income
+    FROM (
+      SELECT DISTINCT ON (r."householdId") r."householdId", r."visitedAt", r."perCapitaIncomeYuan"
+      FROM "VisitRecord" r WHERE r."visitedAt" <= ${now}
+      ORDER BY r."householdId", r."visitedAt" DESC, r.id DESC
+    ) r JOIN "Household" h ON h.id = r."householdId" JOIN "Village" v ON v.id = h."villageId"
+    WHERE TRUE ${inVillage}
+    ORDER BY r."perCapitaIncomeYuan" ASC, h.number ASC
+    LIMIT ${INCOME_POINTS}`;
 }
 
 /** Weekly series over the `weeks` weeks ending at `now` (optionally one village only). */
@@ -83,119 +174,35 @@ export async function chartSeries(
   const { now, weeks, villageId } = args;
   if (!Number.isInteger(weeks) || weeks < 1 || weeks > MAX_WEEKS)
     throw new DomainError('INVALID', `周数必须是 1 到 ${MAX_WEEKS} 之间的整数`);
-  const ends = Array.from({ length: weeks }, (_, i) => now.getTime() - (weeks - 1 - i) * 7 * MS_PER_DAY);
-  const firstStart = (ends[0] ?? now.getTime()) - 7 * MS_PER_DAY;
-  const householdWhere = villageId ? { villageId } : {};
+  const ends = Array.from(
+    { length: weeks },
+    (_, i) => new Date(now.getTime() - (weeks - 1 - i) * 7 * MS_PER_DAY),
+  );
 
-  const [households, audit, tasks, escalations, latestVisits] = await Promise.all([
-    prisma.household.findMany({
-      where: householdWhere,
-      select: { id: true, category: true, status: true, createdAt: true },
-    }),
-    prisma.auditLog.findMany({
-      where: {
-        household: householdWhere,
-        action: { in: ['CATEGORY_CHANGED', ...Object.keys(STATUS_OF_ACTION)] },
-      },
-      select: { householdId: true, at: true, action: true, detail: true },
-      orderBy: [{ at: 'asc' }, { id: 'asc' }],
-    }),
-    prisma.task.findMany({
-      where: {
-        household: householdWhere,
-        status: { not: 'CANCELLED' },
-        dueAt: { gt: new Date(firstStart), lte: now },
-      },
-      select: { dueAt: true, completedAt: true },
-    }),
-    prisma.escalation.findMany({
-      where: { task: { household: householdWhere }, openedAt: { gt: new Date(firstStart), lte: now } },
-      select: { openedAt: true },
-    }),
-    prisma.visitRecord.findMany({
-      where: { household: householdWhere, visitedAt: { lte: now } },
-      distinct: ['householdId'],
-      orderBy: [{ householdId: 'asc' }, { visitedAt: 'desc' }, { id: 'desc' }],
-      select: {
-        visitedAt: true,
-        perCapitaIncomeYuan: true,
-        household: { select: { ...householdRefSelect, policyVersion: true } },
-      },
-    }),
+  const [households, work, incomes, policyOf] = await Promise.all([
+    householdsPerWeek(prisma, ends, villageId),
+    workPerWeek(prisma, ends, villageId),
+    lowestIncomes(prisma, now, villageId),
+    policyLookup(prisma),
   ]);
+  const series = (dim: 'status' | 'category', key: string) =>
+    ends.map((_, i) => households.find((r) => r.dim === dim && r.key === key && r.i === i + 1)?.n ?? 0);
+  const perWeek = (pick: (r: (typeof work)[number]) => number) =>
+    ends.map((_, i) => {
+      const row = work.find((r) => r.i === i + 1);
+      return row ? pick(row) : 0;
+    });
 
-  const eventsOf = new Map<string, typeof audit>();
-  for (const row of audit) {
-    if (!row.householdId) continue;
-    const list = eventsOf.get(row.householdId) ?? [];
-    list.push(row);
-    eventsOf.set(row.householdId, list);
-  }
-
-  const statusAt = (h: (typeof households)[number], t: number): string => {
-    const events = (eventsOf.get(h.id) ?? []).filter((e) => e.action in STATUS_OF_ACTION);
-    if (events.length === 0) return h.status;
-    let status: string = 'REGISTERED';
-    for (const e of events) {
-      if (e.at.getTime() > t) break;
-      status = STATUS_OF_ACTION[e.action] ?? status;
-    }
-    return status;
-  };
-  const categoryAt = (h: (typeof households)[number], t: number): string => {
-    const change = (eventsOf.get(h.id) ?? []).find(
-      (e) => e.action === 'CATEGORY_CHANGED' && e.at.getTime() > t,
-    );
-    const detail = change?.detail;
-    if (detail && typeof detail === 'object' && !Array.isArray(detail) && typeof detail.from === 'string')
-      return detail.from;
-    return h.category;
-  };
-
-  const statusCounts = ends.map((t) => {
-    const counts = new Map<string, number>();
-    for (const h of households) {
-      if (h.createdAt.getTime() > t) continue;
-      const s = statusAt(h, t);
-      counts.set(s, (counts.get(s) ?? 0) + 1);
-    }
-    return counts;
-  });
-  const categoryCounts = ends.map((t) => {
-    const counts = new Map<string, number>();
-    for (const h of households) {
-      if (h.createdAt.getTime() > t) continue;
-      if (!(ACTIVE_STATUSES as readonly string[]).includes(statusAt(h, t))) continue;
-      const c = categoryAt(h, t);
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    }
-    return counts;
-  });
-
-  const weekIndex = (at: number): number => {
-    for (let i = 0; i < ends.length; i += 1) {
-      const end = ends[i] ?? 0;
-      if (at > end - 7 * MS_PER_DAY && at <= end) return i;
-    }
-    return -1;
-  };
-  const perWeek = (instants: number[]): number[] => {
-    const values = ends.map(() => 0);
-    for (const at of instants) {
-      const i = weekIndex(at);
-      if (i >= 0) values[i] = (values[i] ?? 0) + 1;
-    }
-    return values;
-  };
-
-  const policyOf = await policyLookup(prisma);
   const lineYuan = policyOf(null).incomeLineYuanPerPersonYear;
-  const income: IncomePoint[] = latestVisits
+  const income: IncomePoint[] = incomes
     .map((v) => {
-      const incomeYuan = v.perCapitaIncomeYuan.toNumber();
-      const line = policyOf(v.household.policyVersion).incomeLineYuanPerPersonYear;
+      const incomeYuan = v.income.toNumber();
+      const line = policyOf(v.policyVersion).incomeLineYuanPerPersonYear;
       return {
-        ...toHouseholdRef(v.household),
+        id: v.id,
+        number: v.number,
+        headName: v.headName,
+        village: { id: v.villageId, name: v.villageName },
         incomeYuan,
         visitedAt: iso(v.visitedAt),
         lineYuan: line,
@@ -206,24 +213,20 @@ export async function chartSeries(
 
   return {
     generatedAt: iso(now),
-    labels: ends.map((t) => shanghaiDate(new Date(t))),
-    weeks: ends.map((t) => ({ start: iso(new Date(t - 7 * MS_PER_DAY)), end: iso(new Date(t)) })),
+    labels: ends.map((t) => shanghaiDate(t)),
+    weeks: ends.map((t) => ({ start: iso(new Date(t.getTime() - 7 * MS_PER_DAY)), end: iso(t) })),
     categories: HOUSEHOLD_CATEGORIES.map((key) => ({
       key,
       label: HOUSEHOLD_CATEGORY_LABELS[key],
-      values: categoryCounts.map((c) => c.get(key) ?? 0),
+      values: series('category', key),
     })),
     statuses: HOUSEHOLD_STATUSES.map((key) => ({
       key,
       label: HOUSEHOLD_STATUS_LABELS[key],
-      values: statusCounts.map((c) => c.get(key) ?? 0),
+      values: series('status', key),
     })),
-    overdueTasks: perWeek(
-      tasks
-        .filter((t) => t.completedAt === null || t.completedAt.getTime() > t.dueAt.getTime())
-        .map((t) => t.dueAt.getTime()),
-    ),
-    escalationsOpened: perWeek(escalations.map((e) => e.openedAt.getTime())),
+    overdueTasks: perWeek((r) => r.overdue),
+    escalationsOpened: perWeek((r) => r.escalations),
     income: { lineYuan, households: income },
   };
 }

@@ -8,7 +8,7 @@ import {
   NATIONAL_CATEGORY_LABELS,
   sumYuan,
 } from '../../policy/index.js';
-import type { Prisma } from '../../prisma/generated/client.js';
+import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { policyLookup } from '../policy-versions.js';
 import {
@@ -25,6 +25,7 @@ import {
   TASK_KIND_LABELS,
   TASK_STATUS_LABELS,
 } from './labels.js';
+import { type Cursor, decodeCursor, type Page, type PageRequest, pageOf, pageSize } from './pagination.js';
 import {
   type CadreRefRow,
   consecutiveCompliant,
@@ -406,62 +407,138 @@ export interface HouseholdListFilter {
   status?: string;
   /** Only the households where this cadre holds an open assignment. */
   cadreId?: string;
+  /** Only these households (what the caller may read); one array parameter, however long. */
+  householdIds?: readonly string[];
 }
 
-/** The households, by village name then number, with their cadres, open work and last visit. */
+/** The household list's order: village name, then household number (both unique together). */
+export const HOUSEHOLD_LIST_KEY_ARITY = 2;
+
+/** One page of the keyset (village name, number) in the list's order: the households' ids. */
+export async function householdIdsPage(
+  prisma: PrismaClient,
+  filter: HouseholdListFilter,
+  cursor: Cursor | undefined,
+  take: number,
+): Promise<Array<{ id: string; villageName: string; number: string }>> {
+  const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
+  if (filter.villageId) conditions.push(Prisma.sql`h."villageId" = ${filter.villageId}`);
+  if (filter.category) conditions.push(Prisma.sql`h.category = ${filter.category}`);
+  if (filter.status) conditions.push(Prisma.sql`h.status = ${filter.status}`);
+  if (filter.cadreId)
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "Assignment" a
+      WHERE a."householdId" = h.id AND a."cadreId" = ${filter.cadreId} AND a."to" IS NULL)`);
+  if (filter.householdIds) conditions.push(Prisma.sql`h.id = ANY(${[...filter.householdIds]}::text[])`);
+  const backwards = cursor?.direction === 'prev';
+  if (cursor) {
+    const [name, number] = cursor.key.map(String);
+    conditions.push(
+      backwards
+        ? Prisma.sql`(v.name, h.number) < (${name}, ${number})`
+        : Prisma.sql`(v.name, h.number) > (${name}, ${number})`,
+    );
+  }
+  const order = backwards ? Prisma.sql`v.name DESC, h.number DESC` : Prisma.sql`v.name ASC, h.number ASC`;
+  return prisma.$queryRaw`
+    SELECT h.id, v.name AS "villageName", h.number
+    FROM "Household" h JOIN "Village" v ON v.id = h."villageId"
+    WHERE ${Prisma.join(conditions, ' AND ')}
+    ORDER BY ${order}
+    LIMIT ${take}`;
+}
+
+/**
+ * The households, by village name then number, a page at a time, with their cadres, open work and
+ * last visit: the page's ids first (keyset), then what each row shows for those ids only.
+ */
 export async function listHouseholds(
   prisma: PrismaClient,
   filter: HouseholdListFilter = {},
-): Promise<HouseholdListRow[]> {
-  const where: Prisma.HouseholdWhereInput = {};
-  if (filter.villageId) where.villageId = filter.villageId;
-  if (filter.category) where.category = filter.category;
-  if (filter.status) where.status = filter.status;
-  if (filter.cadreId) where.assignments = { some: { cadreId: filter.cadreId, to: null } };
-  const households = await prisma.household.findMany({
-    where,
-    select: {
-      ...householdRefSelect,
-      category: true,
-      labourClass: true,
-      status: true,
-      _count: { select: { members: true } },
-      assignments: {
-        where: { to: null },
-        orderBy: { role: 'asc' },
-        select: { role: true, cadre: { select: { id: true, name: true } } },
-      },
-      tasks: { where: { status: 'OPEN' }, select: { rung: true } },
-      visits: {
-        orderBy: [{ visitedAt: 'desc' }, { id: 'desc' }],
-        take: 1,
-        select: { visitedAt: true, compliant: true, perCapitaIncomeYuan: true },
-      },
-    },
-    orderBy: [{ village: { name: 'asc' } }, { number: 'asc' }],
+  request: PageRequest = {},
+): Promise<Page<HouseholdListRow>> {
+  const limit = pageSize(request.limit);
+  const cursor =
+    request.cursor === undefined ? undefined : decodeCursor(request.cursor, HOUSEHOLD_LIST_KEY_ARITY);
+  const keys = pageOf(await householdIdsPage(prisma, filter, cursor, limit + 1), {
+    limit,
+    cursor,
+    keyOf: (k) => [k.villageName, k.number],
   });
-  return households.map((h) => {
-    const last = h.visits[0];
-    return {
-      ...toHouseholdRef(h),
-      category: h.category,
-      categoryLabel: categoryLabel(h.category),
-      labourClass: h.labourClass,
-      labourClassLabel: labourClassLabel(h.labourClass),
-      status: h.status,
-      statusLabel: statusLabel(h.status),
-      memberCount: h._count.members,
-      cadres: h.assignments.map((a) => ({
-        role: a.role,
-        roleLabel: labelOf(ASSIGNMENT_ROLE_LABELS, a.role),
-        id: a.cadre.id,
-        name: a.cadre.name,
-      })),
-      openTaskCount: h.tasks.length,
-      highestRung: h.tasks.reduce((max, t) => Math.max(max, t.rung), 0),
-      lastVisitAt: last ? iso(last.visitedAt) : null,
-      lastVisitCompliant: last ? last.compliant : null,
-      latestIncomeYuan: last ? yuan(last.perCapitaIncomeYuan) : null,
-    };
+  const ids = keys.items.map((k) => k.id);
+  const [households, members, openTasks, lastVisits] = await Promise.all([
+    prisma.household.findMany({
+      where: { id: { in: ids } },
+      select: {
+        ...householdRefSelect,
+        category: true,
+        labourClass: true,
+        status: true,
+        assignments: {
+          where: { to: null },
+          orderBy: { role: 'asc' },
+          select: { role: true, cadre: { select: { id: true, name: true } } },
+        },
+      },
+    }),
+    prisma.householdMember.groupBy({
+      by: ['householdId'],
+      where: { householdId: { in: ids } },
+      _count: { _all: true },
+    }),
+    prisma.task.groupBy({
+      by: ['householdId'],
+      where: { householdId: { in: ids }, status: 'OPEN' },
+      _count: { _all: true },
+      _max: { rung: true },
+    }),
+    latestVisits(prisma, ids),
+  ]);
+  const byId = new Map(households.map((h) => [h.id, h]));
+  const memberCount = new Map(members.map((m) => [m.householdId, m._count._all]));
+  const open = new Map(openTasks.map((t) => [t.householdId, t]));
+  const items = ids.flatMap((id) => {
+    const h = byId.get(id);
+    if (!h) return []; // deleted between the two reads
+    const last = lastVisits.get(id);
+    const tasks = open.get(id);
+    return [
+      {
+        ...toHouseholdRef(h),
+        category: h.category,
+        categoryLabel: categoryLabel(h.category),
+        labourClass: h.labourClass,
+        labourClassLabel: labourClassLabel(h.labourClass),
+        status: h.status,
+        statusLabel: statusLabel(h.status),
+        memberCount: memberCount.get(id) ?? 0,
+        cadres: h.assignments.map((a) => ({
+          role: a.role,
+          roleLabel: labelOf(ASSIGNMENT_ROLE_LABELS, a.role),
+          id: a.cadre.id,
+          name: a.cadre.name,
+        })),
+        openTaskCount: tasks?._count._all ?? 0,
+        highestRung: tasks?._max.rung ?? 0,
+        lastVisitAt: last ? iso(last.visitedAt) : null,
+        lastVisitCompliant: last ? last.compliant : null,
+        latestIncomeYuan: last ? yuan(last.perCapitaIncomeYuan) : null,
+      },
+    ];
   });
+  return { items, page: keys.page };
+}
+
+/** Each household's latest visit, picked by PostgreSQL (DISTINCT ON), for the given households. */
+export async function latestVisits(
+  prisma: PrismaClient,
+  householdIds: readonly string[],
+): Promise<Map<string, { visitedAt: Date; compliant: boolean; perCapitaIncomeYuan: Prisma.Decimal }>> {
+  if (householdIds.length === 0) return new Map();
+  const rows = await prisma.$queryRaw<
+    Array<{ householdId: string; visitedAt: Date; compliant: boolean; perCapitaIncomeYuan: Prisma.Decimal }>
+  >`
+    SELECT DISTINCT ON ("householdId") "householdId", "visitedAt", compliant, "perCapitaIncomeYuan"
+    FROM "VisitRecord" WHERE "householdId" = ANY(${[...householdIds]}::text[])
+    ORDER BY "householdId", "visitedAt" DESC, id DESC`;
+  return new Map(rows.map((r) => [r.householdId, r]));
 }

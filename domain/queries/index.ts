@@ -4,6 +4,8 @@ export * from './cadres.js';
 export * from './charts.js';
 export * from './households.js';
 export * from './labels.js';
+export * from './pagination.js';
 export * from './report.js';
 export * from './shared.js';
+export * from './standing.js';
 export * from './tasks.js';

@@ -5,18 +5,21 @@ import type { PrismaClient } from '../../db/client.js';
 import { HOUSEHOLD_CATEGORIES, type HouseholdCategory } from '../../policy/index.js';
 import { DomainError } from '../errors.js';
 import {
-  type AtRiskRow,
   type BoardEscalationRow,
-  type ExitProgress,
-  exitProgress,
-  type HouseholdSummaryRow,
-  householdsAtRisk,
+  boardCounts,
   loadEscalations,
-  loadHouseholdStanding,
   loadOverdueTasks,
+  OPEN_ESCALATION,
 } from './board.js';
-import { categoryLabel, statusLabel } from './labels.js';
+import { ACTIVE_STATUSES, categoryLabel, statusLabel } from './labels.js';
+import { type PageInfo, type PageRequest, pageSize } from './pagination.js';
 import { householdRefSelect, iso, MS_PER_DAY, shanghaiDate, type TaskRow, toHouseholdRef } from './shared.js';
+import {
+  type AtRiskRow,
+  type ExitProgress,
+  type HouseholdSummaryRow,
+  householdStanding,
+} from './standing.js';
 
 export interface VillageSummary {
   village: { id: string; name: string; isPoor: boolean };
@@ -59,7 +62,7 @@ export interface DispatchReport {
     compliantVisits: number;
     tasksCompleted: number;
   };
-  /** Open and past due at the report's time, highest rung first. */
+  /** This page of the tasks open and past due at the report's time, highest rung first. */
   overdueTasks: TaskRow[];
   escalations: {
     openedInPeriod: BoardEscalationRow[];
@@ -76,6 +79,15 @@ export interface DispatchReport {
   /** Supervision ended otherwise in the period (moved away, deceased…), from the audit log. */
   cancellations: Array<{ household: HouseholdSummaryRow; at: string; reason: string | null }>;
   villages: VillageSummary[];
+  /** The pages of the two long lists; the period's lists show their first `limit` rows (counts in `summary`). */
+  pages: { overdueTasks: PageInfo; householdsAtRisk: PageInfo };
+}
+
+export interface ReportPages {
+  overdueTasks?: PageRequest;
+  householdsAtRisk?: PageRequest;
+  /** How many rows each of the period's lists shows (default and maximum as for every page). */
+  limit?: number;
 }
 
 const summaryOf = (h: {
@@ -95,46 +107,80 @@ const summaryOf = (h: {
 
 const summarySelect = { ...householdRefSelect, category: true, status: true } as const;
 
-/** The report for the period [since, now]. */
+/** Per village: households by category and status, and the period's new households, visits and exits. */
+async function villageFigures(prisma: PrismaClient, since: Date, now: Date) {
+  return prisma.$queryRaw<
+    Array<{ villageId: string; category: string; status: string; households: number; created: number }>
+  >`
+    SELECT h."villageId", h.category, h.status, count(*)::int AS households,
+      count(*) FILTER (WHERE h."createdAt" >= ${since} AND h."createdAt" <= ${now})::int AS created
+    FROM "Household" h GROUP BY 1, 2, 3`;
+}
+
+async function periodCountsByVillage(prisma: PrismaClient, since: Date, now: Date) {
+  return prisma.$queryRaw<Array<{ villageId: string; visits: number; compliant: number; exits: number }>>`
+    SELECT "villageId", sum(visits)::int AS visits, sum(compliant)::int AS compliant, sum(exits)::int AS exits FROM (
+      SELECT h."villageId", count(*) AS visits, count(*) FILTER (WHERE r.compliant) AS compliant, 0 AS exits
+      FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
+      WHERE r."visitedAt" >= ${since} AND r."visitedAt" <= ${now} GROUP BY 1
+      UNION ALL
+      SELECT h."villageId", 0, 0, count(*) FROM "ExitAssessment" x JOIN "Household" h ON h.id = x."householdId"
+      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" <= ${now} GROUP BY 1
+    ) figures GROUP BY 1`;
+}
+
+/** The report for the period [since, now]: counts grouped by PostgreSQL, each list one page. */
 export async function dispatchReport(
   prisma: PrismaClient,
-  args: { now: Date; since: Date },
+  args: { now: Date; since: Date; pages?: ReportPages },
 ): Promise<DispatchReport> {
-  const { now, since } = args;
+  const { now, since, pages = {} } = args;
   if (Number.isNaN(since.getTime()) || Number.isNaN(now.getTime()) || since.getTime() >= now.getTime())
     throw new DomainError('INVALID', '报告的开始时间必须早于结束时间');
   const inPeriod = { gte: since, lte: now };
+  const listLimit = pageSize(pages.limit);
+  const first = { limit: listLimit };
 
-  const [overdueTasks, stillOpen, openedInPeriod, closedInPeriod, standing, villages] = await Promise.all([
-    loadOverdueTasks(prisma, now),
-    loadEscalations(prisma, { closedAt: null, task: { status: 'OPEN' } }),
-    loadEscalations(prisma, { openedAt: inPeriod }),
-    loadEscalations(prisma, { closedAt: inPeriod }),
-    loadHouseholdStanding(prisma),
-    prisma.village.findMany({ orderBy: { name: 'asc' } }),
-  ]);
-  const [exitRows, cancelRows, visits, tasksCompleted] = await Promise.all([
+  const [overdueTasks, stillOpen, openedInPeriod, closedInPeriod, { atRisk, progress }, counts] =
+    await Promise.all([
+      loadOverdueTasks(prisma, now, pages.overdueTasks),
+      loadEscalations(prisma, OPEN_ESCALATION, first),
+      loadEscalations(prisma, { openedAt: inPeriod }, first),
+      loadEscalations(prisma, { closedAt: inPeriod }, first),
+      householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
+      boardCounts(prisma, now),
+    ]);
+  const [escalationsOpened, escalationsClosed, figures, periodFigures, villages, tasksCompleted] =
+    await Promise.all([
+      prisma.escalation.count({ where: { openedAt: inPeriod } }),
+      prisma.escalation.count({ where: { closedAt: inPeriod } }),
+      villageFigures(prisma, since, now),
+      periodCountsByVillage(prisma, since, now),
+      prisma.village.findMany({ orderBy: { name: 'asc' } }),
+      prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
+    ]);
+  const [newRows, exitRows, cancelRows] = await Promise.all([
+    prisma.household.findMany({
+      where: { createdAt: inPeriod },
+      select: { ...summarySelect, createdAt: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: listLimit,
+    }),
     prisma.exitAssessment.findMany({
       where: { decision: 'STABLY_OUT', decidedAt: inPeriod },
       include: { household: { select: summarySelect } },
-      orderBy: { decidedAt: 'asc' },
+      orderBy: [{ decidedAt: 'asc' }, { id: 'asc' }],
+      take: listLimit,
     }),
     prisma.auditLog.findMany({
       where: { action: 'SUPERVISION_CANCELLED', at: inPeriod, householdId: { not: null } },
       include: { household: { select: summarySelect } },
-      orderBy: { at: 'asc' },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+      take: listLimit,
     }),
-    prisma.visitRecord.findMany({
-      where: { visitedAt: inPeriod },
-      select: { compliant: true, household: { select: { villageId: true } } },
-    }),
-    prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
   ]);
 
-  const atRisk = householdsAtRisk(standing);
-  const newHouseholds = standing
-    .filter((s) => s.createdAt >= since && s.createdAt <= now)
-    .map((s) => ({ ...s.summary, createdAt: iso(s.createdAt) }));
+  const newHouseholds = newRows.map((h) => ({ ...summaryOf(h), createdAt: iso(h.createdAt) }));
   const exits = exitRows.map((e) => ({ household: summaryOf(e.household), decidedAt: iso(e.decidedAt) }));
   const cancellations = cancelRows.flatMap((a) => {
     if (!a.household) return [];
@@ -143,29 +189,53 @@ export async function dispatchReport(
     return [{ household: summaryOf(a.household), at: iso(a.at), reason }];
   });
 
-  const count = <T>(rows: readonly T[], villageOf: (row: T) => string, villageId: string) =>
-    rows.filter((r) => villageOf(r) === villageId).length;
-  const villageSummaries: VillageSummary[] = villages
-    .map((v) => {
-      const mine = standing.filter((s) => s.summary.village.id === v.id);
-      const byCategory = Object.fromEntries(
-        HOUSEHOLD_CATEGORIES.map((c) => [c, mine.filter((s) => s.summary.category === c).length]),
-      ) as Record<HouseholdCategory, number>;
-      return {
+  const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
+  const sum = (rows: typeof figures, pick: (r: (typeof figures)[number]) => number) =>
+    rows.reduce((n, r) => n + pick(r), 0);
+  const perVillage = new Map<string, typeof figures>();
+  for (const f of figures) perVillage.set(f.villageId, [...(perVillage.get(f.villageId) ?? []), f]);
+  const period = new Map(periodFigures.map((f) => [f.villageId, f]));
+  const boardVillage = new Map(counts.byVillage.map((g) => [g.key, g]));
+  const villageSummaries: VillageSummary[] = villages.flatMap((v) => {
+    const mine = perVillage.get(v.id) ?? [];
+    const households = sum(mine, (r) => r.households);
+    if (households === 0) return [];
+    const byCategory = Object.fromEntries(
+      HOUSEHOLD_CATEGORIES.map((c) => [
+        c,
+        sum(
+          mine.filter((r) => r.category === c),
+          (r) => r.households,
+        ),
+      ]),
+    ) as Record<HouseholdCategory, number>;
+    return [
+      {
         village: { id: v.id, name: v.name, isPoor: v.isPoor },
-        households: mine.length,
+        households,
         byCategory,
-        underSupervision: mine.filter((s) => s.active).length,
-        stablyOut: mine.filter((s) => s.summary.status === 'STABLY_OUT').length,
-        overdueTasks: count(overdueTasks, (t) => t.household.village.id, v.id),
-        openEscalations: count(stillOpen, (e) => e.household.village.id, v.id),
-        atRisk: count(atRisk, (r) => r.household.village.id, v.id),
-        visitsInPeriod: count(visits, (x) => x.household.villageId, v.id),
-        newHouseholds: count(newHouseholds, (h) => h.village.id, v.id),
-        exits: count(exits, (e) => e.household.village.id, v.id),
-      };
-    })
-    .filter((v) => v.households > 0);
+        underSupervision: sum(
+          mine.filter((r) => isActive(r.status)),
+          (r) => r.households,
+        ),
+        stablyOut: sum(
+          mine.filter((r) => r.status === 'STABLY_OUT'),
+          (r) => r.households,
+        ),
+        overdueTasks: boardVillage.get(v.id)?.overdueTaskCount ?? 0,
+        openEscalations: boardVillage.get(v.id)?.openEscalationCount ?? 0,
+        atRisk: atRisk.byVillage.get(v.id) ?? 0,
+        visitsInPeriod: period.get(v.id)?.visits ?? 0,
+        newHouseholds: sum(mine, (r) => r.created),
+        exits: period.get(v.id)?.exits ?? 0,
+      },
+    ];
+  });
+  const byStatus = (status: string) =>
+    sum(
+      figures.filter((r) => r.status === status),
+      (r) => r.households,
+    );
 
   return {
     title: '挂牌督战调度会报告',
@@ -178,28 +248,36 @@ export async function dispatchReport(
       days: Math.round((now.getTime() - since.getTime()) / MS_PER_DAY),
     },
     summary: {
-      households: standing.length,
-      underSupervision: standing.filter((s) => s.active).length,
-      stablyOut: standing.filter((s) => s.summary.status === 'STABLY_OUT').length,
-      cancelled: standing.filter((s) => s.summary.status === 'CANCELLED').length,
-      overdueTasks: overdueTasks.length,
-      openEscalations: stillOpen.length,
-      escalationsOpened: openedInPeriod.length,
-      escalationsClosed: closedInPeriod.length,
-      householdsAtRisk: atRisk.length,
-      newHouseholds: newHouseholds.length,
-      exits: exits.length,
-      visits: visits.length,
-      compliantVisits: visits.filter((v) => v.compliant).length,
+      households: sum(figures, (r) => r.households),
+      underSupervision: sum(
+        figures.filter((r) => isActive(r.status)),
+        (r) => r.households,
+      ),
+      stablyOut: byStatus('STABLY_OUT'),
+      cancelled: byStatus('CANCELLED'),
+      overdueTasks: counts.total.overdue,
+      openEscalations: counts.total.escalations,
+      escalationsOpened,
+      escalationsClosed,
+      householdsAtRisk: atRisk.count,
+      newHouseholds: sum(figures, (r) => r.created),
+      exits: periodFigures.reduce((n, f) => n + f.exits, 0),
+      visits: periodFigures.reduce((n, f) => n + f.visits, 0),
+      compliantVisits: periodFigures.reduce((n, f) => n + f.compliant, 0),
       tasksCompleted,
     },
-    overdueTasks,
-    escalations: { openedInPeriod, closedInPeriod, stillOpen },
-    householdsAtRisk: atRisk,
-    progress: exitProgress(standing),
+    overdueTasks: overdueTasks.items,
+    escalations: {
+      openedInPeriod: openedInPeriod.items,
+      closedInPeriod: closedInPeriod.items,
+      stillOpen: stillOpen.items,
+    },
+    householdsAtRisk: atRisk.rows,
+    progress,
     newHouseholds,
     exits,
     cancellations,
     villages: villageSummaries,
+    pages: { overdueTasks: overdueTasks.page, householdsAtRisk: atRisk.page },
   };
 }

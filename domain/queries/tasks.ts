@@ -1,6 +1,17 @@
 // 我的任务 (a cadre's open work) and every open task (for supervisors).
 import type { PrismaClient } from '../../db/client.js';
 import type { Prisma } from '../../prisma/generated/client.js';
+import {
+  decodeCursor,
+  type KeyField,
+  keyOfRow,
+  keysetOrderBy,
+  keysetWhere,
+  type PageInfo,
+  type PageRequest,
+  pageOf,
+  pageSize,
+} from './pagination.js';
 import { iso, shanghaiDay, type TaskRow, taskInclude, toTaskRow } from './shared.js';
 
 export interface MyTasks {
@@ -39,30 +50,46 @@ export async function myTasks(prisma: PrismaClient, args: { cadreId: string; now
 
 export interface OpenTasks {
   generatedAt: string;
+  /** Every matching open task (not only this page's). */
   total: number;
   overdueCount: number;
-  /** Soonest due first (overdue ones come first by nature). */
+  /** This page: soonest due first (overdue ones come first by nature). */
   tasks: TaskRow[];
+  page: PageInfo;
 }
 
-/** Every OPEN task of the township (optionally of one village or one assignee), for supervisors. */
+/** The open tasks' order: soonest due first, the id breaking ties. */
+export const OPEN_TASK_KEY: KeyField[] = [
+  { field: 'dueAt', order: 'asc', type: 'date' },
+  { field: 'id', order: 'asc', type: 'string' },
+];
+
+/** The OPEN tasks of the township (optionally of one village or one assignee), a page at a time. */
 export async function allOpenTasks(
   prisma: PrismaClient,
-  args: { now: Date; villageId?: string; assigneeId?: string },
+  args: { now: Date; villageId?: string; assigneeId?: string } & PageRequest,
 ): Promise<OpenTasks> {
   const where: Prisma.TaskWhereInput = { status: 'OPEN' };
   if (args.villageId) where.household = { villageId: args.villageId };
   if (args.assigneeId) where.assigneeId = args.assigneeId;
-  const tasks = await prisma.task.findMany({
-    where,
-    include: taskInclude,
-    orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-  });
-  const rows = tasks.map((t) => toTaskRow(t, args.now));
+  const limit = pageSize(args.limit);
+  const cursor = args.cursor === undefined ? undefined : decodeCursor(args.cursor, OPEN_TASK_KEY.length);
+  const [tasks, total, overdueCount] = await Promise.all([
+    prisma.task.findMany({
+      where: { AND: [where, keysetWhere(OPEN_TASK_KEY, cursor)] },
+      include: taskInclude,
+      orderBy: keysetOrderBy(OPEN_TASK_KEY, cursor),
+      take: limit + 1,
+    }),
+    prisma.task.count({ where }),
+    prisma.task.count({ where: { ...where, dueAt: { lt: args.now } } }),
+  ]);
+  const page = pageOf(tasks, { limit, cursor, keyOf: (t) => keyOfRow(OPEN_TASK_KEY, t) });
   return {
     generatedAt: iso(args.now),
-    total: rows.length,
-    overdueCount: rows.filter((t) => t.overdue).length,
-    tasks: rows,
+    total,
+    overdueCount,
+    tasks: page.items.map((t) => toTaskRow(t, args.now)),
+    page: page.page,
   };
 }

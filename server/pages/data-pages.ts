@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
 import { activityHealth } from '../../domain/activity-health.js';
 import { DomainError } from '../../domain/errors.js';
@@ -36,6 +36,12 @@ import { assertMayRead } from '../api/routes/reads.js';
 import { requirePage } from './guard.js';
 import { householdActions } from './household-actions.js';
 import { render } from './render.js';
+
+/** A page's list cursor from the query string (the list checks it: a bad one is a 422 page). */
+const cursorOf = (req: Request, name: string): string | undefined => {
+  const value = req.query[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
 
 /** The pages that show and change supervision data. They read as the API does; writes go through it. */
 export function dataPages(deps: ApiDeps): Router {
@@ -95,21 +101,38 @@ export function dataPages(deps: ApiDeps): Router {
   router.get('/closing', requirePage('decideClosing'), async (req, res) => {
     render(req, res, 'closing.njk', {
       title: '退出程序中的农户',
-      households: await listHouseholds(deps.prisma, { status: 'CLOSING' }),
+      households: await listHouseholds(
+        deps.prisma,
+        { status: 'CLOSING' },
+        { cursor: cursorOf(req, 'cursor') },
+      ),
     });
   });
 
   router.get('/board', requirePage('oversee'), async (req, res) => {
     render(req, res, 'board.njk', {
       title: '督战看板',
-      board: await supervisionBoard(deps.prisma, { now: new Date() }),
+      board: await supervisionBoard(deps.prisma, {
+        now: new Date(),
+        pages: {
+          openEscalations: { cursor: cursorOf(req, 'escalationCursor') },
+          householdsAtRisk: { cursor: cursorOf(req, 'atRiskCursor') },
+        },
+      }),
     });
   });
 
   router.get('/report', requirePage('oversee'), async (req, res) => {
     const days = Math.min(366, Math.max(1, Number(req.query.days) || 14));
     const now = new Date();
-    const report = await dispatchReport(deps.prisma, { now, since: new Date(now.getTime() - days * DAY_MS) });
+    const report = await dispatchReport(deps.prisma, {
+      now,
+      since: new Date(now.getTime() - days * DAY_MS),
+      pages: {
+        overdueTasks: { cursor: cursorOf(req, 'overdueCursor') },
+        householdsAtRisk: { cursor: cursorOf(req, 'atRiskCursor') },
+      },
+    });
     render(req, res, 'report.njk', { title: '调度会报告', report, days });
   });
 

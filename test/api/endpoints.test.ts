@@ -89,8 +89,57 @@ describe('the JSON API', () => {
       }>('GET', '/api/tasks');
       expect(mine.status).toBe(200);
       expect(mine.body.upcoming.map((t) => t.id)).toContain(visitTaskId);
-      const all = await supervisor.json<{ tasks: Array<{ id: string }> }>('GET', '/api/tasks');
+      const all = await supervisor.json<{ tasks: Array<{ id: string }> }>('GET', '/api/tasks?limit=200');
       expect(all.body.tasks.map((t) => t.id)).toContain(visitTaskId);
+    });
+
+    it('pages the township’s tasks and households; a bad cursor or page size is a 400 in Chinese', async () => {
+      type Paged = {
+        tasks: Array<{ id: string }>;
+        total: number;
+        page: { limit: number; nextCursor: string | null };
+      };
+      const first = await supervisor.json<Paged>('GET', '/api/tasks?limit=1');
+      expect(first.status).toBe(200);
+      expect(first.body.tasks).toHaveLength(1);
+      expect(first.body.page.limit).toBe(1);
+      expect(first.body.total).toBeGreaterThanOrEqual(1);
+      if (first.body.total > 1) {
+        const cursor = encodeURIComponent(first.body.page.nextCursor ?? '');
+        const second = await supervisor.json<Paged>('GET', `/api/tasks?limit=1&cursor=${cursor}`);
+        expect(second.body.tasks).toHaveLength(1);
+        expect(second.body.tasks[0]?.id).not.toBe(first.body.tasks[0]?.id);
+      }
+      const byDefault = await supervisor.json<Paged>('GET', '/api/tasks');
+      expect(byDefault.body.page.limit).toBe(50);
+
+      const refused = async (path: string, message: RegExp) => {
+        const res = await supervisor.json<ApiError>('GET', path);
+        expect(res.status).toBe(400);
+        expect(res.body.error.message).toMatch(message);
+      };
+      await refused('/api/tasks?cursor=nonsense', /翻页参数无效/);
+      await refused(
+        `/api/tasks?cursor=${Buffer.from('{"k":["x"],"d":"n"}').toString('base64url')}`,
+        /翻页参数无效/,
+      );
+      await refused('/api/households?cursor=%7B%7D', /翻页参数无效/);
+      await refused('/api/households?limit=0', /每页条数/);
+      await refused('/api/households?limit=201', /每页条数/);
+      await refused('/api/board?atRiskCursor=abc', /翻页参数无效/);
+      await refused('/api/report?overdueCursor=abc', /翻页参数无效/);
+
+      type Households = { households: Array<{ id: string }>; page: { nextCursor: string | null } };
+      const one = await supervisor.json<Households>('GET', '/api/households?limit=1');
+      expect(one.body.households).toHaveLength(1);
+      const next = one.body.page.nextCursor;
+      if (next) {
+        const two = await supervisor.json<Households>(
+          'GET',
+          `/api/households?limit=1&cursor=${encodeURIComponent(next)}`,
+        );
+        expect(two.body.households[0]?.id).not.toBe(one.body.households[0]?.id);
+      }
     });
 
     it('answers 404 for an unknown task', async () => {

@@ -273,7 +273,7 @@ describe('the access matrix', () => {
         (
           await (clients.get(persona) as ApiClient).json<{ households: Array<{ id: string }> }>(
             'GET',
-            '/api/households',
+            '/api/households?limit=200',
           )
         ).body.households.map((h) => h.id);
       const leader = await ids('LEADER');
@@ -332,7 +332,7 @@ describe('the access matrix', () => {
       expect(ids).not.toContain(other.task);
       expect((await call(leader, 'GET', '/tasks?scope=all')).status).toBe(403);
       const supervisor = clients.get('SUPERVISOR') as ApiClient;
-      const all = await supervisor.json<{ tasks: Array<{ id: string }> }>('GET', '/api/tasks');
+      const all = await supervisor.json<{ tasks: Array<{ id: string }> }>('GET', '/api/tasks?limit=200');
       expect(all.body.tasks.map((t) => t.id)).toEqual(expect.arrayContaining([own.task, other.task]));
       // The 乡长 paired with a household sees their own tasks too.
       const theirs = await supervisor.json<{

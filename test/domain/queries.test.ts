@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../domain/errors.js';
 import {
   allOpenTasks,
+  type BoardPages,
   cadreList,
   chartSeries,
   dispatchReport,
@@ -9,6 +10,8 @@ import {
   householdsForCadre,
   listHouseholds,
   myTasks,
+  type PageInfo,
+  type SupervisionBoard,
   shanghaiDay,
   supervisionBoard,
 } from '../../domain/queries/index.js';
@@ -270,6 +273,80 @@ describe('read-model queries over PostgreSQL', () => {
     expect(other.tasks[0]?.assignee).toMatchObject({ name: '李接替', rankLabel: '帮扶责任人' });
   });
 
+  it('allOpenTasks a page at a time: the boundary, the last page, back again, a bad cursor', async () => {
+    const all = await allOpenTasks(stack.prisma, { now: NOW, villageId: town.villageId });
+    const expected = all.tasks.map((x) => x.id);
+    expect(expected).toHaveLength(5);
+    expect(all.page).toEqual({ limit: 50, nextCursor: null, prevCursor: null });
+
+    const first = await allOpenTasks(stack.prisma, { now: NOW, villageId: town.villageId, limit: 2 });
+    expect(first.tasks.map((x) => x.id)).toEqual(expected.slice(0, 2));
+    expect(first.total).toBe(5); // every matching task, not the page's
+    expect(first.overdueCount).toBe(2);
+    expect(first.page.prevCursor).toBeNull();
+    const cursor = first.page.nextCursor ?? '';
+    const second = await allOpenTasks(stack.prisma, {
+      now: NOW,
+      villageId: town.villageId,
+      limit: 2,
+      cursor,
+    });
+    expect(second.tasks.map((x) => x.id)).toEqual(expected.slice(2, 4));
+    const last = await allOpenTasks(stack.prisma, {
+      now: NOW,
+      villageId: town.villageId,
+      limit: 2,
+      cursor: second.page.nextCursor ?? '',
+    });
+    expect(last.tasks.map((x) => x.id)).toEqual(expected.slice(4));
+    expect(last.page.nextCursor).toBeNull();
+    const back = await allOpenTasks(stack.prisma, {
+      now: NOW,
+      villageId: town.villageId,
+      limit: 2,
+      cursor: last.page.prevCursor ?? '',
+    });
+    expect(back.tasks.map((x) => x.id)).toEqual(expected.slice(2, 4));
+    const front = await allOpenTasks(stack.prisma, {
+      now: NOW,
+      villageId: town.villageId,
+      limit: 2,
+      cursor: back.page.prevCursor ?? '',
+    });
+    expect(front.tasks.map((x) => x.id)).toEqual(expected.slice(0, 2));
+    expect(front.page.prevCursor).toBeNull();
+
+    for (const bad of ['not a cursor', Buffer.from('{"k":[1],"d":"n"}').toString('base64url'), 'e30']) {
+      const error = await allOpenTasks(stack.prisma, { now: NOW, cursor: bad }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'INVALID', message: '翻页参数无效，请回到第一页重新翻页' });
+    }
+    await expect(allOpenTasks(stack.prisma, { now: NOW, limit: 201 })).rejects.toMatchObject({
+      kind: 'INVALID',
+    });
+  });
+
+  it('listHouseholds a page at a time, in village then number order', async () => {
+    const first = await listHouseholds(stack.prisma, { villageId: town.villageId }, { limit: 3 });
+    expect(first.items.map((h) => h.id)).toEqual([h1, h2, h3]);
+    const last = await listHouseholds(
+      stack.prisma,
+      { villageId: town.villageId },
+      { limit: 3, cursor: first.page.nextCursor ?? '' },
+    );
+    expect(last.items.map((h) => h.id)).toEqual([h4]);
+    expect(last.items[0]).toMatchObject({ status: 'STABLY_OUT', openTaskCount: 0 });
+    expect(last.page.nextCursor).toBeNull();
+    const back = await listHouseholds(
+      stack.prisma,
+      { villageId: town.villageId },
+      { limit: 3, cursor: last.page.prevCursor ?? '' },
+    );
+    expect(back.items.map((h) => h.id)).toEqual([h1, h2, h3]);
+    // Only the households given, however many pages the township has.
+    const mine = await listHouseholds(stack.prisma, { householdIds: [h2, h4] });
+    expect(mine.items.map((h) => h.id)).toEqual([h2, h4]);
+  });
+
   it('householdDetail: members, cadres, plan, open tasks, the ledger of visits, follow-ups, timeline', async () => {
     const d = await householdDetail(stack.prisma, h2, NOW);
     expect(d).toMatchObject({
@@ -347,7 +424,7 @@ describe('read-model queries over PostgreSQL', () => {
     expect(await householdsForCadre(stack.prisma, town.cadres.assistance)).toEqual([h1, h2, h3].sort());
     expect(await householdsForCadre(stack.prisma, town.cadres.assistance2)).toEqual([h1]); // an open task there
 
-    const all = await listHouseholds(stack.prisma, { villageId: town.villageId });
+    const { items: all } = await listHouseholds(stack.prisma, { villageId: town.villageId });
     expect(all.map((h) => h.id)).toEqual([h1, h2, h3, h4]);
     const first = all[0];
     expect(first).toMatchObject({
@@ -359,33 +436,83 @@ describe('read-model queries over PostgreSQL', () => {
       latestIncomeYuan: 6500,
     });
     expect(first?.cadres.map((c) => c.roleLabel).sort()).toEqual(['帮扶责任人', '结对帮扶领导'].sort());
-    const unlifted = await listHouseholds(stack.prisma, { villageId: town.villageId, category: 'UNLIFTED' });
+    const { items: unlifted } = await listHouseholds(stack.prisma, {
+      villageId: town.villageId,
+      category: 'UNLIFTED',
+    });
     expect(unlifted.map((h) => h.id)).toEqual([h2]);
-    const out = await listHouseholds(stack.prisma, { villageId: town.villageId, status: 'STABLY_OUT' });
+    const { items: out } = await listHouseholds(stack.prisma, {
+      villageId: town.villageId,
+      status: 'STABLY_OUT',
+    });
     expect(out.map((h) => h.id)).toEqual([h4]);
     expect(
-      (await listHouseholds(stack.prisma, { cadreId: town.cadres.villageLeader })).map((h) => h.id),
+      (await listHouseholds(stack.prisma, { cadreId: town.cadres.villageLeader })).items.map((h) => h.id),
     ).toEqual([h1]);
   });
 
+  /** Every row of one of the board's lists, following its next cursors. */
+  async function everyBoardRow<T>(
+    list: (board: SupervisionBoard) => { items: T[]; page: PageInfo },
+    pages: (cursor: string | undefined) => BoardPages,
+  ): Promise<T[]> {
+    const rows: T[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 100; guard += 1) {
+      const { items, page } = list(await supervisionBoard(stack.prisma, { now: NOW, pages: pages(cursor) }));
+      rows.push(...items);
+      if (!page.nextCursor) return rows;
+      cursor = page.nextCursor;
+    }
+    throw new Error('more than 100 pages');
+  }
+
   it('supervisionBoard: overdue work and escalations by rung, village and leader; risk; progress', async () => {
     const board = await supervisionBoard(stack.prisma, { now: NOW });
-    const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id).sort();
+    const [overdueTasks, openEscalations, atRisk, progressRows] = await Promise.all([
+      everyBoardRow(
+        (b) => ({ items: b.overdueTasks, page: b.pages.overdueTasks }),
+        (cursor) => ({ overdueTasks: { cursor, limit: 200 } }),
+      ),
+      everyBoardRow(
+        (b) => ({ items: b.openEscalations, page: b.pages.openEscalations }),
+        (cursor) => ({ openEscalations: { cursor, limit: 200 } }),
+      ),
+      everyBoardRow(
+        (b) => ({ items: b.householdsAtRisk, page: b.pages.householdsAtRisk }),
+        (cursor) => ({ householdsAtRisk: { cursor, limit: 200 } }),
+      ),
+      everyBoardRow(
+        (b) => ({ items: b.progress.households, page: b.pages.progress }),
+        (cursor) => ({ progress: { cursor, limit: 200 } }),
+      ),
+    ]);
+    expect(overdueTasks).toHaveLength(board.overdueTaskCount);
+    expect(openEscalations).toHaveLength(board.openEscalationCount);
+    expect(atRisk).toHaveLength(board.householdsAtRiskCount);
+    expect(new Set(overdueTasks.map((x) => x.id)).size).toBe(overdueTasks.length); // no row on two pages
 
     const village = board.byVillage.find((g) => g.key === town.villageId);
-    expect(village).toMatchObject({
+    expect(village).toEqual({
+      key: town.villageId,
       label: `测试村${town.suffix}`,
       overdueTaskCount: 2,
       openEscalationCount: 2,
     });
-    expect(ids(village?.overdueTasks ?? [])).toEqual([t('overdue'), t('earlier-today')].sort());
+    const ofVillage = overdueTasks.filter((x) => x.household.village.id === town.villageId);
+    expect(ofVillage.map((x) => x.id).sort()).toEqual([t('overdue'), t('earlier-today')].sort());
 
     const rung = (n: number) => board.byRung.find((g) => g.key === String(n));
     expect(rung(2)?.label).toBe('第 2 级：包村领导');
-    expect(rung(2)?.overdueTasks.map((x) => x.id)).toContain(t('overdue'));
-    expect(rung(2)?.openEscalations.map((e) => e.id)).toContain(`${t('overdue')}/rung/2`);
-    expect(rung(1)?.openEscalations.map((e) => e.id)).toContain(`${t('overdue')}/rung/1`);
-    expect(rung(0)?.overdueTasks.map((x) => x.id)).toContain(t('earlier-today'));
+    expect(overdueTasks.find((x) => x.id === t('overdue'))?.rung).toBe(2);
+    expect(overdueTasks.find((x) => x.id === t('earlier-today'))?.rung).toBe(0);
+    const escalation = (id: string) => openEscalations.find((e) => e.id === id);
+    expect(escalation(`${t('overdue')}/rung/2`)?.rung).toBe(2);
+    expect(escalation(`${t('overdue')}/rung/1`)?.rung).toBe(1);
+    for (const g of board.byRung) {
+      expect(g.overdueTaskCount).toBe(overdueTasks.filter((x) => String(x.rung) === g.key).length);
+      expect(g.openEscalationCount).toBe(openEscalations.filter((e) => String(e.rung) === g.key).length);
+    }
 
     const leader = board.byLeader.find((g) => g.key === town.cadres.villageLeader);
     expect(leader).toMatchObject({
@@ -393,7 +520,7 @@ describe('read-model queries over PostgreSQL', () => {
       overdueTaskCount: 0,
       openEscalationCount: 1,
     });
-    expect(leader?.openEscalations[0]).toMatchObject({
+    expect(openEscalations.filter((e) => e.leader.id === town.cadres.villageLeader)[0]).toMatchObject({
       rung: 2,
       household: { id: h1 },
       task: { id: t('overdue'), kindLabel: '入户走访' },
@@ -401,15 +528,18 @@ describe('read-model queries over PostgreSQL', () => {
     const assignee = board.byLeader.find((g) => g.key === town.cadres.assistance);
     expect(assignee).toMatchObject({ overdueTaskCount: 2, openEscalationCount: 1 });
     // The escalation of a task done late is closed: on no board.
-    expect(board.openEscalations.map((e) => e.id)).not.toContain(`${t('done-late')}/rung/1`);
+    expect(openEscalations.map((e) => e.id)).not.toContain(`${t('done-late')}/rung/1`);
 
-    const risk = new Map(board.householdsAtRisk.map((r) => [r.household.id, r.reasons.map((x) => x.code)]));
+    const risk = new Map(atRisk.map((r) => [r.household.id, r.reasons.map((x) => x.code)]));
     expect(risk.get(h1)).toEqual(['ESCALATED']);
     expect(risk.get(h2)).toEqual(['OPEN_FOLLOW_UP', 'LAST_VISIT_NON_COMPLIANT']);
     expect(risk.has(h3)).toBe(false);
     expect(risk.has(h4)).toBe(false);
+    // Most reasons first, then the highest rung.
+    const order = atRisk.map((r) => [r.reasons.length, r.highestOpenRung] as const);
+    expect(order).toEqual([...order].sort((a, b) => b[0] - a[0] || b[1] - a[1]));
 
-    const progress = new Map(board.progress.households.map((p) => [p.household.id, p]));
+    const progress = new Map(progressRows.map((p) => [p.household.id, p]));
     expect(progress.get(h1)).toMatchObject({
       consecutiveCompliantVisits: 3,
       minCompliantVisits: 6,
@@ -433,7 +563,12 @@ describe('read-model queries over PostgreSQL', () => {
 
   it('dispatchReport: the week’s overdue work, escalations, risk, new households, exits, per village', async () => {
     const since = new Date(NOW.getTime() - 7 * DAY);
-    const report = await dispatchReport(stack.prisma, { now: NOW, since });
+    const everything = { limit: 200 };
+    const report = await dispatchReport(stack.prisma, {
+      now: NOW,
+      since,
+      pages: { overdueTasks: everything, householdsAtRisk: everything, limit: 200 },
+    });
     expect(report.title).toBe('挂牌督战调度会报告');
     expect(report.period).toMatchObject({ sinceDate: '2030-03-09', untilDate: '2030-03-16', days: 7 });
 

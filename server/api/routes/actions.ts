@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { townshipTimeZone } from '../../../config/township-time-zone.js';
 import { assertMayDecideClosingStep } from '../../../domain/access.js';
@@ -12,9 +14,9 @@ import {
   resumeSupervision,
 } from '../../../domain/actions/index.js';
 import { activityHealth } from '../../../domain/activity-health.js';
-import { exportLedgerCsv, exportLedgerXlsx } from '../../../domain/ledger/export-ledger.js';
+import { exportLedgerXlsx, ledgerCsvChunks } from '../../../domain/ledger/export-ledger.js';
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
-import { dispatchReport } from '../../../domain/queries/index.js';
+import { dispatchReport, MAX_PAGE_SIZE } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
 import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES, reasonText } from '../../../policy/index.js';
 import { localDate } from '../../../policy/township-calendar.js';
@@ -204,11 +206,11 @@ export const actionRoutes = [
     access: 'oversee',
     produces: 'text/csv',
     handle: async ({ deps, res }) => {
-      const body = await exportLedgerCsv(deps.prisma);
+      // Streamed a chunk of households at a time: the file is never whole in memory.
       res
         .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', download(`工作台账-${today()}.csv`))
-        .send(body);
+        .setHeader('content-disposition', download(`工作台账-${today()}.csv`));
+      await pipeline(Readable.from(ledgerCsvChunks(deps.prisma)), res);
       return undefined;
     },
   }),
@@ -225,9 +227,15 @@ export const reportExportRoutes = [
     produces: 'text/csv',
     handle: async ({ deps, query, res }) => {
       const now = new Date();
+      // The download carries the largest page of each list; the summary carries every count.
       const report = await dispatchReport(deps.prisma, {
         now,
         since: new Date(now.getTime() - query.days * 86_400_000),
+        pages: {
+          overdueTasks: { limit: MAX_PAGE_SIZE },
+          householdsAtRisk: { limit: MAX_PAGE_SIZE },
+          limit: MAX_PAGE_SIZE,
+        },
       });
       res
         .type('text/csv; charset=utf-8')

@@ -8,13 +8,19 @@ import {
 import { DomainError } from '../../../domain/errors.js';
 import { currentPolicy } from '../../../domain/policy-versions.js';
 import {
+  AT_RISK_KEY_ARITY,
   allOpenTasks,
   cadreList,
   chartSeries,
   dispatchReport,
+  ESCALATION_KEY,
+  HOUSEHOLD_LIST_KEY_ARITY,
   householdDetail,
   listHouseholds,
   myTasks,
+  OPEN_TASK_KEY,
+  OVERDUE_TASK_KEY,
+  PROGRESS_KEY_ARITY,
   supervisionBoard,
 } from '../../../domain/queries/index.js';
 import { taskForForm } from '../../../domain/tasks.js';
@@ -22,6 +28,7 @@ import type { SessionUser } from '../../../domain/users.js';
 import { HOUSEHOLD_CATEGORIES } from '../../../policy/index.js';
 import { DAY_MS } from '../../../policy/township-calendar.js';
 import { type ApiDeps, defineRoute } from '../define-route.js';
+import { cursorParam, limitParam, pageQuery } from '../page-query.js';
 import { householdIdParams } from './households.js';
 
 const taskIdParams = z.object({ id: z.string().min(1).max(200) });
@@ -46,13 +53,15 @@ export const readRoutes = [
     path: '/tasks',
     tag: '任务',
     summary:
-      '任务：关联干部的账号默认看本人的任务（今日到期、已逾期、即将到期）；督战领导和管理员默认看全乡未办结任务，scope=mine 看本人的',
+      '任务：关联干部的账号默认看本人的任务（今日到期、已逾期、即将到期）；督战领导和管理员默认看全乡未办结任务（分页：cursor、limit，默认 50 条，最多 200 条），scope=mine 看本人的',
     access: 'readHouseholds',
-    query: z.object({
-      scope: z.enum(['mine', 'all'], { error: '范围必须是 mine 或 all' }).optional(),
-      villageId: z.string().max(64).optional(),
-      assigneeId: z.string().max(64).optional(),
-    }),
+    query: z
+      .object({
+        scope: z.enum(['mine', 'all'], { error: '范围必须是 mine 或 all' }).optional(),
+        villageId: z.string().max(64).optional(),
+        assigneeId: z.string().max(64).optional(),
+      })
+      .extend(pageQuery(OPEN_TASK_KEY.length).shape),
     handle: async ({ deps, user, query }) => {
       const now = new Date();
       if (!user) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.unauthenticated);
@@ -79,19 +88,25 @@ export const readRoutes = [
     method: 'get',
     path: '/households',
     tag: '农户',
-    summary: '农户列表（帮扶干部只看到自己帮扶的，县级审批只看到退出程序中的）',
+    summary:
+      '农户列表，按村名、户编号排序，分页（cursor、limit，默认 50 条，最多 200 条；帮扶干部只看到自己帮扶的，县级审批只看到退出程序中的）',
     access: 'readHouseholds',
-    query: z.object({
-      villageId: z.string().max(64).optional(),
-      category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别不正确' }).optional(),
-      status: z.string().max(20).optional(),
-    }),
+    query: z
+      .object({
+        villageId: z.string().max(64).optional(),
+        category: z.enum(HOUSEHOLD_CATEGORIES, { error: '户类别不正确' }).optional(),
+        status: z.string().max(20).optional(),
+      })
+      .extend(pageQuery(HOUSEHOLD_LIST_KEY_ARITY).shape),
     handle: async ({ deps, user, query }) => {
       const readable = user ? await readableHouseholds(deps.prisma, user) : new Set<string>();
-      const households = await listHouseholds(deps.prisma, query);
-      return {
-        json: { households: readable === 'all' ? households : households.filter((h) => readable.has(h.id)) },
-      };
+      const { cursor, limit, ...filter } = query;
+      const list = await listHouseholds(
+        deps.prisma,
+        readable === 'all' ? filter : { ...filter, householdIds: [...readable] },
+        { cursor, limit },
+      );
+      return { json: { households: list.items, page: list.page } };
     },
   }),
   defineRoute({
@@ -119,23 +134,56 @@ export const readRoutes = [
     method: 'get',
     path: '/board',
     tag: '督战',
-    summary: '督战看板：逾期任务和督办（按级别、村、领导）、风险户、稳定脱贫进度',
+    summary:
+      '督战看板：逾期任务和督办（按级别、村、领导计数）、风险户、稳定脱贫进度；各列表分页（overdueCursor、escalationCursor、atRiskCursor、progressCursor，limit 默认 50 条，最多 200 条）',
     access: 'oversee',
-    handle: async ({ deps }) => ({ json: await supervisionBoard(deps.prisma, { now: new Date() }) }),
+    query: z.object({
+      overdueCursor: cursorParam(OVERDUE_TASK_KEY.length),
+      escalationCursor: cursorParam(ESCALATION_KEY.length),
+      atRiskCursor: cursorParam(AT_RISK_KEY_ARITY),
+      progressCursor: cursorParam(PROGRESS_KEY_ARITY),
+      limit: limitParam,
+    }),
+    handle: async ({ deps, query }) => {
+      const { limit } = query;
+      return {
+        json: await supervisionBoard(deps.prisma, {
+          now: new Date(),
+          pages: {
+            overdueTasks: { cursor: query.overdueCursor, limit },
+            openEscalations: { cursor: query.escalationCursor, limit },
+            householdsAtRisk: { cursor: query.atRiskCursor, limit },
+            progress: { cursor: query.progressCursor, limit },
+          },
+        }),
+      };
+    },
   }),
   defineRoute({
     method: 'get',
     path: '/report',
     tag: '督战',
-    summary: '调度会报告（默认最近 14 天）',
+    summary:
+      '调度会报告（默认最近 14 天）；逾期任务和风险户分页（overdueCursor、atRiskCursor），其余清单显示前 limit 条（默认 50，最多 200），总数见 summary',
     access: 'oversee',
-    query: z.object({ days: z.coerce.number({ error: '天数必须是数字' }).int().min(1).max(366).default(14) }),
+    query: z.object({
+      days: z.coerce.number({ error: '天数必须是数字' }).int().min(1).max(366).default(14),
+      overdueCursor: cursorParam(OVERDUE_TASK_KEY.length),
+      atRiskCursor: cursorParam(AT_RISK_KEY_ARITY),
+      limit: limitParam,
+    }),
     handle: async ({ deps, query }) => {
       const now = new Date();
+      const { limit } = query;
       return {
         json: await dispatchReport(deps.prisma, {
           now,
           since: new Date(now.getTime() - query.days * DAY_MS),
+          pages: {
+            overdueTasks: { cursor: query.overdueCursor, limit },
+            householdsAtRisk: { cursor: query.atRiskCursor, limit },
+            limit,
+          },
         }),
       };
     },

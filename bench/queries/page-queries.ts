@@ -1,0 +1,47 @@
+// The queries behind each page and list API, as the bench times them: each one what a page asks
+// for on its first load (the default page size).
+import type { PrismaClient } from '../../db/client.js';
+import { exportLedgerCsv } from '../../domain/ledger/export-ledger.js';
+import {
+  allOpenTasks,
+  cadreList,
+  chartSeries,
+  dispatchReport,
+  householdDetail,
+  listHouseholds,
+  myTasks,
+  supervisionBoard,
+} from '../../domain/queries/index.js';
+
+const DAY = 86_400_000;
+
+export interface PageQuery {
+  label: string;
+  run(prisma: PrismaClient, at: { now: Date; households: number }): Promise<unknown>;
+}
+
+// Ids as bench/queries/generate.ts writes them: the middle household, and its 帮扶责任人.
+const middle = (households: number) => Math.max(1, Math.floor(households / 2));
+const householdId = (households: number) => `h${String(middle(households)).padStart(7, '0')}`;
+const cadreId = (households: number) => `c-a-${1 + Math.floor((middle(households) - 1) / 10)}`;
+
+export const PAGE_QUERIES: PageQuery[] = [
+  { label: 'supervisor board', run: (prisma, { now }) => supervisionBoard(prisma, { now }) },
+  { label: 'all open tasks', run: (prisma, { now }) => allOpenTasks(prisma, { now }) },
+  {
+    label: "one leader's tasks",
+    run: (prisma, { now, households }) => myTasks(prisma, { cadreId: cadreId(households), now }),
+  },
+  {
+    label: 'one household',
+    run: (prisma, { now, households }) => householdDetail(prisma, householdId(households), now),
+  },
+  { label: 'household list API', run: (prisma) => listHouseholds(prisma, {}) },
+  {
+    label: 'dispatch report (14 days)',
+    run: (prisma, { now }) => dispatchReport(prisma, { now, since: new Date(now.getTime() - 14 * DAY) }),
+  },
+  { label: 'charts (12 weeks)', run: (prisma, { now }) => chartSeries(prisma, { now, weeks: 12 }) },
+  { label: 'cadre list', run: (prisma, { now }) => cadreList(prisma, { now }) },
+  { label: 'ledger CSV export', run: (prisma) => exportLedgerCsv(prisma) },
+];
