@@ -2,6 +2,7 @@
 // for on its first load (the default page size).
 import type { PrismaClient } from '../../db/client.js';
 import { exportLedgerCsv } from '../../domain/ledger/export-ledger.js';
+import { householdRoster, rosterQuerySchema } from '../../domain/queries/household-roster.js';
 import {
   allOpenTasks,
   cadreList,
@@ -37,6 +38,29 @@ export const PAGE_QUERIES: PageQuery[] = [
     run: (prisma, { now, households }) => householdDetail(prisma, householdId(households), now),
   },
   { label: 'household list API', run: (prisma) => listHouseholds(prisma, {}) },
+  {
+    label: '农户名册, first page (supervisor)',
+    run: (prisma, { now }) =>
+      householdRoster(prisma, { filter: rosterQuerySchema.parse({}), scope: { all: true }, now }),
+  },
+  {
+    label: "农户名册, a leader's own",
+    run: (prisma, { now, households }) =>
+      householdRoster(prisma, {
+        filter: rosterQuerySchema.parse({}),
+        scope: { all: false, cadreId: cadreId(households), closing: false },
+        now,
+      }),
+  },
+  {
+    label: '农户名册, at risk (supervisor)',
+    run: (prisma, { now }) =>
+      householdRoster(prisma, {
+        filter: rosterQuerySchema.parse({ risk: 'any' }),
+        scope: { all: true },
+        now,
+      }),
+  },
   {
     label: 'dispatch report (14 days)',
     run: (prisma, { now }) => dispatchReport(prisma, { now, since: new Date(now.getTime() - 14 * DAY) }),
