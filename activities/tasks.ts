@@ -19,7 +19,13 @@ export interface CompleteTaskInput {
   byCadreId: string;
   at: string;
   note?: string;
-  visit?: { record: VisitRecord; compliant: boolean; policyVersion: string };
+  visit?: {
+    record: VisitRecord;
+    compliant: boolean;
+    policyVersion: string;
+    /** With evidence: how far from the household's location a visit is marked for the supervisor. */
+    farFromHomeMeters?: number;
+  };
 }
 
 function visitRow(taskId: string, householdId: string, visit: NonNullable<CompleteTaskInput['visit']>) {
