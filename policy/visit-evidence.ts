@@ -1,8 +1,8 @@
 // The evidence a visit record may carry (入户照片, location), and the policy's rules for it. Photos
 // travel as their sha256 only: the bytes live in PostgreSQL, never in a workflow's history.
 import { z } from 'zod';
-import { singleLine } from './plain-text.js';
 import { POLICY_2026_2 } from './default-policy.js';
+import { singleLine } from './plain-text.js';
 import type { Policy } from './policy-schema.js';
 
 export type VisitEvidenceRules = NonNullable<Policy['visitEvidence']>;

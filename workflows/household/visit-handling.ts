@@ -101,7 +101,9 @@ export function acceptedRecord(input: VisitRecordInput, keepEvidence = false): V
 }
 
 /** The evidence part of an accepted record: photo hashes and the location, never the photos. */
-function acceptedEvidence(input: NonNullable<VisitRecordInput['evidence']>): NonNullable<VisitRecord['evidence']> {
+function acceptedEvidence(
+  input: NonNullable<VisitRecordInput['evidence']>,
+): NonNullable<VisitRecord['evidence']> {
   const { location, locationMissingReason } = input;
   return {
     photos: [...(input.photos ?? [])],

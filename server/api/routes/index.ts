@@ -1,5 +1,6 @@
 import type { ApiRoute } from '../define-route.js';
 import { actionRoutes, reportExportRoutes } from './actions.js';
+import { evidenceRoutes } from './evidence.js';
 import { householdWriteRoutes } from './households.js';
 import { policyVersionRoutes } from './policy-versions.js';
 import { readRoutes } from './reads.js';
@@ -13,6 +14,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...sessionRoutes,
   ...readRoutes,
   ...taskWriteRoutes,
+  ...evidenceRoutes,
   ...householdWriteRoutes,
   ...actionRoutes,
   ...reportExportRoutes,
