@@ -5,7 +5,7 @@ import type { PrismaClient } from '../../db/client.js';
 import { SHA256_HEX, visitEvidenceRules } from '../../policy/index.js';
 import { ACCESS_MESSAGES, type Actor, assertMayReadHousehold, mayCompleteTask } from '../access.js';
 import { DomainError } from '../errors.js';
-import { currentPolicy } from '../policy-versions.js';
+import { policyLookup } from '../policy-versions.js';
 import { stripJpegMetadata } from './jpeg-metadata.js';
 
 export interface StoredPhoto {
@@ -17,7 +17,7 @@ export interface StoredPhoto {
 
 /**
  * Checks and stores a photo taken for a task by one of its household's cadres: a JPEG within the
- * current policy's size and edge limits, without metadata. The same photo sent again (a retried
+ * household's policy's size and edge limits, without metadata. The same photo sent again (a retried
  * upload) answers as the first time.
  */
 export async function storeTaskPhoto(
@@ -29,7 +29,9 @@ export async function storeTaskPhoto(
     select: {
       assigneeId: true,
       householdId: true,
-      household: { select: { assignments: { where: { to: null }, select: { cadreId: true } } } },
+      household: {
+        select: { policyVersion: true, assignments: { where: { to: null }, select: { cadreId: true } } },
+      },
     },
   });
   if (!task) throw new DomainError('NOT_FOUND', '该任务不存在');
@@ -37,7 +39,8 @@ export async function storeTaskPhoto(
   if (!mayCompleteTask(input.cadreId, { assigneeId: task.assigneeId, householdCadreIds }))
     throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourTask);
 
-  const rules = visitEvidenceRules(await currentPolicy(prisma));
+  // The household's own policy, as the workflow will judge the record by.
+  const rules = visitEvidenceRules((await policyLookup(prisma))(task.household.policyVersion));
   if (input.bytes.length > rules.maxPhotoBytes) throw tooLarge(rules.maxPhotoBytes);
   const clean = stripJpegMetadata(input.bytes);
   if (Math.max(clean.width, clean.height) > rules.maxPhotoEdgePx)

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
 import { activityHealth } from '../../domain/activity-health.js';
 import { DomainError } from '../../domain/errors.js';
+import { householdEvidence } from '../../domain/evidence/household-evidence.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
 import { listPolicyUpgrades } from '../../domain/policy-upgrades.js';
 import { currentPolicy, listPolicyVersions, policyVersionDetail } from '../../domain/policy-versions.js';
@@ -80,6 +81,7 @@ export function dataPages(deps: ApiDeps): Router {
         label: key === 'PUBLIC_NOTICE' ? '公示期异议' : CLOSING_STEP_LABELS[key],
       })),
       mayEditFacts: await mayEditFacts(deps, req.session.user, household.id),
+      evidence: await householdEvidence(deps.prisma, household.id),
     });
   });
 

@@ -30,4 +30,14 @@
     el.classList.toggle('error', !ok);
   }
   window.duzhan = { api, show };
+
+  // The leader's pages work offline (sw.js). At the log-in page the pages kept for the last account
+  // are dropped, so the next one on this phone never sees them; unsent visits (IndexedDB) stay.
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/sw.js').catch(() => {});
+    if (window.location.pathname === '/login' && 'caches' in window)
+      caches.keys().then((keys) => {
+        for (const key of keys) if (key.startsWith('duzhan-pages')) caches.delete(key);
+      });
+  }
 })();
