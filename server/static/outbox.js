@@ -196,7 +196,7 @@
       }),
     );
     const waiting = new Set(entries.filter((e) => e.state === 'pending').map((e) => e.taskId));
-    for (const item of document.querySelectorAll('ul.tasks li[data-task]'))
+    for (const item of document.querySelectorAll('ul.tasks:not(#outbox-list) li[data-task]'))
       item.classList.toggle('saved-offline', waiting.has(item.dataset.task));
   }
 
@@ -204,7 +204,7 @@
   async function keepTaskPages() {
     if (!('serviceWorker' in navigator) || !navigator.onLine) return;
     const urls = ['/tasks'];
-    for (const item of document.querySelectorAll('ul.tasks li[data-task]')) {
+    for (const item of document.querySelectorAll('ul.tasks:not(#outbox-list) li[data-task]')) {
       urls.push(`/tasks/${encodeURIComponent(item.dataset.task)}`);
       if (item.dataset.household) urls.push(`/households/${encodeURIComponent(item.dataset.household)}`);
     }
