@@ -10,6 +10,7 @@ import {
 } from '../policy/index.js';
 import type { CadreRef, OpenTask } from '../workflows/household/definitions.js';
 import { holdersOfRank } from './village-leaders.js';
+import { saveVisitEvidence } from './visit-evidence.js';
 
 /** A task as the workflow opened it (without its in-memory progress), and whose it is. */
 export type TaskRow = Omit<OpenTask, 'reminded' | 'rung'> & { householdId: string; workflowId: string };
@@ -19,7 +20,13 @@ export interface CompleteTaskInput {
   byCadreId: string;
   at: string;
   note?: string;
-  visit?: { record: VisitRecord; compliant: boolean; policyVersion: string };
+  visit?: {
+    record: VisitRecord;
+    compliant: boolean;
+    policyVersion: string;
+    /** With evidence: how far from the household's location a visit is marked for the supervisor. */
+    farFromHomeMeters?: number;
+  };
 }
 
 function visitRow(taskId: string, householdId: string, visit: NonNullable<CompleteTaskInput['visit']>) {
@@ -157,8 +164,20 @@ export function createTaskActivities(prisma: PrismaClient) {
       if (!task) throw ApplicationFailure.nonRetryable(`任务 ${input.taskId} 不存在`, 'NotFound');
       const at = new Date(input.at);
       if (task.status === 'OPEN') {
-        if (input.visit)
-          await tx.visitRecord.create({ data: visitRow(task.id, task.householdId, input.visit) });
+        if (input.visit) {
+          const visit = await tx.visitRecord.create({
+            data: visitRow(task.id, task.householdId, input.visit),
+          });
+          const { evidence } = input.visit.record;
+          if (evidence)
+            await saveVisitEvidence(tx, {
+              visitId: visit.id,
+              householdId: task.householdId,
+              at,
+              evidence,
+              farFromHomeMeters: input.visit.farFromHomeMeters ?? Number.POSITIVE_INFINITY,
+            });
+        }
         await tx.task.update({
           where: { id: task.id },
           data: { status: 'DONE', completedAt: at, completedBy: input.byCadreId },

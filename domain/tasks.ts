@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../db/client.js';
-import type { Policy } from '../policy/index.js';
+import { type Policy, type VisitEvidenceRules, visitEvidenceRules } from '../policy/index.js';
 import { DomainError } from './errors.js';
 import { policyLookup } from './policy-versions.js';
 import { type TaskRow, taskInclude, toTaskRow } from './queries/shared.js';
@@ -8,7 +8,13 @@ export interface TaskForForm {
   task: TaskRow;
   /** What the visit form checks caps against, as the workflow will. */
   household: { category: string; memberCount: number };
-  policy: Pick<Policy, 'version' | 'measureCaps' | 'incomeLineYuanPerPersonYear' | 'largeCostThresholdYuan'>;
+  policy: Pick<
+    Policy,
+    'version' | 'measureCaps' | 'incomeLineYuanPerPersonYear' | 'largeCostThresholdYuan'
+  > & {
+    /** Photo count, size and edge, as the household's policy (and the upload) allow. */
+    visitEvidence: VisitEvidenceRules;
+  };
   /** Cadres who may complete it: the assignee and the household's current cadres. */
   cadreIds: string[];
 }
@@ -34,6 +40,7 @@ export async function taskForForm(prisma: PrismaClient, taskId: string, now: Dat
       measureCaps: policy.measureCaps,
       incomeLineYuanPerPersonYear: policy.incomeLineYuanPerPersonYear,
       largeCostThresholdYuan: policy.largeCostThresholdYuan,
+      visitEvidence: visitEvidenceRules(policy),
     },
     cadreIds: [...new Set([task.assigneeId, ...household.assignments.map((a) => a.cadreId)])],
   };

@@ -102,3 +102,16 @@ export const POLICY_2026_1: Policy = deepFreeze(
     closingOverdue: { graceHours: 72 },
   }),
 );
+
+/**
+ * 2026.2: a visit may carry evidence: up to three 入户照片 (resized on the phone, at most 600 kB and
+ * 1,600 px each) and its location; a visit more than 500 m from the household's first located visit
+ * is marked for the supervisor.
+ */
+export const POLICY_2026_2: Policy = deepFreeze(
+  parsePolicy({
+    ...POLICY_2026_1,
+    version: '2026.2',
+    visitEvidence: { maxPhotos: 3, maxPhotoBytes: 600_000, maxPhotoEdgePx: 1600, farFromHomeMeters: 500 },
+  }),
+);

@@ -14,5 +14,6 @@ export * from './stable-exit.js';
 export * from './time-arithmetic.js';
 export * from './validation-issues.js';
 export * from './visit-compliance.js';
+export * from './visit-evidence.js';
 export * from './visit-record.js';
 export * from './visit-record-validation.js';

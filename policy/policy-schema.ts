@@ -242,6 +242,26 @@ export const policySchema = section('督战策略', {
     graceHours: wholeHours('逾期督办间隔', 1),
   }).optional(),
 
+  // From 2026.2: the evidence a visit may carry (入户照片 and location). Photos are resized on the
+  // phone and checked again by the server; a visit located farther than `farFromHomeMeters` from the
+  // household's first located visit is marked for the supervisor, not refused. Absent in older
+  // versions: the rules of the first version that has them apply (policy/visit-evidence.ts).
+  visitEvidence: section('走访佐证', {
+    maxPhotos: wholeCount('每次走访照片张数上限', 0),
+    maxPhotoBytes: z
+      .int({ error: '单张照片大小上限必须是整数（单位：字节）' })
+      .min(20_000, '单张照片大小上限不能少于 20000 字节')
+      .max(5_000_000, '单张照片大小上限不能超过 5000000 字节'),
+    maxPhotoEdgePx: z
+      .int({ error: '照片最长边必须是整数（单位：像素）' })
+      .min(320, '照片最长边不能少于 320 像素')
+      .max(4096, '照片最长边不能超过 4096 像素'),
+    farFromHomeMeters: z
+      .int({ error: '走访位置偏离距离必须是整数（单位：米）' })
+      .min(50, '走访位置偏离距离不能少于 50 米')
+      .max(100_000, '走访位置偏离距离不能超过 100000 米'),
+  }).optional(),
+
   // A declared shock (epidemic, lost migrant work, disaster) adds visits for a while.
   shock: section('突发风险', {
     extraVisitEveryDays: wholeDays('突发风险加密走访周期'),

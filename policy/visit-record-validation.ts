@@ -4,6 +4,7 @@
 import { type CapHousehold, type CapViolation, checkMeasureCaps } from './measure-caps.js';
 import type { Policy } from './policy-schema.js';
 import { safeParseInChinese, type ValidationIssue, type ValidationResult } from './validation-issues.js';
+import { photoCountProblem, visitEvidenceRules } from './visit-evidence.js';
 import { type VisitRecord, visitRecordSchema } from './visit-record.js';
 
 export function validateVisitRecord(
@@ -15,6 +16,11 @@ export function validateVisitRecord(
   if (!parsed.ok) {
     return parsed;
   }
+  const photoProblem = photoCountProblem(
+    visitEvidenceRules(policy),
+    parsed.value.evidence?.photos.length ?? 0,
+  );
+  if (photoProblem) return { ok: false, issues: [{ path: 'evidence.photos', message: photoProblem }] };
   const violations = checkMeasureCaps(policy, household, parsed.value.measures);
   if (violations.length > 0) {
     return { ok: false, issues: violations.map(capViolationIssue) };

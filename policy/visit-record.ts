@@ -3,6 +3,7 @@
 // validateVisitRecord (visit-record-validation.ts).
 import { z } from 'zod';
 import { GUARANTEE_ITEM_LABELS, type GuaranteeItem, measureKindSchema } from './household-types.js';
+import { visitEvidenceSchema } from './visit-evidence.js';
 
 export const MAX_NOTES_LENGTH = 2000;
 const MAX_NOTE_LENGTH = 500;
@@ -104,6 +105,8 @@ export const visitRecordSchema = z.object(
       .max(MAX_NOTES_LENGTH, `走访情况说明不能超过 ${MAX_NOTES_LENGTH} 字`)
       .refine(noNul, NUL_MESSAGE)
       .default(''),
+    // 入户照片 (by sha256, uploaded beforehand) and the location; optional (older forms, API clients).
+    evidence: visitEvidenceSchema.optional(),
   },
   { error: '走访记录格式不正确' },
 );

@@ -17,6 +17,7 @@ import { sessionMiddleware } from './auth/session.js';
 import { errorHandler, notFound } from './errors.js';
 import { pagesRouter } from './pages/router.js';
 import { healthRouter } from './routes/health.js';
+import { installableAppRouter } from './routes/installable-app.js';
 
 export interface AppDeps {
   config: {
@@ -65,7 +66,10 @@ export function createApp(deps: AppDeps): App {
   );
   app.use(
     helmet({
-      contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } },
+      // blob: for the visit form's previews of photos taken offline (never uploaded until sent).
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:', 'blob:'] },
+      },
       hsts: deps.config.publicUrl.startsWith('https:'),
     }),
   );
@@ -76,6 +80,7 @@ export function createApp(deps: AppDeps): App {
     publicUrl: deps.config.publicUrl,
   };
   app.use(healthRouter(apiDeps));
+  app.use(installableAppRouter());
   app.use('/static', express.static(new URL('./static/', import.meta.url).pathname, { maxAge: '1h' }));
   app.use('/static/vendor/chart.umd.js', (_req, res) => res.sendFile(chartJsPath()));
 

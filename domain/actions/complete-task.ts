@@ -9,6 +9,7 @@ import type { VisitRecordInput } from '../../policy/index.js';
 import { completeTaskUpdate } from '../../workflows/household/definitions.js';
 import { ACCESS_MESSAGES, mayCompleteTask } from '../access.js';
 import { DomainError } from '../errors.js';
+import { assertPhotosUploaded } from '../evidence/photos.js';
 import {
   type ActionDeps,
   callWorkflow,
@@ -46,6 +47,7 @@ export async function completeTask(deps: ActionDeps, input: CompleteTaskInput): 
       completedAt: true,
       assigneeId: true,
       workflowId: true,
+      householdId: true,
       household: {
         select: {
           assignments: { where: { to: null }, select: { cadreId: true } },
@@ -61,6 +63,7 @@ export async function completeTask(deps: ActionDeps, input: CompleteTaskInput): 
   // A closed task answers 409, unless the client's key may be the one that closed it: the workflow
   // then answers that update's first result, or refuses (closed by another completion: 409).
   if (task.status !== 'OPEN' && !input.idempotencyKey) throw new DomainError('CONFLICT', TASK_CLOSED);
+  await assertPhotosUploaded(deps.prisma, task.householdId, input.record?.evidence?.photos ?? []);
 
   // Follow-ups this completion opened are the open ones that did not exist when it was applied.
   const openBefore = new Set(

@@ -2,6 +2,7 @@ import { type Request, Router } from 'express';
 import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
 import { activityHealth } from '../../domain/activity-health.js';
 import { DomainError } from '../../domain/errors.js';
+import { householdEvidence } from '../../domain/evidence/household-evidence.js';
 import { listFailedNotifications } from '../../domain/notifications.js';
 import { listPolicyUpgrades } from '../../domain/policy-upgrades.js';
 import {
@@ -95,6 +96,7 @@ export function dataPages(deps: ApiDeps): Router {
       publicNoticeDays: (await policyLookup(deps.prisma))(household.policyVersion).closingProcedureDays
         .PUBLIC_NOTICE,
       actions: await householdActions(deps.prisma, user, household),
+      evidence: await householdEvidence(deps.prisma, household.id),
     });
   });
 

@@ -30,4 +30,16 @@
     el.classList.toggle('error', !ok);
   }
   window.duzhan = { api, show };
+
+  // The leader's pages work offline (sw.js). Logging out drops the pages kept for this account, so
+  // the next one on this phone never sees them; unsent visits (IndexedDB) stay for their owner.
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+  const logout = document.querySelector('form.logout');
+  if (logout && 'caches' in window)
+    logout.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const keys = await caches.keys();
+      await Promise.all(keys.filter((k) => k.startsWith('duzhan-pages')).map((k) => caches.delete(k)));
+      logout.submit();
+    });
 })();

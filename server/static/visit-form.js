@@ -5,11 +5,11 @@
   const form = document.getElementById('visit-form');
   const message = document.getElementById('form-message');
   const fmt = (n) => `${Number(n).toLocaleString('zh-CN')} 元`;
-  // One key for this form's completion: pressing again, or sending again after an error, gets the
-  // first answer instead of a second visit. (getRandomValues works on plain http too.)
-  const idempotencyKey = [...crypto.getRandomValues(new Uint8Array(16))]
-    .map((b) => b.toString(16).padStart(2, '0'))
-    .join('');
+  // One key for this form's completion, made when the record is saved on the phone (outbox.js):
+  // sending it again, from here or from the outbox, gets the first answer instead of a second visit.
+  const outbox = window.duzhanOutbox;
+  let idempotencyKey = outbox.newKey();
+  const rules = data.policy.visitEvidence;
 
   const visitedAt = form.elements.visitedAt;
   const now = new Date(Date.now() + 8 * 3600_000); // shown in Beijing time
@@ -89,30 +89,134 @@
     };
   }
 
+  // Photos: taken with the camera, redrawn on a canvas as JPEG (which writes no EXIF: no position,
+  // no camera), scaled down until within the policy's edge and size. Kept as blobs until sent.
+  const photos = [];
+  const previews = document.getElementById('photo-previews');
+  const photoError = document.getElementById('photo-error');
+  const photoInput = form.elements.photos;
+
+  async function resized(file) {
+    const bitmap = await createImageBitmap(file);
+    let scale = Math.min(1, rules.maxPhotoEdgePx / Math.max(bitmap.width, bitmap.height));
+    let quality = 0.85;
+    for (;;) {
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
+      if (blob && blob.size <= rules.maxPhotoBytes) return blob;
+      if (quality > 0.5) quality -= 0.15;
+      else scale *= 0.75;
+      if (Math.max(canvas.width, canvas.height) < 200) throw new Error('照片无法压缩到规定大小');
+    }
+  }
+
+  function showPhotos() {
+    previews.replaceChildren(
+      ...photos.map((blob, index) => {
+        const figure = document.createElement('figure');
+        const img = document.createElement('img');
+        img.src = URL.createObjectURL(blob);
+        img.alt = `入户照片 ${index + 1}`;
+        const remove = document.createElement('button');
+        remove.type = 'button';
+        remove.className = 'remove';
+        remove.title = '删除照片';
+        remove.textContent = '✕';
+        remove.addEventListener('click', () => {
+          photos.splice(index, 1);
+          showPhotos();
+        });
+        figure.append(img, remove);
+        return figure;
+      }),
+    );
+    photoInput.disabled = photos.length >= rules.maxPhotos;
+  }
+
+  photoInput.addEventListener('change', async () => {
+    photoError.textContent = '';
+    for (const file of [...photoInput.files]) {
+      if (photos.length >= rules.maxPhotos) {
+        photoError.textContent = `每次走访最多 ${rules.maxPhotos} 张照片`;
+        break;
+      }
+      try {
+        photos.push(await resized(file));
+      } catch {
+        photoError.textContent = '只能选择照片（图片文件）';
+      }
+    }
+    photoInput.value = '';
+    showPhotos();
+  });
+
+  // The location, asked once when the form opens; without it, the cadre says why.
+  let location;
+  const locationStatus = document.getElementById('location-status');
+  const reasonLabel = document.getElementById('location-reason');
+  const REASONS = { 1: '未允许定位', 2: '无法获取位置（没有定位信号）', 3: '定位超时' };
+  function noLocation(reason) {
+    locationStatus.textContent = `未能获取走访位置：${reason}。请填写原因后提交。`;
+    reasonLabel.hidden = false;
+    form.elements.locationMissingReason.value ||= reason;
+  }
+  if ('geolocation' in navigator) {
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const { latitude, longitude, accuracy } = position.coords;
+        location = { latitude, longitude, accuracyMeters: Math.round(accuracy * 10) / 10 };
+        locationStatus.textContent = `已获取走访位置（精度约 ${Math.round(accuracy)} 米）`;
+        reasonLabel.hidden = true;
+      },
+      (error) => noLocation(REASONS[error.code] ?? '无法获取位置'),
+      { enableHighAccuracy: true, timeout: 20_000, maximumAge: 60_000 },
+    );
+  } else noLocation('手机不支持定位');
+
+  function evidence() {
+    if (location) return { location };
+    return { locationMissingReason: form.elements.locationMissingReason.value.trim() || '未能获取位置' };
+  }
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!checkCaps()) return window.duzhan.show(message, '有金额超过政策上限，请修改后再提交', false);
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
-    window.duzhan.show(message, '正在提交…', true);
+    window.duzhan.show(message, '正在保存…', true);
     try {
-      const result = await window.duzhan.api(
-        'POST',
-        `/api/tasks/${encodeURIComponent(data.taskId)}/complete`,
-        { record: record() },
-        { 'Idempotency-Key': idempotencyKey },
-      );
-      const followUps = result.followUpsOpened.length;
+      const saved = await outbox.save({
+        id: idempotencyKey,
+        cadreId: data.cadreId,
+        taskId: data.taskId,
+        title: document.querySelector('h1').textContent.trim(),
+        record: { ...record(), evidence: evidence() },
+        photos: photos.map((blob) => ({ blob })),
+      });
+      if (saved.state === 'refused') {
+        // Nothing is lost: the record stays listed on 我的任务 with the reason. An edited record is a
+        // new one, with a new key.
+        window.duzhan.show(message, `被退回：${saved.reason}`, false);
+        idempotencyKey = outbox.newKey();
+        button.disabled = false;
+        return;
+      }
+      const followUps = saved.followUpsOpened ?? 0;
       window.duzhan.show(
         message,
-        `已提交。${followUps ? `发现问题，已生成 ${followUps} 项整改任务。` : ''}`,
+        saved.state === 'sent'
+          ? `已提交。${followUps ? `发现问题，已生成 ${followUps} 项整改任务。` : ''}`
+          : '已保存在本机（待上传），有信号时自动上传。',
         true,
       );
       setTimeout(() => {
         window.location.href = '/tasks';
       }, 1200);
     } catch (error) {
-      window.duzhan.show(message, error.message, false);
+      window.duzhan.show(message, `未能保存：${error.message}`, false);
       button.disabled = false;
     }
   });

@@ -29,6 +29,8 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['GET', '/report', OVERSIGHT],
   ['GET', '/charts', OVERSIGHT],
   ['POST', '/tasks/:id/complete', ['LEADER', 'SUPERVISOR']], // accounts acting as a cadre
+  ['POST', '/tasks/:id/photos', ['LEADER', 'SUPERVISOR']], // accounts acting as a cadre
+  ['GET', '/photos/:sha256', EVERYONE], // whose household: test/api/visit-evidence.test.ts
   ['POST', '/households', ADMIN_ONLY],
   ['POST', '/households/:id/readmit', ADMIN_ONLY],
   ['POST', '/households/:id/category', ADMIN_ONLY],

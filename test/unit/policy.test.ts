@@ -16,6 +16,7 @@ import {
   nextClosingOverdueAt,
   POLICY_2024_2,
   POLICY_2026_1,
+  POLICY_2026_2,
   type Policy,
   PolicyValidationError,
   parsePolicy,
@@ -154,7 +155,7 @@ describe('DEFAULT_POLICY carries the numbers of DOMAIN.md and the seed', () => {
     expect(policyByVersion('2024.1')).toBe(DEFAULT_POLICY);
     expect(policyByVersion('2024.2')).toBe(POLICY_2024_2);
     expect(policyByVersion('2026.1')).toBe(POLICY_2026_1);
-    expect(latestPolicy()).toBe(POLICY_2026_1); // new workflows start on the newest version
+    expect(latestPolicy()).toBe(POLICY_2026_2); // new workflows start on the newest version
     expect(() => policyByVersion('1999.1')).toThrow(UnknownPolicyVersionError);
   });
 });

@@ -34,6 +34,7 @@ const EXPECTED_HISTORIES = [
   'shock-while-paused',
   'stable-exit',
   'stable-exit.patched-caps',
+  'visit-evidence', // a visit record with photo hashes and a location (patched: visit-evidence)
   'visit-record',
 ];
 

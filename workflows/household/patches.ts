@@ -31,6 +31,8 @@ export const PATCHES = {
   /** An upgrade to the version held is a no-op; one to another re-judges the latest income and
    * re-checks a closing (classification.ts). */
   policyUpgradeRechecks: 'policy-upgrade-rechecks',
+  /** A visit record keeps its evidence (photo hashes, location) for the activity that stores it. */
+  visitEvidence: 'visit-evidence',
 } as const;
 
 export const isPatched = (id: keyof typeof PATCHES) => patched(PATCHES[id]);

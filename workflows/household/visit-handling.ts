@@ -10,6 +10,7 @@ import {
   type VisitRecord,
   type VisitRecordInput,
   validateVisitRecord,
+  visitEvidenceRules,
 } from '../../policy/index.js';
 import { abortClosing, reviewExit } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
@@ -68,7 +69,7 @@ export function checkedRecord(
  * notes filled in, unknown fields dropped). It never rejects: it must give the same result on
  * replay under any later schema, so it only fills in and never checks.
  */
-export function acceptedRecord(input: VisitRecordInput): VisitRecord {
+export function acceptedRecord(input: VisitRecordInput, keepEvidence = false): VisitRecord {
   const guarantee = (g: { ok: boolean; note?: string | undefined }) =>
     g.note === undefined ? { ok: g.ok } : { ok: g.ok, note: g.note };
   const { food, clothing, education, medical, housing, water } = input.guarantees;
@@ -95,6 +96,27 @@ export function acceptedRecord(input: VisitRecordInput): VisitRecord {
       resolved: c.resolved,
     })),
     notes: input.notes ?? '',
+    ...(keepEvidence && input.evidence ? { evidence: acceptedEvidence(input.evidence) } : {}),
+  };
+}
+
+/** The evidence part of an accepted record: photo hashes and the location, never the photos. */
+function acceptedEvidence(
+  input: NonNullable<VisitRecordInput['evidence']>,
+): NonNullable<VisitRecord['evidence']> {
+  const { location, locationMissingReason } = input;
+  return {
+    photos: [...(input.photos ?? [])],
+    ...(location
+      ? {
+          location: {
+            latitude: location.latitude,
+            longitude: location.longitude,
+            accuracyMeters: location.accuracyMeters,
+          },
+        }
+      : {}),
+    ...(locationMissingReason === undefined ? {} : { locationMissingReason: locationMissingReason.trim() }),
   };
 }
 
@@ -127,7 +149,9 @@ export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
   const task = state.openTasks.find((t) => t.id === args.taskId);
   if (!task) throw ApplicationFailure.nonRetryable('该任务不存在或已经办结', 'TaskNotOpen');
   const now = nowIso();
-  const record = args.record ? acceptedRecord(args.record) : undefined;
+  // Evidence (photo hashes, location) is kept from the change on; a record without any replays as before.
+  const keepEvidence = args.record?.evidence !== undefined && isPatched('visitEvidence');
+  const record = args.record ? acceptedRecord(args.record, keepEvidence) : undefined;
   const escalatedTo = await acts.completeTask({
     taskId: task.id,
     byCadreId: args.byCadreId,
@@ -139,6 +163,9 @@ export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
             record,
             compliant: isCompliantVisit(state.policy, record),
             policyVersion: state.policy.version,
+            ...(record.evidence
+              ? { farFromHomeMeters: visitEvidenceRules(state.policy).farFromHomeMeters }
+              : {}),
           },
         }
       : {}),

@@ -1,5 +1,6 @@
 import type { ApiRoute } from '../define-route.js';
 import { actionRoutes, reportExportRoutes } from './actions.js';
+import { evidenceRoutes } from './evidence.js';
 import { householdWriteRoutes } from './households.js';
 import { policyVersionRoutes } from './policy-versions.js';
 import { readRoutes } from './reads.js';
@@ -15,6 +16,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...readRoutes,
   ...rosterRoutes,
   ...taskWriteRoutes,
+  ...evidenceRoutes,
   ...householdWriteRoutes,
   ...actionRoutes,
   ...reportExportRoutes,
