@@ -31,6 +31,12 @@ export const PATCHES = {
   /** An upgrade to the version held is a no-op; one to another re-judges the latest income and
    * re-checks a closing (classification.ts). */
   policyUpgradeRechecks: 'policy-upgrade-rechecks',
+  /** The household's activities run as local activities, inside the workflow task that calls them
+   * (context.ts): no round trip through the server per write. */
+  localWrites: 'local-writes',
+  /** The measures list is kept bounded: totals per kind for caps over the whole supervision, and
+   * only the 12 months a per-year cap counts (visits.ts). */
+  boundedMeasures: 'bounded-measures',
 } as const;
 
 export const isPatched = (id: keyof typeof PATCHES) => patched(PATCHES[id]);
