@@ -27,6 +27,8 @@ const household = await startWorker({
   smtpUrl: 'smtp://127.0.0.1:1',
   mailFrom: '督战系统 <duzhan@duzhan.bench>',
   deliverMail: false,
+  // The same sizing as every worker: WORKER_MEMORY_MIB when set (--worker-memory), else the default.
+  ...(process.env.WORKER_MEMORY_MIB ? { memoryMiB: Number(process.env.WORKER_MEMORY_MIB) } : {}),
 });
 const floor = await Worker.create({
   connection: household.connection,
