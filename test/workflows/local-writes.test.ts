@@ -66,13 +66,13 @@ describe('the household writes PostgreSQL inside its own workflow tasks (local a
       expect(await prisma.visitRecord.count({ where: { taskId: visit.id } })).toBe(1);
       const notices = await prisma.notification.findMany({ where: { householdId }, select: { kind: true } });
       expect(notices.map((n) => n.kind).sort()).toEqual(
-        ['ASSIGNED', 'ASSIGNED', 'ESCALATED', 'ESCALATED', 'TASK_OPENED', 'TASK_OPENED'].sort(),
+        ['ASSIGNED', 'ASSIGNED', 'ESCALATED', 'ESCALATED', 'REMINDER', 'TASK_OPENED', 'TASK_OPENED'].sort(),
       );
       expect(await prisma.escalation.count({ where: { taskId: followUp.id } })).toBe(2);
       const events = await activityEvents(handle);
       expect(events.scheduled).toBe(0);
       // loadHousehold, assignCadres, updateHousehold, 2 × notify, openTask, notify, completeTask,
-      // openTask, notify (follow-up), then per rung escalateTask and notify: at least 14.
+      // openTask, notify (follow-up), its reminder, then per rung escalateTask and notify: at least 14.
       expect(events.local).toBeGreaterThanOrEqual(14);
       await recordHistory(handle, 'local-writes');
     });
