@@ -12,6 +12,13 @@ const PER_CACHED_WORKFLOW_MIB = 1.6;
 /** Kept free for work in flight: workflow tasks replaying uncached histories, activities, GC headroom. */
 const IN_FLIGHT_MIB = 160;
 
+/**
+ * Tasks of each kind at once: as many as PostgreSQL connections in the worker's pool (node-postgres'
+ * default, 10). A workflow task runs its household's writes inside it, so more of them at once only
+ * wait for a connection and the CPU, and a task held past its 10 s timeout is run again.
+ */
+const TASK_SLOTS = 10;
+
 /** What a worker is given when WORKER_MEMORY_MIB is not set. */
 export const DEFAULT_WORKER_MEMORY_MIB = 1024;
 
@@ -26,18 +33,14 @@ export interface WorkerCapacity {
   maxConcurrentActivityTaskExecutions: number;
 }
 
-/**
- * The worker's limits for `memoryMiB` of memory. The task slots stay small: on a 2-core machine more
- * workflow tasks at once only queue for the CPU (and PostgreSQL's connection pool) and make each
- * one slower; the cache takes what the memory leaves.
- */
+/** The worker's limits for `memoryMiB` of memory: fixed task slots, and the cache takes what is left. */
 export function workerCapacity(memoryMiB = DEFAULT_WORKER_MEMORY_MIB): WorkerCapacity {
   if (!(memoryMiB >= BASELINE_MIB + IN_FLIGHT_MIB))
     throw new Error(`a worker needs at least ${BASELINE_MIB + IN_FLIGHT_MIB} MiB (WORKER_MEMORY_MIB)`);
   return {
     maxCachedWorkflows: Math.floor((memoryMiB - BASELINE_MIB - IN_FLIGHT_MIB) / PER_CACHED_WORKFLOW_MIB),
-    maxConcurrentWorkflowTaskExecutions: 20,
-    maxConcurrentLocalActivityExecutions: 20,
-    maxConcurrentActivityTaskExecutions: 20,
+    maxConcurrentWorkflowTaskExecutions: TASK_SLOTS,
+    maxConcurrentLocalActivityExecutions: TASK_SLOTS,
+    maxConcurrentActivityTaskExecutions: TASK_SLOTS,
   };
 }

@@ -33,11 +33,19 @@ const remote = proxyActivities<Activities>(householdActivityOptions);
 const local = proxyLocalActivities<Activities>(householdActivityOptions);
 
 /**
- * The household's activities: local from the `local-writes` patch on, remote in the histories
- * recorded before it (they scheduled them as activity tasks, and must replay so).
+ * Pairing waits for the township-wide pairing lock (activities/assignment.ts): a wait belongs in an
+ * activity task of its own, not inside a workflow task with its 10-second timeout.
+ */
+const REMOTE_ONLY: ReadonlySet<PropertyKey> = new Set<keyof Activities>(['assignCadres']);
+
+/**
+ * The household's activities: local from the `local-writes` patch on (but those of REMOTE_ONLY),
+ * remote in the histories recorded before it (they scheduled them as activity tasks, and must
+ * replay so).
  */
 export const acts: typeof remote = new Proxy(remote, {
-  get: (_target, name) => Reflect.get(isPatched('localWrites') ? local : remote, name),
+  get: (_target, name) =>
+    Reflect.get(!REMOTE_ONLY.has(name) && isPatched('localWrites') ? local : remote, name),
 });
 
 export const TASK_KIND_LABELS: Record<TaskKind, string> = {
