@@ -104,7 +104,13 @@ export class HouseholdRun {
     try {
       return await work();
     } catch (error) {
-      const cause = error instanceof ActivityFailure ? error.cause : undefined;
+      // A remote activity's failure comes wrapped in an ActivityFailure; a local one's may come as is.
+      const cause =
+        error instanceof ActivityFailure
+          ? error.cause
+          : error instanceof ApplicationFailure
+            ? error
+            : undefined;
       const permanent = cause instanceof ApplicationFailure && cause.nonRetryable === true;
       if (!permanent || !isPatched('activityFailureReported')) throw error;
       const state = this.state;
