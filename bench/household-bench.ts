@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
@@ -170,7 +170,7 @@ async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigur
   const ids = Array.from({ length: households }, (_, i) => `bench-floor-${i + 1}`);
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (workflowId) => {
-      await client.workflow.start(floorWorkflow, { workflowId, taskQueue });
+      await started(() => client.workflow.start(floorWorkflow, { workflowId, taskQueue }));
     }),
   );
   // Idle = its first workflow task completed (4 events), as the households are when updated.
@@ -180,7 +180,10 @@ async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigur
   const latencies: number[] = [];
   const updateMs = await timed(() =>
     forEachLimit(ids, concurrency, async (id) => {
-      latencies.push(await timed(() => client.workflow.getHandle(id).executeUpdate(bumpUpdate)));
+      const handle = client.workflow.getHandle(id);
+      latencies.push(
+        await timed(() => persistently(() => handle.executeUpdate(bumpUpdate, { updateId: 'bump' }))),
+      );
     }),
   );
   await forEachLimit(ids, concurrency, (id) => client.workflow.getHandle(id).signal(finishSignal));
@@ -197,11 +200,13 @@ async function householdPhase(
   const phaseStarted = performance.now();
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (householdId) => {
-      await client.workflow.start(householdWorkflow, {
-        workflowId: householdWorkflowId(householdId),
-        taskQueue,
-        args: [{ householdId, policy: DEFAULT_POLICY }],
-      });
+      await started(() =>
+        client.workflow.start(householdWorkflow, {
+          workflowId: householdWorkflowId(householdId),
+          taskQueue,
+          args: [{ householdId, policy: DEFAULT_POLICY }],
+        }),
+      );
     }),
   );
   say(`started in ${(startMs / 1000).toFixed(1)} s; waiting for the first visit tasks`);
@@ -284,11 +289,13 @@ async function dueTogetherPhase(
       ...DEFAULT_POLICY,
       visitEveryDays: { ...DEFAULT_POLICY.visitEveryDays, MARGINAL: days },
     };
-    await client.workflow.start(householdWorkflow, {
-      workflowId: householdWorkflowId(householdId),
-      taskQueue,
-      args: [{ householdId, policy }],
-    });
+    await started(() =>
+      client.workflow.start(householdWorkflow, {
+        workflowId: householdWorkflowId(householdId),
+        taskQueue,
+        args: [{ householdId, policy }],
+      }),
+    );
   });
   const visits = await admitted(prisma, ids);
   const dueAtMs = new Map<string, number>();
@@ -319,16 +326,14 @@ async function dueTogetherPhase(
 /** The floor: as many trivial workflows sleeping on a timer, due at the same spread of moments. */
 async function floorTimerPhase(client: Client, taskQueue: string, dueAtMs: number[]): Promise<number[]> {
   const shift = Date.now() + 60_000 - Math.min(...dueAtMs);
-  const handles: Array<Awaited<ReturnType<typeof client.workflow.start<typeof floorTimerWorkflow>>>> = [];
+  const ids = dueAtMs.map((_, i) => `bench-floor-timer-${i + 1}`);
   await forEachLimit(dueAtMs, concurrency, async (due, i) => {
-    handles.push(
-      await client.workflow.start(floorTimerWorkflow, {
-        workflowId: `bench-floor-timer-${i + 1}`,
-        taskQueue,
-        args: [due + shift],
-      }),
+    const workflowId = ids[i] ?? '';
+    await started(() =>
+      client.workflow.start(floorTimerWorkflow, { workflowId, taskQueue, args: [due + shift] }),
     );
   });
+  const handles = ids.map((id) => client.workflow.getHandle<typeof floorTimerWorkflow>(id));
   const lateness: number[] = [];
   await forEachLimit(handles, concurrency, async (handle) => {
     lateness.push(await handle.result());
@@ -395,6 +400,31 @@ function printTable(
   console.log(`\n${line(header)}`);
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const c of cells) console.log(line(c));
+}
+
+/**
+ * Retries a call the server did not answer in time (a shared machine's dev server can stall for
+ * seconds); the calls retried are idempotent (a start finds its workflow, an update its id).
+ */
+async function persistently<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 10 || !(error instanceof ServiceError)) throw error;
+      say(`retrying after: ${error.message}`);
+      await sleep(1_000 * attempt);
+    }
+  }
+}
+
+/** A start, retried like `persistently`; a retry that finds the workflow already started is done. */
+async function started(start: () => Promise<unknown>): Promise<void> {
+  await persistently(() =>
+    start().catch((error: unknown) => {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }),
+  );
 }
 
 /** Calls `probe` every `intervalMs` until it returns true; gives up after ten minutes. */
