@@ -41,7 +41,7 @@ const { values } = parseArgs({
     households: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '50' },
     due: { type: 'string', default: '1000' },
-    'due-after': { type: 'string', default: '150' },
+    'due-after': { type: 'string' },
     'worker-memory': { type: 'string' },
   },
 });
@@ -49,8 +49,9 @@ const households = Number(values.households);
 const concurrency = Number(values.concurrency);
 const dueTogether = Number(values.due);
 /** Seconds from the start of the "due together" phase to the minute its visits fall due. */
-const dueAfterSeconds = Number(values['due-after']);
-if (!(households >= 1 && concurrency >= 1 && dueTogether >= 0 && dueAfterSeconds >= 30))
+/** Unset: twice what admitting and visiting them takes at the main phase's rates, plus a minute. */
+const dueAfterOption = values['due-after'] === undefined ? undefined : Number(values['due-after']);
+if (!(households >= 1 && concurrency >= 1 && dueTogether >= 0 && (dueAfterOption ?? 30) >= 30))
   throw new Error('--households and --concurrency must be ≥ 1, --due ≥ 0, --due-after ≥ 30');
 
 // Everything started is stopped in reverse order, at the end, on failure and on Ctrl-C.
@@ -105,17 +106,23 @@ async function main() {
   const { admissionSeconds, ...duzhan } = await householdPhase(client, prisma, taskQueue, householdIds);
   duzhan.workerPeakRssMiB = (await memoryMiB(pid)).peak;
 
+  printTable(duzhan, floor, perPhase, households / admissionSeconds, undefined);
   let due: DueFigures | undefined;
   if (dueTogether > 0) {
     say(`due together: ${dueTogether} more households, next visits due in the same minute`);
-    due = await dueTogetherPhase(client, prisma, taskQueue);
+    const dueAfterSeconds =
+      dueAfterOption ??
+      Math.ceil(
+        60 + 2 * (dueTogether / (households / admissionSeconds) + dueTogether / duzhan.updatesPerSecond),
+      );
+    due = await dueTogetherPhase(client, prisma, taskQueue, dueAfterSeconds);
     say(`floor: ${dueTogether} timers due at the same moments`);
     due.floorLatenessMs = await floorTimerPhase(client, `${taskQueue}-floor`, due.dueAtMs);
   }
   const overallPeak = (await memoryMiB(pid)).peak;
   const peakRss = Math.max(overallPeak, duzhan.workerPeakRssMiB);
 
-  printTable(duzhan, floor, perPhase, households / admissionSeconds, due);
+  if (due) printTable(duzhan, floor, perPhase, households / admissionSeconds, due);
   console.log(
     `\nadmission: all ${households} first visit tasks open (and notified) ${admissionSeconds.toFixed(1)} s ` +
       `after the first start: ${(households / admissionSeconds).toFixed(1)} households/s`,
