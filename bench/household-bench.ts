@@ -287,6 +287,7 @@ async function dueTogetherPhase(
   client: Client,
   prisma: PrismaClient,
   taskQueue: string,
+  dueAfterSeconds: number,
 ): Promise<DueFigures> {
   const ids = await createBenchHouseholds(prisma, dueTogether, 'bench-due-');
   const dueAt = Date.now() + dueAfterSeconds * 1000;
