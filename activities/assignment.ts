@@ -10,53 +10,75 @@ type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const ref = (c: { id: string; name: string }): CadreRef => ({ id: c.id, name: c.name });
 
+type Db = PrismaClient | Tx;
+
 /**
- * The township leader to pair with a household: among those who cover its village (the village's
- * own 包村领导 and 分管负责人 from the map; the 乡长 and 党委书记 cover every village), the one with
- * the fewest households; ties go to the village's own leaders first. A village with none of them
- * falls back to every active leader, so a household is never left unpaired.
+ * The township leaders who may be paired with a household of the village: those who cover it (the
+ * village's own 包村领导 and 分管负责人 from the map; the 乡长 and 党委书记 cover every village), or,
+ * for a village with none of them, every active leader, so a household is never left unpaired.
+ * `own`: the village's own leaders, first on a tie. Read outside the pairing lock: who the leaders
+ * are does not depend on the households being admitted at the same time.
  */
-async function leastLoadedLeader(tx: Tx, villageId: string): Promise<CadreRef> {
-  const village = await tx.village.findUnique({
+async function leaderCandidates(
+  db: Db,
+  villageId: string,
+): Promise<{ candidates: CadreRef[]; own: string[] }> {
+  const village = await db.village.findUnique({
     where: { id: villageId },
     select: { villageLeaderId: true, leaderInChargeId: true },
   });
   const own = [village?.villageLeaderId, village?.leaderInChargeId].filter((id): id is string => !!id);
-  const select = {
-    id: true,
-    name: true,
-    _count: { select: { assignments: { where: { role: 'LEADER', to: null } } } },
-  } as const;
-  const covering = await tx.cadre.findMany({
+  const select = { id: true, name: true } as const;
+  const covering = await db.cadre.findMany({
     where: {
       active: true,
       OR: [{ id: { in: own } }, { rank: { in: ['TOWNSHIP_HEAD', 'PARTY_SECRETARY'] } }],
     },
     select,
   });
-  const leaders =
+  const candidates =
     covering.length > 0
       ? covering
-      : await tx.cadre.findMany({ where: { active: true, rank: { in: [...LEADER_RANKS] } }, select });
+      : await db.cadre.findMany({ where: { active: true, rank: { in: [...LEADER_RANKS] } }, select });
+  return { candidates: candidates.map(ref), own };
+}
+
+/**
+ * Among the candidates, the one with the fewest households; ties go to the village's own leaders
+ * first. Under the pairing lock: one query, so the lock is held for a few milliseconds.
+ */
+async function leastLoadedLeader(tx: Tx, candidates: CadreRef[], own: string[]): Promise<CadreRef> {
+  const loads = await tx.assignment.groupBy({
+    by: ['cadreId'],
+    where: { cadreId: { in: candidates.map((c) => c.id) }, role: 'LEADER', to: null },
+    _count: { _all: true },
+  });
+  const load = new Map(loads.map((l) => [l.cadreId, l._count._all]));
   const ownFirst = (id: string) => (own.includes(id) ? own.indexOf(id) : own.length);
-  const [best] = leaders.sort(
+  const [best] = [...candidates].sort(
     (a, b) =>
-      a._count.assignments - b._count.assignments ||
+      (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) ||
       ownFirst(a.id) - ownFirst(b.id) ||
       a.id.localeCompare(b.id),
   );
   if (!best) throw new Error('没有可结对的乡镇领导干部（添加领导干部后自动重试）');
-  return ref(best);
+  return best;
 }
 
-async function assistanceCadreFor(tx: Tx, householdId: string, villageId: string): Promise<CadreRef> {
-  // The household keeps its original 帮扶责任人 (from the ledger or an earlier run).
-  const current = await tx.assignment.findFirst({
+/** The household's current 帮扶责任人, kept (from the ledger or an earlier run); none yet: undefined. */
+async function currentAssistance(db: Db, householdId: string): Promise<CadreRef | undefined> {
+  const current = await db.assignment.findFirst({
     where: { householdId, role: 'ASSISTANCE', to: null },
     include: { cadre: true },
     orderBy: { from: 'desc' },
   });
-  if (current) return ref(current.cadre);
+  return current ? ref(current.cadre) : undefined;
+}
+
+/** A 帮扶责任人 for a household that has none: the village's least-loaded one (under the pairing lock). */
+async function assistanceCadreFor(tx: Tx, householdId: string, villageId: string): Promise<CadreRef> {
+  const current = await currentAssistance(tx, householdId);
+  if (current) return current;
   const candidates = await tx.cadre.findMany({
     where: { active: true, rank: 'ASSISTANCE_CADRE', villages: { some: { id: villageId } } },
     select: {
@@ -83,19 +105,26 @@ export function createAssignmentActivities(prisma: PrismaClient) {
       key: string;
       at: string;
     }): Promise<{ assistance: CadreRef; leader: CadreRef }> {
+      const assistanceKey = `${input.key}/ASSISTANCE`;
+      const leaderKey = `${input.key}/LEADER`;
+      const from = new Date(input.at);
+      // Everything that does not depend on the other households being admitted is read first,
+      // outside the lock that serialises pairing (it bounds how many households are admitted a second).
+      const household = await prisma.household.findUniqueOrThrow({
+        where: { id: input.householdId },
+        select: { id: true, villageId: true },
+      });
+      const [current, paired, { candidates, own }] = await Promise.all([
+        currentAssistance(prisma, household.id),
+        prisma.assignment.findUnique({ where: { id: leaderKey }, include: { cadre: true } }),
+        leaderCandidates(prisma, household.villageId),
+      ]);
+      // A retry after the pairing committed: the pairing already made.
+      if (current && paired) return { assistance: current, leader: ref(paired.cadre) };
       return prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PAIRING_LOCK})`;
-        const household = await tx.household.findUniqueOrThrow({ where: { id: input.householdId } });
-        const assistance = await assistanceCadreFor(tx, household.id, household.villageId);
-        const assistanceKey = `${input.key}/ASSISTANCE`;
-        const leaderKey = `${input.key}/LEADER`;
-        const paired = await tx.assignment.findUnique({ where: { id: leaderKey }, include: { cadre: true } });
-        const leader = paired ? ref(paired.cadre) : await leastLoadedLeader(tx, household.villageId);
-        const from = new Date(input.at);
-        const hasAssistance = await tx.assignment.findFirst({
-          where: { householdId: household.id, role: 'ASSISTANCE', cadreId: assistance.id, to: null },
-        });
-        if (!hasAssistance) {
+        const assistance = current ?? (await assistanceCadreFor(tx, household.id, household.villageId));
+        if (!current) {
           await tx.assignment.create({
             data: {
               id: assistanceKey,
@@ -106,11 +135,13 @@ export function createAssignmentActivities(prisma: PrismaClient) {
             },
           });
         }
-        if (!paired) {
-          await tx.assignment.create({
-            data: { id: leaderKey, householdId: household.id, cadreId: leader.id, role: 'LEADER', from },
-          });
-        }
+        const again =
+          paired ?? (await tx.assignment.findUnique({ where: { id: leaderKey }, include: { cadre: true } }));
+        if (again) return { assistance, leader: ref(again.cadre) };
+        const leader = await leastLoadedLeader(tx, candidates, own);
+        await tx.assignment.create({
+          data: { id: leaderKey, householdId: household.id, cadreId: leader.id, role: 'LEADER', from },
+        });
         return { assistance, leader };
       });
     },

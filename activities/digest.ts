@@ -4,7 +4,6 @@
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
 import { escalationRankLabel, TASK_KIND_LABELS } from '../domain/queries/labels.js';
-import { startDelivery } from './mail.js';
 import {
   type DigestEscalation,
   type DigestTask,
@@ -13,6 +12,7 @@ import {
   renderSupervisorDigest,
   taskLink,
 } from './messages.js';
+import { startDelivery } from './start-mail-delivery.js';
 
 /** The 督战 leadership: who gets the supervisors' digest of open escalations. */
 export const SUPERVISOR_RANKS = ['PARTY_SECRETARY', 'TOWNSHIP_HEAD', 'LEADER_IN_CHARGE'] as const;

@@ -1,5 +1,5 @@
 // E-mail delivery of the Notification outbox: the activities of the `mail-<notification id>`
-// workflows (workflows/mail/delivery.ts) and the helper that starts one.
+// workflows (workflows/mail/delivery.ts); start-mail-delivery.ts starts them.
 //
 // Once, from the cadre's point of view:
 // - one delivery workflow per notification: `mail-<id>`, started with USE_EXISTING and
@@ -8,9 +8,7 @@
 //   marks the row SENT as soon as the server has accepted the message;
 // - every attempt carries the same Message-ID (messageIdFor), derived from the notification id.
 import { ApplicationFailure } from '@temporalio/activity';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
-import { mailDeliveryWorkflow } from '../workflows/mail/delivery.js';
 import {
   describeSmtpError,
   isPermanentSmtpFailure,
@@ -19,8 +17,6 @@ import {
   SEND_DEADLINE_MS,
 } from './mail-transport.js';
 import { renderEmailHtml } from './messages.js';
-
-export const mailWorkflowId = (notificationId: string) => `mail-${notificationId}`;
 
 /** Error types sendEmail throws; the delivery workflow records the non-retryable ones as FAILED. */
 export const MAIL_ERROR_TYPES = {
@@ -35,29 +31,6 @@ export const MAIL_ERROR_TYPES = {
 export type SendEmailResult =
   | { status: 'SENT'; messageId: string; alreadySent: boolean }
   | { status: 'FAILED'; error: string };
-
-/**
- * Starts the delivery workflow of one notification, or finds it running (USE_EXISTING) or already
- * finished (REJECT_DUPLICATE: a finished delivery is not run again). Idempotent.
- */
-export async function startDelivery(
-  client: Client,
-  taskQueue: string,
-  notificationId: string,
-): Promise<void> {
-  try {
-    await client.workflow.start(mailDeliveryWorkflow, {
-      workflowId: mailWorkflowId(notificationId),
-      taskQueue,
-      args: [{ notificationId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-    throw error;
-  }
-}
 
 export interface MailSettings {
   /** From: of every e-mail, e.g. `督战系统 <duzhan@localhost>`. */

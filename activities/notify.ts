@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
-import { startDelivery } from './mail.js';
 import { type ClosingNotice, type HouseholdNotificationKind, renderMessage } from './messages.js';
+import { startDelivery } from './start-mail-delivery.js';
 
 export interface NotifyInput {
   /** Deterministic, from the workflow and the event: a retried activity finds its row, writes nothing. */

@@ -1,8 +1,11 @@
 /**
- * `npm run bench [-- --households N --concurrency C]`: starts N household workflows on a fresh
- * in-memory Temporal dev server and PostgreSQL, waits for their first visit task and completes it,
- * and prints starts/s and completeTask latency beside the same figures for a trivial workflow
- * started and updated by the raw Temporal client on the same server (the floor). Run by hand, not by CI.
+ * `npm run bench [-- --households N --concurrency C --due D]`: starts N household workflows on a
+ * fresh Temporal dev server and PostgreSQL, waits for their admission (facts, pairing, first visit
+ * task and its notification, read from PostgreSQL), completes that visit, then, with the N asleep,
+ * starts D more (default 1,000) whose next visits fall due in the same minute and measures how late
+ * each visit task opens. Every figure is printed beside the same one for a trivial workflow started,
+ * updated and woken by the raw Temporal client on the same server in the same run (the floor). Run
+ * by hand, not by CI.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,19 +13,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { compliantRecord } from '../test/helpers/visit-records.js';
-import {
-  completeTaskUpdate,
-  type HouseholdView,
-  householdWorkflowId,
-  stateQuery,
-} from '../workflows/household/definitions.js';
+import { completeTaskUpdate, householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
-import { bumpUpdate, finishSignal, floorWorkflow } from './floor-workflows.js';
+import { bumpUpdate, finishSignal, floorTimerWorkflow, floorWorkflow } from './floor-workflows.js';
 import { createBenchHouseholds } from './setup-data.js';
 import { forEachLimit, percentile, timed } from './stats.js';
 
@@ -42,11 +40,19 @@ const { values } = parseArgs({
   options: {
     households: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '50' },
+    due: { type: 'string', default: '1000' },
+    'due-after': { type: 'string' },
+    'worker-memory': { type: 'string' },
   },
 });
 const households = Number(values.households);
 const concurrency = Number(values.concurrency);
-if (!(households >= 1 && concurrency >= 1)) throw new Error('--households and --concurrency must be ≥ 1');
+const dueTogether = Number(values.due);
+/** Seconds from the start of the "due together" phase to the minute its visits fall due. */
+/** Unset: twice what admitting and visiting them takes at the main phase's rates, plus a minute. */
+const dueAfterOption = values['due-after'] === undefined ? undefined : Number(values['due-after']);
+if (!(households >= 1 && concurrency >= 1 && dueTogether >= 0 && (dueAfterOption ?? 30) >= 30))
+  throw new Error('--households and --concurrency must be ≥ 1, --due ≥ 0, --due-after ≥ 30');
 
 // Everything started is stopped in reverse order, at the end, on failure and on Ctrl-C.
 const stops: Array<() => Promise<void>> = [];
@@ -75,6 +81,12 @@ async function main() {
 
   const taskQueue = 'bench';
   const worker = await startWorkerProcess(infra.temporalAddress, infra.databaseUrl, taskQueue);
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  say(`load average ${load()}`);
   stops.push(() => stopWorkerProcess(worker));
   const pid = worker.pid ?? 0;
   const connection = await Connection.connect({ address: infra.temporalAddress });
@@ -93,16 +105,40 @@ async function main() {
   say(`duzhan: ${households} household workflows`);
   const { admissionSeconds, ...duzhan } = await householdPhase(client, prisma, taskQueue, householdIds);
   duzhan.workerPeakRssMiB = (await memoryMiB(pid)).peak;
-  const overallPeak = Math.max(idle.peak, floor.workerPeakRssMiB, duzhan.workerPeakRssMiB);
 
-  printTable(duzhan, floor, perPhase);
+  printTable(duzhan, floor, perPhase, households / admissionSeconds, undefined);
+  let due: DueFigures | undefined;
+  if (dueTogether > 0) {
+    say(`due together: ${dueTogether} more households, next visits due in the same minute`);
+    const dueAfterSeconds =
+      dueAfterOption ??
+      Math.ceil(
+        60 + 2 * (dueTogether / (households / admissionSeconds) + dueTogether / duzhan.updatesPerSecond),
+      );
+    due = await dueTogetherPhase(client, prisma, taskQueue, dueAfterSeconds);
+    say(`floor: ${dueTogether} timers due at the same moments`);
+    due.floorLatenessMs = await floorTimerPhase(client, `${taskQueue}-floor`, due.dueAtMs);
+  }
+  const overallPeak = (await memoryMiB(pid)).peak;
+  const peakRss = Math.max(overallPeak, duzhan.workerPeakRssMiB);
+
+  if (due) printTable(duzhan, floor, perPhase, households / admissionSeconds, due);
   console.log(
     `\nadmission: all ${households} first visit tasks open (and notified) ${admissionSeconds.toFixed(1)} s ` +
       `after the first start: ${(households / admissionSeconds).toFixed(1)} households/s`,
   );
+  if (due) {
+    const spread = (Math.max(...due.dueAtMs) - Math.min(...due.dueAtMs)) / 1000;
+    console.log(
+      `due together: ${dueTogether} visits due within ${spread.toFixed(1)} s of each other, ` +
+        `${households} other households asleep; task opening late by p50 ${percentile(due.latenessMs, 50).toFixed(0)} ms, ` +
+        `p99 ${percentile(due.latenessMs, 99).toFixed(0)} ms, max ${Math.max(...due.latenessMs).toFixed(0)} ms`,
+    );
+  }
+  console.log(`load average at the end ${load()} (the machine is shared: read the ratios)`);
   console.log(
     `worker RSS: ${idle.rss.toFixed(0)} MiB idle after start-up (both bundles loaded), ` +
-      `${overallPeak.toFixed(0)} MiB peak over the whole run`,
+      `${peakRss.toFixed(0)} MiB peak over the whole run`,
   );
   console.log(
     `households ${households}, concurrency ${concurrency}, ${os.cpus().length} CPUs, Node ${process.version}`,
@@ -115,10 +151,24 @@ async function main() {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
     duzhan: { ...duzhan, admissionSeconds, admissionPerSecond: households / admissionSeconds },
     floor,
-    workerRssMiB: { idle: idle.rss, peak: overallPeak, peakIsPerPhase: perPhase },
+    dueTogether: due
+      ? {
+          households: dueTogether,
+          latenessP50Ms: percentile(due.latenessMs, 50),
+          latenessP99Ms: percentile(due.latenessMs, 99),
+          floorLatenessP50Ms: percentile(due.floorLatenessMs, 50),
+          floorLatenessP99Ms: percentile(due.floorLatenessMs, 99),
+        }
+      : undefined,
+    workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase },
+    loadAverage: os.loadavg(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(
+    path.join(root, `bench/results/households-${households}.json`),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
   say('figures written to bench/results/latest.json');
 }
 
@@ -127,7 +177,7 @@ async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigur
   const ids = Array.from({ length: households }, (_, i) => `bench-floor-${i + 1}`);
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (workflowId) => {
-      await client.workflow.start(floorWorkflow, { workflowId, taskQueue });
+      await started(() => client.workflow.start(floorWorkflow, { workflowId, taskQueue }));
     }),
   );
   // Idle = its first workflow task completed (4 events), as the households are when updated.
@@ -137,7 +187,10 @@ async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigur
   const latencies: number[] = [];
   const updateMs = await timed(() =>
     forEachLimit(ids, concurrency, async (id) => {
-      latencies.push(await timed(() => client.workflow.getHandle(id).executeUpdate(bumpUpdate)));
+      const handle = client.workflow.getHandle(id);
+      latencies.push(
+        await timed(() => persistently(() => handle.executeUpdate(bumpUpdate, { updateId: 'bump' }))),
+      );
     }),
   );
   await forEachLimit(ids, concurrency, (id) => client.workflow.getHandle(id).signal(finishSignal));
@@ -154,48 +207,146 @@ async function householdPhase(
   const phaseStarted = performance.now();
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (householdId) => {
-      await client.workflow.start(householdWorkflow, {
-        workflowId: householdWorkflowId(householdId),
-        taskQueue,
-        args: [{ householdId, policy: DEFAULT_POLICY }],
-      });
+      await started(() =>
+        client.workflow.start(householdWorkflow, {
+          workflowId: householdWorkflowId(householdId),
+          taskQueue,
+          args: [{ householdId, policy: DEFAULT_POLICY }],
+        }),
+      );
     }),
   );
   say(`started in ${(startMs / 1000).toFixed(1)} s; waiting for the first visit tasks`);
-  const visits = new Map<string, HouseholdView['openTasks'][number]>();
-  await forEachLimit(ids, concurrency, (id) =>
-    until(async () => {
-      const state = await client.workflow.getHandle(householdWorkflowId(id)).query(stateQuery);
-      const visit = state.openTasks.find((t) => t.kind === 'VISIT');
-      if (visit) visits.set(id, visit);
-      return !!visit;
-    }, 500),
-  );
-  // The task is in the state before its row and notification are written; wait for those too,
-  // so that every update finds its workflow idle, as a cadre's would.
-  await until(
-    async () => (await prisma.notification.count({ where: { kind: 'TASK_OPENED' } })) >= ids.length,
-  );
+  const visits = await admitted(prisma, ids);
   const admissionSeconds = (performance.now() - phaseStarted) / 1000;
   say(`all first visits open after ${admissionSeconds.toFixed(1)} s; completing them`);
 
   const latencies: number[] = [];
   const updateMs = await timed(() =>
     forEachLimit(ids, concurrency, async (id) => {
-      const task = visits.get(id);
-      if (!task) throw new Error(`no visit task for ${id}`);
-      const args = {
-        taskId: task.id,
-        byCadreId: task.assigneeId,
-        record: compliantRecord(task.assigneeId, task.openedAt),
-      };
-      const handle = client.workflow.getHandle(householdWorkflowId(id));
-      latencies.push(await timed(() => handle.executeUpdate(completeTaskUpdate, { args: [args] })));
+      latencies.push(await timed(() => completeFirstVisit(client, id, visits)));
     }),
   );
-  const done = await prisma.task.count({ where: { kind: 'VISIT', status: 'DONE' } });
+  const done = await prisma.task.count({
+    where: { kind: 'VISIT', status: 'DONE', householdId: { in: ids } },
+  });
   if (done !== ids.length) throw new Error(`${done} of ${ids.length} visit tasks are DONE in the database`);
   return { ...figures(startMs, updateMs, latencies), admissionSeconds };
+}
+
+type OpenVisit = { id: string; assigneeId: string; openedAt: Date };
+
+/**
+ * Waits until every household's first visit task is in PostgreSQL with its TASK_OPENED notification
+ * (read from the read model, as the pages do: no queries to the workflows), and returns the tasks.
+ */
+async function admitted(prisma: PrismaClient, ids: string[]): Promise<Map<string, OpenVisit>> {
+  const where = { kind: 'VISIT', status: 'OPEN', householdId: { in: ids } } as const;
+  await until(async () => (await prisma.task.count({ where })) >= ids.length, 500);
+  await until(
+    async () =>
+      (await prisma.notification.count({ where: { kind: 'TASK_OPENED', householdId: { in: ids } } })) >=
+      ids.length,
+    500,
+  );
+  const tasks = await prisma.task.findMany({
+    where,
+    select: { id: true, householdId: true, assigneeId: true, openedAt: true },
+  });
+  return new Map(tasks.map((t) => [t.householdId, t]));
+}
+
+/** A cadre's visit record for the household's open visit, through the update the web app sends. */
+async function completeFirstVisit(client: Client, id: string, visits: Map<string, OpenVisit>) {
+  const task = visits.get(id);
+  if (!task) throw new Error(`no visit task for ${id}`);
+  const args = {
+    taskId: task.id,
+    byCadreId: task.assigneeId,
+    record: compliantRecord(task.assigneeId, task.openedAt.toISOString()),
+  };
+  return client.workflow
+    .getHandle(householdWorkflowId(id))
+    .executeUpdate(completeTaskUpdate, { args: [args] });
+}
+
+interface DueFigures {
+  /** When each visit fell due (the workflow's nextVisitAt), ms since the epoch. */
+  dueAtMs: number[];
+  /** How long after its due time each visit task opened (its openedAt, workflow time). */
+  latenessMs: number[];
+  floorLatenessMs: number[];
+}
+
+/**
+ * With the N households asleep, `dueTogether` more are started on a bench policy whose visit cadence
+ * ends `dueAfterSeconds` after the phase began (the policy's days, fractional here only), admitted,
+ * their first visit completed; then their second visit tasks all fall due within the same minute.
+ */
+async function dueTogetherPhase(
+  client: Client,
+  prisma: PrismaClient,
+  taskQueue: string,
+  dueAfterSeconds: number,
+): Promise<DueFigures> {
+  const ids = await createBenchHouseholds(prisma, dueTogether, 'bench-due-');
+  const dueAt = Date.now() + dueAfterSeconds * 1000;
+  await forEachLimit(ids, concurrency, async (householdId) => {
+    const days = (dueAt - Date.now()) / 86_400_000;
+    const policy = {
+      ...DEFAULT_POLICY,
+      visitEveryDays: { ...DEFAULT_POLICY.visitEveryDays, MARGINAL: days },
+    };
+    await started(() =>
+      client.workflow.start(householdWorkflow, {
+        workflowId: householdWorkflowId(householdId),
+        taskQueue,
+        args: [{ householdId, policy }],
+      }),
+    );
+  });
+  const visits = await admitted(prisma, ids);
+  const dueAtMs = new Map<string, number>();
+  await forEachLimit(ids, concurrency, async (id) => {
+    const view = await completeFirstVisit(client, id, visits);
+    dueAtMs.set(id, Date.parse(view.nextVisitAt));
+  });
+  const late = (Math.max(...dueAtMs.values()) - Date.now()) / 1000;
+  if (Math.min(...dueAtMs.values()) < Date.now())
+    throw new Error(
+      'the due-together households were not ready before their visits fell due: raise --due-after',
+    );
+  say(`${ids.length} households asleep until their visits fall due, the last in ${late.toFixed(0)} s`);
+  const where = {
+    kind: 'VISIT',
+    householdId: { in: ids },
+    openedAt: { gt: new Date(Math.min(...dueAtMs.values()) - 1) },
+  } as const;
+  await until(async () => (await prisma.task.count({ where })) >= ids.length, 1_000);
+  const second = await prisma.task.findMany({ where, select: { householdId: true, openedAt: true } });
+  return {
+    dueAtMs: [...dueAtMs.values()],
+    latenessMs: second.map((t) => t.openedAt.getTime() - (dueAtMs.get(t.householdId) ?? Number.NaN)),
+    floorLatenessMs: [],
+  };
+}
+
+/** The floor: as many trivial workflows sleeping on a timer, due at the same spread of moments. */
+async function floorTimerPhase(client: Client, taskQueue: string, dueAtMs: number[]): Promise<number[]> {
+  const shift = Date.now() + 60_000 - Math.min(...dueAtMs);
+  const ids = dueAtMs.map((_, i) => `bench-floor-timer-${i + 1}`);
+  await forEachLimit(dueAtMs, concurrency, async (due, i) => {
+    const workflowId = ids[i] ?? '';
+    await started(() =>
+      client.workflow.start(floorTimerWorkflow, { workflowId, taskQueue, args: [due + shift] }),
+    );
+  });
+  const handles = ids.map((id) => client.workflow.getHandle<typeof floorTimerWorkflow>(id));
+  const lateness: number[] = [];
+  await forEachLimit(handles, concurrency, async (handle) => {
+    lateness.push(await handle.result());
+  });
+  return lateness;
 }
 
 function figures(startMs: number, updateMs: number, latencies: number[]): PhaseFigures {
@@ -208,7 +359,13 @@ function figures(startMs: number, updateMs: number, latencies: number[]): PhaseF
   };
 }
 
-function printTable(duzhan: PhaseFigures, floor: PhaseFigures, perPhase: boolean) {
+function printTable(
+  duzhan: PhaseFigures,
+  floor: PhaseFigures,
+  perPhase: boolean,
+  admissionPerSecond: number,
+  due: DueFigures | undefined,
+) {
   const rows: Array<[string, number, number, number]> = [
     ['workflow starts/s', duzhan.startsPerSecond, floor.startsPerSecond, 1],
     ['completeTask/update p50 ms', duzhan.updateP50Ms, floor.updateP50Ms, 1],
@@ -220,13 +377,30 @@ function printTable(duzhan: PhaseFigures, floor: PhaseFigures, perPhase: boolean
       floor.workerPeakRssMiB,
       0,
     ],
+    ['admission households/s', admissionPerSecond, Number.NaN, 1],
+    ...(due
+      ? ([
+          [
+            'due together: lateness p50 ms',
+            percentile(due.latenessMs, 50),
+            percentile(due.floorLatenessMs, 50),
+            0,
+          ],
+          [
+            'due together: lateness p99 ms',
+            percentile(due.latenessMs, 99),
+            percentile(due.floorLatenessMs, 99),
+            0,
+          ],
+        ] as Array<[string, number, number, number]>)
+      : []),
   ];
   const header = ['metric', 'duzhan', 'floor (raw client)', 'duzhan ÷ floor'];
   const cells = rows.map(([name, d, f, digits]) => [
     name,
     d.toFixed(digits),
-    f.toFixed(digits),
-    (d / f).toFixed(2),
+    Number.isNaN(f) ? '–' : f.toFixed(digits),
+    Number.isNaN(f) ? '–' : (d / f).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: string[]) =>
@@ -234,6 +408,31 @@ function printTable(duzhan: PhaseFigures, floor: PhaseFigures, perPhase: boolean
   console.log(`\n${line(header)}`);
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const c of cells) console.log(line(c));
+}
+
+/**
+ * Retries a call the server did not answer in time (a shared machine's dev server can stall for
+ * seconds); the calls retried are idempotent (a start finds its workflow, an update its id).
+ */
+async function persistently<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= 10 || !(error instanceof ServiceError)) throw error;
+      say(`retrying after: ${error.message}`);
+      await sleep(1_000 * attempt);
+    }
+  }
+}
+
+/** A start, retried like `persistently`; a retry that finds the workflow already started is done. */
+async function started(start: () => Promise<unknown>): Promise<void> {
+  await persistently(() =>
+    start().catch((error: unknown) => {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }),
+  );
 }
 
 /** Calls `probe` every `intervalMs` until it returns true; gives up after ten minutes. */
@@ -254,6 +453,7 @@ async function startWorkerProcess(address: string, databaseUrl: string, taskQueu
       DATABASE_URL: databaseUrl,
       TASK_QUEUE: taskQueue,
       LOG_LEVEL: 'warn',
+      ...(values['worker-memory'] ? { WORKER_MEMORY_MIB: values['worker-memory'] } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

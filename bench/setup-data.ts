@@ -14,14 +14,38 @@ const CADRES = [
  * Writes the village, its cadres and `count` households of three members, each with its
  * 帮扶责任人 already assigned (as the ledger has it), in a few bulk inserts. Returns the household ids.
  */
-export async function createBenchHouseholds(prisma: PrismaClient, count: number): Promise<string[]> {
-  await prisma.village.create({ data: { id: BENCH_VILLAGE, name: '压测村', isPoor: true } });
-  for (const [id, rank, name] of CADRES) {
-    await prisma.cadre.create({
-      data: { id, name, rank, email: `${id}@duzhan.example`, villages: { connect: [{ id: BENCH_VILLAGE }] } },
-    });
+export async function createBenchHouseholds(
+  prisma: PrismaClient,
+  count: number,
+  prefix = 'bench-H',
+): Promise<string[]> {
+  if (!(await prisma.village.findUnique({ where: { id: BENCH_VILLAGE } }))) {
+    await prisma.village.create({ data: { id: BENCH_VILLAGE, name: '压测村', isPoor: true } });
+    for (const [id, rank, name] of CADRES) {
+      await prisma.cadre.create({
+        data: {
+          id,
+          name,
+          rank,
+          email: `${id}@duzhan.example`,
+          villages: { connect: [{ id: BENCH_VILLAGE }] },
+        },
+      });
+    }
   }
-  const ids = Array.from({ length: count }, (_, i) => `bench-H${String(i + 1).padStart(5, '0')}`);
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(6, '0')}`);
+  for (const chunk of chunks(ids, 2_000)) await writeHouseholds(prisma, chunk);
+  return ids;
+}
+
+/** Bulk inserts in chunks: one statement may carry at most 65,535 parameters. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+}
+
+async function writeHouseholds(prisma: PrismaClient, ids: string[]) {
   await prisma.household.createMany({
     data: ids.map((id) => ({
       id,
@@ -51,5 +75,4 @@ export async function createBenchHouseholds(prisma: PrismaClient, count: number)
       from: new Date(0),
     })),
   });
-  return ids;
 }

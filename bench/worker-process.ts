@@ -3,6 +3,7 @@
 // `${TASK_QUEUE}-floor`, sharing one connection. Sends 'ready' over IPC; stops on 'stop'.
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workerCapacity } from '../config/worker-capacity.js';
 import { createPrisma } from '../db/client.js';
 import { startWorker } from '../worker/worker.js';
 
@@ -27,12 +28,16 @@ const household = await startWorker({
   smtpUrl: 'smtp://127.0.0.1:1',
   mailFrom: '督战系统 <duzhan@duzhan.bench>',
   deliverMail: false,
+  // The same sizing as every worker: WORKER_MEMORY_MIB when set (--worker-memory), else the default.
+  ...(process.env.WORKER_MEMORY_MIB ? { memoryMiB: Number(process.env.WORKER_MEMORY_MIB) } : {}),
 });
 const floor = await Worker.create({
   connection: household.connection,
   namespace: 'default',
   taskQueue: `${taskQueue}-floor`,
   workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
+  // The same cache and slots as the household worker, so the two share the process alike.
+  ...workerCapacity(process.env.WORKER_MEMORY_MIB ? Number(process.env.WORKER_MEMORY_MIB) : undefined),
 });
 const floorDone = floor.run();
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { isTimeZone } from './township-time-zone.js';
+import { DEFAULT_WORKER_MEMORY_MIB } from './worker-capacity.js';
 
 /**
  * Every setting duzhan reads from the environment, with its embedded default.
@@ -67,6 +68,12 @@ export const envSchema = z.object({
     .min(1)
     .refine(isTimeZone, 'TZ must be an IANA time zone such as Asia/Shanghai')
     .default('Asia/Shanghai'),
+  // The worker's share of memory: its workflow cache and task slots are sized from it (worker-capacity.ts).
+  WORKER_MEMORY_MIB: z.coerce
+    .number()
+    .int()
+    .min(580, 'WORKER_MEMORY_MIB must be at least 580 (MiB)')
+    .default(DEFAULT_WORKER_MEMORY_MIB),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

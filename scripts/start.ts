@@ -72,6 +72,7 @@ runMain(async (onStop, fail) => {
     smtpUrl,
     mailFrom: config.MAIL_FROM,
     timeZone: config.TZ,
+    memoryMiB: config.WORKER_MEMORY_MIB,
   });
   onStop(async () => {
     worker.worker.shutdown();

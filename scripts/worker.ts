@@ -34,6 +34,7 @@ runMain(async (onStop) => {
     smtpUrl: config.SMTP_URL,
     mailFrom: config.MAIL_FROM,
     timeZone: config.TZ,
+    memoryMiB: config.WORKER_MEMORY_MIB,
   }).catch((error: Error) => {
     throw new ConfigError(
       `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${error.message.split('\n')[0]}`,

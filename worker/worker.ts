@@ -7,6 +7,7 @@ import {
 } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../activities/index.js';
 import { createMailTransport } from '../activities/mail-transport.js';
+import { workerCapacity } from '../config/worker-capacity.js';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -32,6 +33,8 @@ export interface WorkerOptions extends Omit<ActivityDeps, 'mailTransport'> {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** The memory this worker may use (WORKER_MEMORY_MIB); its cache and task slots are sized from it. */
+  memoryMiB?: number;
 }
 
 export interface RunningWorker {
@@ -45,6 +48,7 @@ function activityDepsOf({
   address: _a,
   namespace: _n,
   taskQueue: _t,
+  memoryMiB: _m,
   ...deps
 }: WorkerOptions): Omit<ActivityDeps, 'mailTransport'> {
   return deps;
@@ -59,6 +63,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
+    ...workerCapacity(options.memoryMiB),
     activities: createActivities({ ...activityDepsOf(options), mailTransport }),
   }).catch(async (error: unknown) => {
     mailTransport.close();

@@ -180,7 +180,9 @@ describe('policy versions (policy/policy-registry.ts, policy-schema.ts)', () => 
       policyByVersion('2099.1');
     } catch (error) {
       expect((error as Error).name).toBe('UnknownPolicyVersionError');
-      expect((error as Error).message).toBe('没有版本为 2099.1 的督战策略；已有版本：2024.1、2024.2、2026.1、2026.2');
+      expect((error as Error).message).toBe(
+        '没有版本为 2099.1 的督战策略；已有版本：2024.1、2024.2、2026.1、2026.2',
+      );
     }
   });
 

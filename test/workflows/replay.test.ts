@@ -21,6 +21,7 @@ const EXPECTED_HISTORIES = [
   'facts-stop-closing', // updateFacts: nobody can work any more, the closing stops
   'findings-follow-ups',
   'findings-follow-ups.patched-caps',
+  'local-writes', // admission, a visit, its follow-up escalated: every write a local activity, measures bounded
   'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
   'pause-resume',
   'pause-shift', // a resume with a task opened during the pause and a shock active

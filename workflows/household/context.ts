@@ -1,6 +1,12 @@
 // What every part of the household workflow shares: the state, the one-at-a-time lock, the
 // activity proxies and the writes that keep the ledger in step with the state.
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
 import { addDays, type Finding } from '../../policy/index.js';
@@ -8,11 +14,38 @@ import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './defini
 import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
 
-export const acts = proxyActivities<Activities>({
+const householdActivityOptions = {
   // Short: a worker that dies mid-activity delays its households by at most this much.
   startToCloseTimeout: '20 seconds',
   // Activities are idempotent, so retrying until the database or the mail server is back is safe.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+} as const;
+
+/** Each call a round trip through the server: an ActivityTaskScheduled event, a poll, a new workflow task. */
+const remote = proxyActivities<Activities>(householdActivityOptions);
+/**
+ * The same activities run by this worker inside the workflow task that calls them: no round trip
+ * through the server, so an update (completeTask) is answered in the workflow task that received it
+ * and admission takes one or two workflow tasks instead of eight. Every household activity is a
+ * short, idempotent PostgreSQL write or read (notify also starts its mail workflow), which is what
+ * local activities are for; a retry past a minute is backed off on a workflow timer by the SDK.
+ */
+const local = proxyLocalActivities<Activities>(householdActivityOptions);
+
+/**
+ * Pairing waits for the township-wide pairing lock (activities/assignment.ts): a wait belongs in an
+ * activity task of its own, not inside a workflow task with its 10-second timeout.
+ */
+const REMOTE_ONLY: ReadonlySet<PropertyKey> = new Set<keyof Activities>(['assignCadres']);
+
+/**
+ * The household's activities: local from the `local-writes` patch on (but those of REMOTE_ONLY),
+ * remote in the histories recorded before it (they scheduled them as activity tasks, and must
+ * replay so).
+ */
+export const acts: typeof remote = new Proxy(remote, {
+  get: (_target, name) =>
+    Reflect.get(!REMOTE_ONLY.has(name) && isPatched('localWrites') ? local : remote, name),
 });
 
 export const TASK_KIND_LABELS: Record<TaskKind, string> = {
@@ -71,7 +104,13 @@ export class HouseholdRun {
     try {
       return await work();
     } catch (error) {
-      const cause = error instanceof ActivityFailure ? error.cause : undefined;
+      // A remote activity's failure comes wrapped in an ActivityFailure; a local one's may come as is.
+      const cause =
+        error instanceof ActivityFailure
+          ? error.cause
+          : error instanceof ApplicationFailure
+            ? error
+            : undefined;
       const permanent = cause instanceof ApplicationFailure && cause.nonRetryable === true;
       if (!permanent || !isPatched('activityFailureReported')) throw error;
       const state = this.state;

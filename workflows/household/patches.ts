@@ -33,6 +33,12 @@ export const PATCHES = {
   policyUpgradeRechecks: 'policy-upgrade-rechecks',
   /** A visit record keeps its evidence (photo hashes, location) for the activity that stores it. */
   visitEvidence: 'visit-evidence',
+  /** The household's activities run as local activities, inside the workflow task that calls them
+   * (context.ts): no round trip through the server per write. */
+  localWrites: 'local-writes',
+  /** The measures list is kept bounded: totals per kind for caps over the whole supervision, and
+   * only the 12 months a per-year cap counts (visits.ts). */
+  boundedMeasures: 'bounded-measures',
 } as const;
 
 export const isPatched = (id: keyof typeof PATCHES) => patched(PATCHES[id]);

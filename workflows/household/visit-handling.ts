@@ -17,7 +17,7 @@ import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CompleteTaskArgs, HouseholdState } from './definitions.js';
 import { isPatched } from './patches.js';
 import { isDue, visitIntervalDays } from './schedule.js';
-import { findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
+import { boundedMeasures, findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
 
 /** A visit may be recorded for a task opened up to a day after it (the cadre was already there). */
 const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
@@ -189,6 +189,8 @@ export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {
     state.visitCount = (state.visitCount ?? state.visits.length) + 1;
     state.visits = [...state.visits, summariseVisit(task.id, record)].slice(-MAX_VISITS_KEPT);
     state.measures.push(...record.measures.map((m) => ({ ...m, visitedAt: record.visitedAt })));
+    // Runs before the patch kept every measure: their state (and the query) grew with each visit.
+    if (isPatched('boundedMeasures')) state.measures = boundedMeasures(state, record.visitedAt);
     for (const finding of findings) {
       const open = state.openTasks.some(
         (t) => t.findingKind === finding.kind && t.findingItem === finding.item,

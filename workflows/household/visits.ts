@@ -106,3 +106,44 @@ export function findingsOf(
     );
   return [...ofVisit, ...cumulative];
 }
+
+/** How far a phone's clock may run ahead (the validator allows a visit up to an hour after now). */
+const CLOCK_SKEW_MS = 3_600_000;
+/** A visit may be recorded up to a day before its task was opened (visit-handling.ts). */
+const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
+
+/**
+ * The measures list kept bounded: measures too old for any later visit's 12-month window are merged
+ * into one entry per kind (amounts added, the most persons kept, dated by the latest of them, so a
+ * per-year cap never counts it, whatever policy the household is upgraded to); newer ones and
+ * undated ones (kept by runs before dates were) stay as they are. A later record is for a task open
+ * now or opened later, so no later visit is earlier than the oldest open task (less a day), nor than
+ * now (less the clock skew): the totals `findingsOf` computes come out the same, and the list stays
+ * at one entry per kind plus about a year of measures, however long the supervision.
+ */
+export function boundedMeasures(state: HouseholdState, visitedAt: string): HouseholdState['measures'] {
+  const earliestLater = Math.min(
+    parseInstant(visitedAt) - CLOCK_SKEW_MS,
+    ...state.openTasks.map((t) => parseInstant(t.openedAt) - VISIT_BEFORE_TASK_MS),
+  );
+  const cutoff = earliestLater - YEAR_MS;
+  const merged = new Map<MeasureReceived['kind'], HouseholdState['measures'][number]>();
+  const kept: HouseholdState['measures'] = [];
+  for (const m of state.measures) {
+    if (m.visitedAt === undefined || parseInstant(m.visitedAt) > cutoff) {
+      kept.push(m);
+      continue;
+    }
+    const seen = merged.get(m.kind);
+    merged.set(m.kind, {
+      kind: m.kind,
+      amountYuan: (seen?.amountYuan ?? 0) + m.amountYuan,
+      persons: Math.max(seen?.persons ?? 1, m.persons ?? 1),
+      visitedAt:
+        seen?.visitedAt && parseInstant(seen.visitedAt) > parseInstant(m.visitedAt)
+          ? seen.visitedAt
+          : m.visitedAt,
+    });
+  }
+  return [...merged.values(), ...kept];
+}
