@@ -3,7 +3,8 @@
 // open escalations; each then delivered by its own `mail-<id>` workflow, like every notification.
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
-import { escalationRankLabel, TASK_KIND_LABELS } from '../domain/queries/labels.js';
+import { endOfLocalDay, localDate } from '../policy/township-calendar.js';
+import { escalationRankLabel, labelOf, TASK_KIND_LABELS } from '../policy/vocabulary.js';
 import {
   type DigestEscalation,
   type DigestTask,
@@ -19,50 +20,6 @@ export const SUPERVISOR_RANKS = ['PARTY_SECRETARY', 'TOWNSHIP_HEAD', 'LEADER_IN_
 
 /** Households whose work is followed day by day (a paused household's clocks stand still). */
 const FOLLOWED_STATUSES = ['SUPERVISED', 'CLOSING'];
-
-/** `2024-05-01`: the calendar date of an instant in a time zone. */
-export function localDate(instant: Date, timeZone: string): string {
-  // en-CA writes dates as yyyy-mm-dd.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant);
-}
-
-/** How far the time zone's wall clock is ahead of UTC at an instant, in ms. */
-function zoneOffsetMs(instantMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(instantMs));
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
-  return wall - Math.floor(instantMs / 1000) * 1000;
-}
-
-/** The instant the local day after `day` (yyyy-mm-dd) begins in the time zone. */
-export function endOfLocalDay(day: string, timeZone: string): Date {
-  const [y, m, d] = day.split('-').map(Number);
-  const midnight = Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + 1);
-  // Two passes settle the offset on the right side of a daylight-saving change.
-  const guess = midnight - zoneOffsetMs(midnight, timeZone);
-  return new Date(midnight - zoneOffsetMs(guess, timeZone));
-}
 
 export interface DigestInput {
   /** The moment of the digest (the workflow's time) and the time zone its day is counted in. */
@@ -100,7 +57,7 @@ export function createDigestActivities(prisma: PrismaClient, settings: DigestSet
       const household = { include: { village: true } } as const;
       const who = (h: { number: string; headName: string; village: { name: string } }) =>
         householdName({ number: h.number, headName: h.headName, village: h.village.name });
-      const kindLabel = (kind: string) => TASK_KIND_LABELS[kind] ?? kind;
+      const kindLabel = (kind: string) => labelOf(TASK_KIND_LABELS, kind);
 
       const tasks = await prisma.task.findMany({
         where: {

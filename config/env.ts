@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { isTimeZone } from './township-time-zone.js';
+import { isTimeZone } from './township-clock.js';
 import { DEFAULT_WORKER_MEMORY_MIB } from './worker-capacity.js';
 
 /**

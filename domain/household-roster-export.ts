@@ -1,5 +1,6 @@
 // The filtered 农户名册 as a spreadsheet (XLSX) or CSV, the same columns in both.
 import ExcelJS from 'exceljs';
+import { townshipDateOf } from '../config/township-clock.js';
 import type { PrismaClient } from '../db/client.js';
 import type { HouseholdScope } from './access.js';
 import { defuseFormula } from './ledger/export-ledger.js';
@@ -15,7 +16,7 @@ const COLUMNS: ReadonlyArray<readonly [string, (r: RosterRow) => string | number
   ['人口', (r) => r.memberCount],
   ['帮扶责任人', (r) => r.assistanceCadre?.name ?? ''],
   ['结对帮扶领导', (r) => r.leaderCadre?.name ?? ''],
-  ['最近走访', (r) => (r.lastVisitAt ? shanghaiDate(r.lastVisitAt) : '')],
+  ['最近走访', (r) => (r.lastVisitAt ? townshipDateOf(r.lastVisitAt) : '')],
   ['最近人均纯收入（元）', (r) => r.latestIncomeYuan ?? ''],
   ['收入线（元）', (r) => r.incomeLineYuan],
   ['低于收入线', (r) => (r.incomeBelowLine ? '是' : '')],
@@ -24,9 +25,6 @@ const COLUMNS: ReadonlyArray<readonly [string, (r: RosterRow) => string | number
   ['未整改问题', (r) => r.openFollowUps],
   ['督办级别', (r) => r.highestRung],
 ];
-
-const shanghaiDate = (isoText: string) =>
-  new Date(new Date(isoText).getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 async function rosterWorkbook(
   prisma: PrismaClient,

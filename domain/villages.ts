@@ -2,8 +2,8 @@
 // assignee), and the cadres covering it. Edited by admins; a handover moves a leaving cadre's share.
 import { z } from 'zod';
 import type { PrismaClient } from '../db/client.js';
+import { rankLabel } from '../policy/vocabulary.js';
 import { DomainError } from './errors.js';
-import { rankLabel } from './queries/labels.js';
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 

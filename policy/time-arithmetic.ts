@@ -3,8 +3,8 @@
 // calendar months are counted in China Standard Time (UTC+8, no daylight saving since 1991),
 // because "six months" is judged on the township's calendar, not on UTC's.
 
-const MS_PER_HOUR = 3_600_000;
-const MS_PER_DAY = 24 * MS_PER_HOUR;
+import { DAY_MS as MS_PER_DAY, HOUR_MS as MS_PER_HOUR } from './township-calendar.js';
+
 const CHINA_STANDARD_TIME_OFFSET_MS = 8 * MS_PER_HOUR;
 
 export function hoursToMs(hours: number): number {

@@ -5,15 +5,23 @@
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
+// Building a formatter costs far more than using one (an export formats a date per row).
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** `2024-05-01`: the calendar date of an instant in a time zone. */
 export function localDate(instant: Date, timeZone: string): string {
-  // en-CA writes dates as yyyy-mm-dd.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    // en-CA writes dates as yyyy-mm-dd.
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(instant);
 }
 
 /** How far the time zone's wall clock is ahead of UTC at an instant, in ms. */

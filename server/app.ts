@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { logger } from '../config/logger.js';
 import type { PrismaClient } from '../db/client.js';
+import { DAY_MS } from '../policy/township-calendar.js';
 import type { ApiDeps } from './api/define-route.js';
 import { openApiDocument } from './api/openapi.js';
 import { apiRouter, loginBody } from './api/router.js';
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps): App {
     databaseUrl: deps.databaseUrl,
     secret: deps.config.sessionSecret,
     secure: secureCookies,
-    maxAgeMs: (deps.config.SESSION_MAX_AGE_DAYS ?? 7) * 86_400_000,
+    maxAgeMs: (deps.config.SESSION_MAX_AGE_DAYS ?? 7) * DAY_MS,
   });
   app.use(sessions.middleware);
 

@@ -1,12 +1,12 @@
 // 工作台账 export: one row per household, as XLSX or as CSV (UTF-8 with a BOM, so Excel shows the
 // Chinese), both written by exceljs. The sheet reads back in through import-ledger.ts.
 import ExcelJS from 'exceljs';
+import { townshipDateOf } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
+import { categoryLabel, labourClassLabel, statusLabel } from '../../policy/vocabulary.js';
 import type { Prisma } from '../../prisma/generated/client.js';
 import { householdIdsPage, latestVisits } from '../queries/households.js';
-import { categoryLabel, labourClassLabel, statusLabel } from '../queries/labels.js';
 import { type Cursor, MAX_PAGE_SIZE } from '../queries/pagination.js';
-import { shanghaiDate } from '../queries/shared.js';
 import {
   CAUSE_SEPARATOR,
   LABOUR_ABILITY_CELL,
@@ -122,7 +122,7 @@ function ledgerRow(
     联系电话: h.phone,
     帮扶责任人: cadre ? cadreCell(cadre) : '',
     督战状态: statusLabel(h.status),
-    最近走访: last ? shanghaiDate(last.visitedAt) : null,
+    最近走访: last ? townshipDateOf(last.visitedAt) : null,
     '人均纯收入（最近）': last ? last.perCapitaIncomeYuan.toNumber() : null,
     未整改问题数: openFollowUps,
   };

@@ -6,13 +6,13 @@
 // (`updateFacts`), which re-evaluates them.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../db/client.js';
+import { categoryLabel } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { householdWorkflowId } from '../../workflows/household/definitions.js';
 import { updateHouseholdFacts } from '../actions/household-facts.js';
 import { DomainError } from '../errors.js';
 import { memberRows, profileColumns, writeProfile } from '../household-profile-rows.js';
 import type { HouseholdDeps } from '../households.js';
-import { categoryLabel } from '../queries/labels.js';
 import { startSupervision } from '../supervision.js';
 import { IMPORT_COLUMNS } from './ledger-columns.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits, parseSheetInWorker } from './parse-in-worker.js';

@@ -4,8 +4,8 @@
 
 import type { PrismaClient } from '../../db/client.js';
 import { ESCALATION_RANK_LABELS, latestPolicy } from '../../policy/index.js';
+import { labelOf, rankLabel, TASK_KIND_LABELS } from '../../policy/vocabulary.js';
 import type { Prisma } from '../../prisma/generated/client.js';
-import { labelOf, rankLabel, TASK_KIND_LABELS } from './labels.js';
 import {
   decodeCursor,
   type KeyField,

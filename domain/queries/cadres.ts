@@ -1,7 +1,7 @@
 // The cadres (帮扶责任人 and the township leadership) with their villages and current load.
 import type { PrismaClient } from '../../db/client.js';
 import { CADRE_RANKS } from '../../policy/index.js';
-import { rankLabel } from './labels.js';
+import { rankLabel } from '../../policy/vocabulary.js';
 
 export interface CadreListRow {
   id: string;

@@ -12,20 +12,23 @@
 // - "by category" counts the households under supervision (not stably out, not cancelled);
 // - a task counts as overdue in the week its due date fell in, if it was not done by then (tasks
 //   cancelled with the end of a supervision are left out: when they were cancelled is not recorded).
+
+import { townshipDateOf } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
 import { HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_LABELS } from '../../policy/index.js';
-import { Prisma } from '../../prisma/generated/client.js';
-import { DomainError } from '../errors.js';
-import { policyLookup } from '../policy-versions.js';
+import { DAY_MS } from '../../policy/township-calendar.js';
 import {
   ACTIVE_STATUSES,
   HOUSEHOLD_STATUS_LABELS,
   HOUSEHOLD_STATUSES,
   type HouseholdStatus,
-} from './labels.js';
-import { type HouseholdRef, iso, MS_PER_DAY, shanghaiDate } from './shared.js';
+} from '../../policy/vocabulary.js';
+import { Prisma } from '../../prisma/generated/client.js';
+import { DomainError } from '../errors.js';
+import { policyLookup } from '../policy-versions.js';
+import { type HouseholdRef, iso } from './shared.js';
 
-const MAX_WEEKS = 156;
+export const CHART_MAX_WEEKS = 156;
 
 const STATUS_OF_ACTION: Record<string, HouseholdStatus> = {
   SUPERVISION_STARTED: 'SUPERVISED',
@@ -172,11 +175,11 @@ export async function chartSeries(
   args: { now: Date; weeks: number; villageId?: string },
 ): Promise<ChartSeries> {
   const { now, weeks, villageId } = args;
-  if (!Number.isInteger(weeks) || weeks < 1 || weeks > MAX_WEEKS)
-    throw new DomainError('INVALID', `周数必须是 1 到 ${MAX_WEEKS} 之间的整数`);
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > CHART_MAX_WEEKS)
+    throw new DomainError('INVALID', `周数必须是 1 到 ${CHART_MAX_WEEKS} 之间的整数`);
   const ends = Array.from(
     { length: weeks },
-    (_, i) => new Date(now.getTime() - (weeks - 1 - i) * 7 * MS_PER_DAY),
+    (_, i) => new Date(now.getTime() - (weeks - 1 - i) * 7 * DAY_MS),
   );
 
   const [households, work, incomes, policyOf] = await Promise.all([
@@ -213,8 +216,8 @@ export async function chartSeries(
 
   return {
     generatedAt: iso(now),
-    labels: ends.map((t) => shanghaiDate(t)),
-    weeks: ends.map((t) => ({ start: iso(new Date(t.getTime() - 7 * MS_PER_DAY)), end: iso(t) })),
+    labels: ends.map((t) => townshipDateOf(t)),
+    weeks: ends.map((t) => ({ start: iso(new Date(t.getTime() - 7 * DAY_MS)), end: iso(t) })),
     categories: HOUSEHOLD_CATEGORIES.map((key) => ({
       key,
       label: HOUSEHOLD_CATEGORY_LABELS[key],

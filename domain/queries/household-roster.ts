@@ -6,16 +6,16 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../db/client.js';
 import { HOUSEHOLD_CATEGORIES, LABOUR_CLASSES } from '../../policy/index.js';
 import { singleLine } from '../../policy/plain-text.js';
-import { Prisma } from '../../prisma/generated/client.js';
-import type { HouseholdScope } from '../access.js';
-import { policyLookup } from '../policy-versions.js';
 import {
   ACTIVE_STATUSES,
   categoryLabel,
   HOUSEHOLD_STATUSES,
   labourClassLabel,
   statusLabel,
-} from './labels.js';
+} from '../../policy/vocabulary.js';
+import { Prisma } from '../../prisma/generated/client.js';
+import type { HouseholdScope } from '../access.js';
+import { policyLookup } from '../policy-versions.js';
 
 export const ROSTER_SORTS = ['number', 'headName', 'village', 'lastVisit'] as const;
 export const ROSTER_SORT_LABELS: Record<(typeof ROSTER_SORTS)[number], string> = {

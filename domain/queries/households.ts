@@ -8,9 +8,6 @@ import {
   NATIONAL_CATEGORY_LABELS,
   sumYuan,
 } from '../../policy/index.js';
-import { Prisma } from '../../prisma/generated/client.js';
-import { DomainError } from '../errors.js';
-import { policyLookup } from '../policy-versions.js';
 import {
   ASSIGNMENT_ROLE_LABELS,
   AUDIT_ACTION_LABELS,
@@ -24,7 +21,10 @@ import {
   statusLabel,
   TASK_KIND_LABELS,
   TASK_STATUS_LABELS,
-} from './labels.js';
+} from '../../policy/vocabulary.js';
+import { Prisma } from '../../prisma/generated/client.js';
+import { DomainError } from '../errors.js';
+import { policyLookup } from '../policy-versions.js';
 import { type Cursor, decodeCursor, type Page, type PageRequest, pageOf, pageSize } from './pagination.js';
 import {
   type CadreRefRow,

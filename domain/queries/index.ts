@@ -3,7 +3,6 @@ export * from './board.js';
 export * from './cadres.js';
 export * from './charts.js';
 export * from './households.js';
-export * from './labels.js';
 export * from './pagination.js';
 export * from './report.js';
 export * from './shared.js';

@@ -1,8 +1,12 @@
 // 调度会 report: what the periodic dispatch meeting reviews — overdue work, escalations, households
 // at risk, progress toward a stable exit, new households and exits, village by village. Plain data;
 // the printable page and the download are the HTTP layer's.
+
+import { townshipDateOf } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
 import { HOUSEHOLD_CATEGORIES, type HouseholdCategory } from '../../policy/index.js';
+import { DAY_MS } from '../../policy/township-calendar.js';
+import { ACTIVE_STATUSES, categoryLabel, statusLabel } from '../../policy/vocabulary.js';
 import { DomainError } from '../errors.js';
 import {
   type BoardEscalationRow,
@@ -11,9 +15,8 @@ import {
   loadOverdueTasks,
   OPEN_ESCALATION,
 } from './board.js';
-import { ACTIVE_STATUSES, categoryLabel, statusLabel } from './labels.js';
 import { type PageInfo, type PageRequest, pageSize } from './pagination.js';
-import { householdRefSelect, iso, MS_PER_DAY, shanghaiDate, type TaskRow, toHouseholdRef } from './shared.js';
+import { householdRefSelect, iso, type TaskRow, toHouseholdRef } from './shared.js';
 import {
   type AtRiskRow,
   type ExitProgress,
@@ -243,9 +246,9 @@ export async function dispatchReport(
     period: {
       since: iso(since),
       until: iso(now),
-      sinceDate: shanghaiDate(since),
-      untilDate: shanghaiDate(now),
-      days: Math.round((now.getTime() - since.getTime()) / MS_PER_DAY),
+      sinceDate: townshipDateOf(since),
+      untilDate: townshipDateOf(now),
+      days: Math.round((now.getTime() - since.getTime()) / DAY_MS),
     },
     summary: {
       households: sum(figures, (r) => r.households),

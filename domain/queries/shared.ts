@@ -1,6 +1,6 @@
 // Building blocks shared by the read-model queries: the Prisma selections they use, the plain-JSON
 // rows they answer with (instants as ISO strings, money as numbers) and the mappers between them.
-import type { Prisma } from '../../prisma/generated/client.js';
+
 import {
   escalationRankLabel,
   findingItemLabel,
@@ -8,36 +8,8 @@ import {
   labelOf,
   rankLabel,
   TASK_KIND_LABELS,
-} from './labels.js';
-
-// ---------------------------------------------------------------------------------------------
-// Time: the township's calendar is China Standard Time (UTC+8, no daylight saving since 1991), so
-// "today" in Asia/Shanghai is a fixed offset from UTC and needs no time-zone database.
-
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-export const MS_PER_DAY = 86_400_000;
-
-export interface ShanghaiDay {
-  /** The calendar date in Asia/Shanghai, YYYY-MM-DD. */
-  date: string;
-  /** 00:00 of that date in Asia/Shanghai. */
-  start: Date;
-  /** 00:00 of the next date (exclusive end). */
-  end: Date;
-}
-
-export function shanghaiDay(now: Date): ShanghaiDay {
-  const local = now.getTime() + SHANGHAI_OFFSET_MS;
-  const startLocal = Math.floor(local / MS_PER_DAY) * MS_PER_DAY;
-  return {
-    date: new Date(startLocal).toISOString().slice(0, 10),
-    start: new Date(startLocal - SHANGHAI_OFFSET_MS),
-    end: new Date(startLocal - SHANGHAI_OFFSET_MS + MS_PER_DAY),
-  };
-}
-
-/** The Asia/Shanghai calendar date of an instant, YYYY-MM-DD. */
-export const shanghaiDate = (at: Date): string => shanghaiDay(at).date;
+} from '../../policy/vocabulary.js';
+import type { Prisma } from '../../prisma/generated/client.js';
 
 export const iso = (d: Date): string => d.toISOString();
 export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

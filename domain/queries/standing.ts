@@ -3,16 +3,16 @@
 // at-risk list and exit progress read from it a page at a time. Nothing per household crosses into
 // JavaScript except the page shown.
 import type { PrismaClient } from '../../db/client.js';
-import { Prisma } from '../../prisma/generated/client.js';
-import { DomainError } from '../errors.js';
-import { policyLookup } from '../policy-versions.js';
 import {
   ACTIVE_STATUSES,
   categoryLabel,
   HOUSEHOLD_STATUS_LABELS,
   HOUSEHOLD_STATUSES,
   statusLabel,
-} from './labels.js';
+} from '../../policy/vocabulary.js';
+import { Prisma } from '../../prisma/generated/client.js';
+import { DomainError } from '../errors.js';
+import { policyLookup } from '../policy-versions.js';
 import {
   BAD_CURSOR_MESSAGE,
   decodeCursor,

@@ -1,4 +1,6 @@
 // 我的任务 (a cadre's open work) and every open task (for supervisors).
+
+import { townshipToday } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
 import type { Prisma } from '../../prisma/generated/client.js';
 import {
@@ -12,7 +14,7 @@ import {
   pageOf,
   pageSize,
 } from './pagination.js';
-import { iso, shanghaiDay, type TaskRow, taskInclude, toTaskRow } from './shared.js';
+import { iso, type TaskRow, taskInclude, toTaskRow } from './shared.js';
 
 export interface MyTasks {
   cadreId: string;
@@ -38,7 +40,7 @@ export async function myTasks(prisma: PrismaClient, args: { cadreId: string; now
     include: taskInclude,
     orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
   });
-  const day = shanghaiDay(now);
+  const day = townshipToday(now);
   const rows = tasks.map((t) => toTaskRow(t, now));
   const overdue = rows
     .filter((t) => t.overdue)

@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../db/client.js';
 import { ACCESS_RULES, type Actor } from '../../domain/access.js';
-import { rankLabel } from '../../domain/queries/labels.js';
 import { HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_LABELS } from '../../policy/index.js';
+import { rankLabel } from '../../policy/vocabulary.js';
 
 /** Statuses whose supervision has ended, from which 回退 (readmission) starts a new run. */
 const ENDED = ['STABLY_OUT', 'CANCELLED'];

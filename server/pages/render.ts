@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import nunjucks from 'nunjucks';
-import { townshipTimeZone } from '../../config/township-time-zone.js';
+import { townshipTimeZone } from '../../config/township-clock.js';
 import { ACCESS_RULES, type AccessRule, accountLabel, decideAccess } from '../../domain/access.js';
 import { LABOUR_ABILITY_LABELS } from '../../policy/household-profile.js';
 import { LABOUR_CLASS_LABELS } from '../../policy/household-types.js';

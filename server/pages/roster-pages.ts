@@ -8,13 +8,13 @@ import {
   ROSTER_SORTS,
   rosterQuerySchema,
 } from '../../domain/queries/household-roster.js';
-import { HOUSEHOLD_STATUS_LABELS, HOUSEHOLD_STATUSES } from '../../domain/queries/labels.js';
 import {
   HOUSEHOLD_CATEGORIES,
   HOUSEHOLD_CATEGORY_LABELS,
   LABOUR_CLASS_LABELS,
   LABOUR_CLASSES,
 } from '../../policy/index.js';
+import { HOUSEHOLD_STATUS_LABELS, HOUSEHOLD_STATUSES } from '../../policy/vocabulary.js';
 import type { ApiDeps } from '../api/define-route.js';
 import { rosterScope } from '../api/routes/roster.js';
 import { requirePage } from './guard.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { townshipToday } from '../../config/township-clock.js';
 import { DomainError } from '../../domain/errors.js';
 import {
   allOpenTasks,
@@ -12,7 +13,6 @@ import {
   myTasks,
   type PageInfo,
   type SupervisionBoard,
-  shanghaiDay,
   supervisionBoard,
 } from '../../domain/queries/index.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
@@ -226,7 +226,7 @@ describe('read-model queries over PostgreSQL', () => {
   afterAll(async () => stack?.close());
 
   it('knows the day in Asia/Shanghai, not in UTC', () => {
-    const day = shanghaiDay(NOW);
+    const day = townshipToday(NOW);
     expect(day.date).toBe('2030-03-16');
     expect(day.start.toISOString()).toBe('2030-03-15T16:00:00.000Z');
     expect(day.end.toISOString()).toBe('2030-03-16T16:00:00.000Z');

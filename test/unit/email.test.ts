@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { endOfLocalDay, localDate } from '../../activities/digest.js';
 import { describeSmtpError, isPermanentSmtpFailure, messageIdFor } from '../../activities/mail-transport.js';
 import {
   HOUSEHOLD_NOTIFICATION_KINDS,
@@ -10,6 +9,7 @@ import {
   renderSupervisorDigest,
 } from '../../activities/messages.js';
 import { loadConfig } from '../../config/env.js';
+import { endOfLocalDay, localDate } from '../../policy/township-calendar.js';
 import { digestScheduleSpec } from '../../worker/digest-schedule.js';
 
 const ctx: MessageContext = {

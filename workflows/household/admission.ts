@@ -1,6 +1,7 @@
 // Admission: the household's facts and its two cadres; the first visit is due at once.
 import { workflowInfo } from '@temporalio/workflow';
-import { acts, type HouseholdRun, nowIso, ROLE_LABELS } from './context.js';
+import { ASSIGNMENT_ROLE_LABELS } from '../../policy/index.js';
+import { acts, type HouseholdRun, nowIso } from './context.js';
 import { type HouseholdState, type HouseholdWorkflowInput, householdWorkflowId } from './definitions.js';
 
 /** The state before admission: the start arguments only; facts are read by `admit`. */
@@ -53,7 +54,7 @@ export async function admit(run: HouseholdRun) {
       key: `${workflowId}/${chainId}/assigned/${role}`,
       kind: 'ASSIGNED',
       cadreId: cadre.id,
-      role: ROLE_LABELS[role],
+      role: ASSIGNMENT_ROLE_LABELS[role],
     });
   }
 }

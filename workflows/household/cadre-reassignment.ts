@@ -1,5 +1,6 @@
 // A cadre replaced: the open tasks follow the new one, who gets a handover visit.
-import { acts, type HouseholdRun, nowIso, ROLE_LABELS } from './context.js';
+import { ASSIGNMENT_ROLE_LABELS } from '../../policy/index.js';
+import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CadreRef, ReassignCadreArgs } from './definitions.js';
 
 export async function reassignCadre(run: HouseholdRun, args: ReassignCadreArgs) {
@@ -26,7 +27,7 @@ export async function reassignCadre(run: HouseholdRun, args: ReassignCadreArgs) 
     key: `${state.workflowId}/${state.chainId}/assigned/${state.seq}`,
     kind: 'ASSIGNED',
     cadreId: cadre.id,
-    role: ROLE_LABELS[args.role],
+    role: ASSIGNMENT_ROLE_LABELS[args.role],
   });
   const reason = `交接走访：接替${previous?.name ?? '原帮扶干部'}，入户了解情况`;
   await run.openTask('HANDOVER', cadre.id, state.policy.visitTaskDueDays, reason);

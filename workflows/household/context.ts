@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
-import { addDays, type Finding } from '../../policy/index.js';
+import { addDays, type Finding, TASK_KIND_LABELS } from '../../policy/index.js';
 import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './definitions.js';
 import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
@@ -47,13 +47,6 @@ export const acts: typeof remote = new Proxy(remote, {
   get: (_target, name) =>
     Reflect.get(!REMOTE_ONLY.has(name) && isPatched('localWrites') ? local : remote, name),
 });
-
-export const TASK_KIND_LABELS: Record<TaskKind, string> = {
-  VISIT: '入户走访',
-  FOLLOW_UP: '问题整改跟进',
-  HANDOVER: '交接走访',
-};
-export const ROLE_LABELS = { ASSISTANCE: '帮扶责任人', LEADER: '结对帮扶领导' } as const;
 
 export const nowIso = () => new Date().toISOString(); // workflow time: deterministic on replay
 

@@ -24,7 +24,9 @@ export interface HouseholdWorkflowInput {
   carried?: HouseholdState;
 }
 
-export type TaskKind = 'VISIT' | 'FOLLOW_UP' | 'HANDOVER';
+export type { TaskKind } from '../../policy/vocabulary.js';
+
+import type { TaskKind } from '../../policy/vocabulary.js';
 export type CadreRole = 'ASSISTANCE' | 'LEADER';
 
 export interface CadreRef {

@@ -17,12 +17,14 @@ import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CompleteTaskArgs, HouseholdState } from './definitions.js';
 import { isPatched } from './patches.js';
 import { isDue, visitIntervalDays } from './schedule.js';
-import { boundedMeasures, findingsOf, MAX_VISITS_KEPT, summariseVisit } from './visits.js';
-
-/** A visit may be recorded for a task opened up to a day after it (the cadre was already there). */
-const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
-/** Phones' clocks run a little fast or slow. */
-const VISIT_CLOCK_SKEW_MS = 3_600_000;
+import {
+  boundedMeasures,
+  CLOCK_SKEW_MS,
+  findingsOf,
+  MAX_VISITS_KEPT,
+  summariseVisit,
+  VISIT_BEFORE_TASK_MS,
+} from './visits.js';
 
 /** Visits alternate between the two cadres of the double assignment. */
 function nextVisitor(state: HouseholdState): string {
@@ -141,7 +143,7 @@ export function checkSubmittedRecord(run: HouseholdRun, args: CompleteTaskArgs) 
   const visited = parseInstant(record.visitedAt);
   if (visited < parseInstant(task.openedAt) - VISIT_BEFORE_TASK_MS)
     throw new Error('走访时间早于任务下达时间');
-  if (visited > Date.now() + VISIT_CLOCK_SKEW_MS) throw new Error('走访时间不能晚于现在');
+  if (visited > Date.now() + CLOCK_SKEW_MS) throw new Error('走访时间不能晚于现在');
 }
 
 export async function completeTask(run: HouseholdRun, args: CompleteTaskArgs) {

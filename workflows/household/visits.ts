@@ -108,9 +108,9 @@ export function findingsOf(
 }
 
 /** How far a phone's clock may run ahead (the validator allows a visit up to an hour after now). */
-const CLOCK_SKEW_MS = 3_600_000;
+export const CLOCK_SKEW_MS = 3_600_000;
 /** A visit may be recorded up to a day before its task was opened (visit-handling.ts). */
-const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
+export const VISIT_BEFORE_TASK_MS = 24 * 3_600_000;
 
 /**
  * The measures list kept bounded: measures too old for any later visit's 12-month window are merged

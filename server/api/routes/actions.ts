@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { townshipTimeZone } from '../../../config/township-time-zone.js';
 import { assertMayDecideClosingStep } from '../../../domain/access.js';
 import {
   cancelSupervision,
@@ -19,16 +18,14 @@ import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport, MAX_PAGE_SIZE } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
 import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES, reasonText } from '../../../policy/index.js';
-import { localDate } from '../../../policy/township-calendar.js';
+import { DAY_MS } from '../../../policy/township-calendar.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
+import { datedAttachment } from '../download.js';
 import { householdIdParams } from './households.js';
 
 const cadreParams = z.object({ id: z.string().min(1).max(64) });
 const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
-
-const download = (filename: string) => `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`;
-const today = () => localDate(new Date(), townshipTimeZone());
 
 export const actionRoutes = [
   defineRoute({
@@ -193,7 +190,7 @@ export const actionRoutes = [
       const body = await exportLedgerXlsx(deps.prisma);
       res
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .setHeader('content-disposition', download(`工作台账-${today()}.xlsx`))
+        .setHeader('content-disposition', datedAttachment('工作台账', 'xlsx'))
         .send(body);
       return undefined;
     },
@@ -209,7 +206,7 @@ export const actionRoutes = [
       // Streamed a chunk of households at a time: the file is never whole in memory.
       res
         .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', download(`工作台账-${today()}.csv`));
+        .setHeader('content-disposition', datedAttachment('工作台账', 'csv'));
       await pipeline(Readable.from(ledgerCsvChunks(deps.prisma)), res);
       return undefined;
     },
@@ -230,7 +227,7 @@ export const reportExportRoutes = [
       // The download carries the largest page of each list; the summary carries every count.
       const report = await dispatchReport(deps.prisma, {
         now,
-        since: new Date(now.getTime() - query.days * 86_400_000),
+        since: new Date(now.getTime() - query.days * DAY_MS),
         pages: {
           overdueTasks: { limit: MAX_PAGE_SIZE },
           householdsAtRisk: { limit: MAX_PAGE_SIZE },
@@ -239,7 +236,7 @@ export const reportExportRoutes = [
       });
       res
         .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', download(`调度会报告-${today()}.csv`))
+        .setHeader('content-disposition', datedAttachment('调度会报告', 'csv'))
         .send(await dispatchReportCsv(report));
       return undefined;
     },

@@ -10,6 +10,7 @@ import { currentPolicy } from '../../../domain/policy-versions.js';
 import {
   AT_RISK_KEY_ARITY,
   allOpenTasks,
+  CHART_MAX_WEEKS,
   cadreList,
   chartSeries,
   dispatchReport,
@@ -195,7 +196,12 @@ export const readRoutes = [
     summary: '图表数据：各类别和状态户数、每周逾期和督办、收入与收入线',
     access: 'oversee',
     query: z.object({
-      weeks: z.coerce.number({ error: '周数必须是数字' }).int().min(1).max(104).default(12),
+      weeks: z.coerce
+        .number({ error: '周数必须是数字' })
+        .int()
+        .min(1)
+        .max(CHART_MAX_WEEKS, `周数最多 ${CHART_MAX_WEEKS}`)
+        .default(12),
     }),
     handle: async ({ deps, query }) => ({
       json: await chartSeries(deps.prisma, { now: new Date(), weeks: query.weeks }),

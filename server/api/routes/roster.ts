@@ -4,9 +4,7 @@ import { householdRosterCsv, householdRosterXlsx } from '../../../domain/househo
 import { householdRoster, rosterQuerySchema } from '../../../domain/queries/household-roster.js';
 import type { SessionUser } from '../../../domain/users.js';
 import { defineRoute } from '../define-route.js';
-
-const download = (filename: string) => `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`;
-const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+import { datedAttachment } from '../download.js';
 
 /** Whose households the roster lists: domain/access.ts decides (a cadre their own, oversight all). */
 export function rosterScope(user: SessionUser | undefined) {
@@ -43,7 +41,7 @@ export const rosterRoutes = [
       });
       res
         .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .setHeader('content-disposition', download(`农户名册-${today()}.xlsx`))
+        .setHeader('content-disposition', datedAttachment('农户名册', 'xlsx'))
         .send(body);
       return undefined;
     },
@@ -64,7 +62,7 @@ export const rosterRoutes = [
       });
       res
         .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', download(`农户名册-${today()}.csv`))
+        .setHeader('content-disposition', datedAttachment('农户名册', 'csv'))
         .send(body);
       return undefined;
     },

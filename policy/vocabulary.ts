@@ -1,8 +1,10 @@
-// Chinese labels of the read model's own vocabularies (statuses, task kinds, roles, audit actions).
-// The policy's vocabularies (categories, ranks, measures…) have theirs in policy/household-types.ts.
+// duzhan's vocabulary in one place: the Chinese labels of statuses, task kinds, roles and audit
+// actions, and the label helpers for the policy's own vocabularies (categories, ranks, measures…,
+// defined beside their schemas in household-types.ts). Pure: workflows, activities, queries and
+// pages all read it.
+import { LABOUR_ABILITY_LABELS } from './household-profile.js';
 import {
   CADRE_RANK_LABELS,
-  ESCALATION_RANK_LABELS,
   FINDING_KIND_LABELS,
   GUARANTEE_ITEM_LABELS,
   type GuaranteeItem,
@@ -10,7 +12,8 @@ import {
   LABOUR_CLASS_LABELS,
   MEASURE_KIND_LABELS,
   type MeasureKind,
-} from '../../policy/index.js';
+} from './household-types.js';
+import { ESCALATION_RANK_LABELS } from './policy-schema.js';
 
 /** Household.status, in the order a household goes through them. */
 export const HOUSEHOLD_STATUSES = [
@@ -35,7 +38,11 @@ export const HOUSEHOLD_STATUS_LABELS: Record<HouseholdStatus, string> = {
 /** Statuses of a household still under 挂牌督战 (not yet out, not cancelled). */
 export const ACTIVE_STATUSES: readonly HouseholdStatus[] = ['REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING'];
 
-export const TASK_KIND_LABELS: Record<string, string> = {
+/** What a task is for: a scheduled visit, a finding's follow-up, a new cadre's handover visit. */
+export const TASK_KINDS = ['VISIT', 'FOLLOW_UP', 'HANDOVER'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+export const TASK_KIND_LABELS: Record<TaskKind, string> = {
   VISIT: '入户走访',
   FOLLOW_UP: '问题整改跟进',
   HANDOVER: '交接走访',
@@ -47,16 +54,10 @@ export const TASK_STATUS_LABELS: Record<string, string> = {
   CANCELLED: '已取消',
 };
 
-export const ASSIGNMENT_ROLE_LABELS: Record<string, string> = {
-  ASSISTANCE: '帮扶责任人',
-  LEADER: '结对帮扶领导',
-};
+/** The two roles of 双帮扶制 a cadre holds for a household (Assignment.role). */
+export const ASSIGNMENT_ROLE_LABELS = { ASSISTANCE: '帮扶责任人', LEADER: '结对帮扶领导' } as const;
 
-export const LABOUR_ABILITY_LABELS: Record<string, string> = {
-  FULL: '有劳动力',
-  PARTIAL: '部分丧失劳动力',
-  NONE: '无劳动力',
-};
+export { LABOUR_ABILITY_LABELS };
 
 /** What the audit log's `action` means, for the household's timeline. */
 export const AUDIT_ACTION_LABELS: Record<string, string> = {
