@@ -6,6 +6,7 @@
   const DB_NAME = 'duzhan-outbox';
   const STORE = 'visits';
   const RETRY_MS = 30_000;
+  const KEEP_TIMEOUT_MS = 60_000;
   const STATE_LABELS = { pending: '待上传', sent: '已上传', refused: '被退回' };
   const listeners = new Set();
 
@@ -243,9 +244,14 @@
     try {
       const worker = await activeWorker();
       if (!worker) throw new Error('no service worker');
-      const answer = await new Promise((resolve) => {
+      // A worker replaced by a new version while it works never answers: after a while, say so.
+      const answer = await new Promise((resolve, reject) => {
         const channel = new MessageChannel();
-        channel.port1.onmessage = (event) => resolve(event.data);
+        const timer = setTimeout(() => reject(new Error('no answer')), KEEP_TIMEOUT_MS);
+        channel.port1.onmessage = (event) => {
+          clearTimeout(timer);
+          resolve(event.data);
+        };
         worker.postMessage({ keep: urls }, [channel.port2]);
       });
       if (answer.missing.length === 0)
