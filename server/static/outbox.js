@@ -6,6 +6,7 @@
   const DB_NAME = 'duzhan-outbox';
   const STORE = 'visits';
   const RETRY_MS = 30_000;
+  const KEEP_TIMEOUT_MS = 60_000;
   const STATE_LABELS = { pending: '待上传', sent: '已上传', refused: '被退回' };
   const listeners = new Set();
 
@@ -200,20 +201,77 @@
       item.classList.toggle('saved-offline', waiting.has(item.dataset.task));
   }
 
-  /** The task list keeps each task's form and household page for offline use (sw.js). */
+  const OFFLINE_TEXT = '没有网络：显示的是本机保存的任务和表单，走访记录先存在本机。';
+
+  /** What the task list says about offline use: its text, and data-state for scripts and tests. */
+  function offlineStatus(state, text) {
+    const status = document.getElementById('offline-status');
+    if (!status) return;
+    status.dataset.state = state;
+    status.textContent = text;
+  }
+
+  /** The worker in charge of this site, once it has finished activating (its caches are then its own). */
+  async function activeWorker() {
+    const registration = await navigator.serviceWorker.ready;
+    const worker = registration.active;
+    if (worker && worker.state !== 'activated')
+      await new Promise((resolve) => {
+        const settled = () => {
+          if (worker.state === 'activated' || worker.state === 'redundant') resolve();
+        };
+        worker.addEventListener('statechange', settled);
+        settled();
+      });
+    return registration.active;
+  }
+
+  /**
+   * The task list keeps each task's form and household page for offline use (sw.js), and says so
+   * only when the worker answers that every one of them is in its cache.
+   */
   async function keepTaskPages() {
-    if (!('serviceWorker' in navigator) || !navigator.onLine) return;
+    if (!('serviceWorker' in navigator)) return offlineStatus('unsupported', '此浏览器不能离线使用。');
+    if (!navigator.onLine) return offlineStatus('offline', OFFLINE_TEXT);
     const urls = ['/tasks'];
+    let tasks = 0;
     for (const item of document.querySelectorAll('ul.tasks:not(#outbox-list) li[data-task]')) {
+      tasks++;
       urls.push(`/tasks/${encodeURIComponent(item.dataset.task)}`);
       if (item.dataset.household) urls.push(`/households/${encodeURIComponent(item.dataset.household)}`);
     }
-    const registration = await navigator.serviceWorker.ready;
-    registration.active?.postMessage({ keep: urls });
+    offlineStatus('saving', '正在把任务和走访表单保存到本机，请稍候…');
+    try {
+      const worker = await activeWorker();
+      if (!worker) throw new Error('no service worker');
+      // A worker replaced by a new version while it works never answers: after a while, say so.
+      const answer = await new Promise((resolve, reject) => {
+        const channel = new MessageChannel();
+        const timer = setTimeout(() => reject(new Error('no answer')), KEEP_TIMEOUT_MS);
+        channel.port1.onmessage = (event) => {
+          clearTimeout(timer);
+          resolve(event.data);
+        };
+        worker.postMessage({ keep: urls }, [channel.port2]);
+      });
+      if (answer.missing.length === 0)
+        offlineStatus('ready', `已可离线使用：${tasks} 项任务的走访表单和农户页面已保存在本机。`);
+      else
+        offlineStatus(
+          'incomplete',
+          `有 ${answer.missing.length} 个页面未能保存到本机，离线时可能打不开。请在信号好时重新打开“我的任务”。`,
+        );
+    } catch {
+      offlineStatus('incomplete', '未能保存离线页面。请在信号好时重新打开“我的任务”。');
+    }
   }
 
   listeners.add(render);
-  window.addEventListener('online', () => sync());
+  window.addEventListener('online', () => {
+    sync();
+    if (document.getElementById('outbox-list')) keepTaskPages();
+  });
+  window.addEventListener('offline', () => offlineStatus('offline', OFFLINE_TEXT));
   setInterval(() => {
     if (navigator.onLine) sync();
   }, RETRY_MS);

@@ -15,6 +15,16 @@ const ASSET_URLS = [
 ];
 /** Pages kept for offline use: only the leader's own (a supervisor's board is never kept). */
 const KEPT_PAGE = /^\/(tasks(\/[^/]+)?|households\/[^/]+)$/;
+/**
+ * A kept page is found by its path alone: a query string (?from=…) or the headers of the request
+ * (a navigation's Accept, the Vary of the answer) never hide it.
+ */
+const MATCH = { ignoreSearch: true, ignoreVary: true };
+/** The one key a page is kept under, whichever way its address was written (absolute, relative). */
+const pageKey = (url) => {
+  const u = new URL(url, self.location.origin);
+  return `${u.origin}${u.pathname}`;
+};
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -36,28 +46,45 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-// The task list names the pages to keep: itself, each task's form and each household's page.
+// The task list names the pages to keep: itself, each task's form and each household's page. It
+// sends them with a MessageChannel port and is answered on it once every copy is in the cache (or
+// could not be fetched): only then may it tell the cadre the pages are ready for offline use. (The
+// message used to be fire-and-forget: the page said nothing, and going offline before the fetches
+// had finished left forms and household pages missing.)
 self.addEventListener('message', (event) => {
   const urls = Array.isArray(event.data?.keep) ? event.data.keep : [];
   const own = urls.filter(
     (u) => typeof u === 'string' && KEPT_PAGE.test(new URL(u, self.location.origin).pathname),
   );
-  event.waitUntil(keepPages(own));
+  const [port] = event.ports;
+  event.waitUntil(
+    keepPages(own).then(
+      (missing) => port?.postMessage({ kept: own.length - missing.length, missing }),
+      () => port?.postMessage({ kept: 0, missing: own }),
+    ),
+  );
 });
 
+/** Fetches and keeps each page; answers the paths that could not be kept. */
 async function keepPages(urls) {
   const cache = await caches.open(PAGES);
+  const missing = [];
   await Promise.all(
     urls.map(async (url) => {
+      const key = pageKey(url);
       try {
-        const response = await fetch(url, { credentials: 'same-origin' });
-        if (response.ok && !response.redirected)
-          await cache.put(new URL(url, self.location.origin).href, response);
+        const response = await fetch(key, { credentials: 'same-origin', cache: 'no-store' });
+        if (response.ok && !response.redirected) {
+          await cache.put(key, response);
+          return;
+        }
       } catch {
-        // no connection: the copy kept before stays
+        // no connection: the copy kept before, if any, stays
       }
+      if (!(await cache.match(key, MATCH))) missing.push(new URL(key).pathname);
     }),
   );
+  return missing;
 }
 
 self.addEventListener('fetch', (event) => {
@@ -88,10 +115,10 @@ async function pageFromNetworkOrKept(request) {
   try {
     const response = await fetch(request);
     // A page that redirected (to the log-in page) or failed is not what was asked for: not kept.
-    if (response.ok && !response.redirected) await cache.put(request.url, response.clone());
+    if (response.ok && !response.redirected) await cache.put(pageKey(request.url), response.clone());
     return response;
   } catch {
-    const kept = await cache.match(request.url, { ignoreSearch: true });
+    const kept = await cache.match(pageKey(request.url), MATCH);
     return kept ?? offlinePage();
   }
 }

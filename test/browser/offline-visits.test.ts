@@ -29,9 +29,6 @@ describe('offline visits in a real browser', () => {
   let server: AppServer;
   let browser: Browser;
   const households: string[] = [];
-  const visitTask = async (householdId: string) =>
-    (await eventually(() => server.stack.prisma.task.findFirst({ where: { householdId, kind: 'VISIT' } })))
-      .id;
 
   beforeAll(async () => {
     server = await startAppServer();
@@ -55,8 +52,40 @@ describe('offline visits in a real browser', () => {
     await server?.close();
   });
 
+  /** The admin gives the household's 帮扶责任人 role to another cadre, through the API (the workflow). */
+  async function reassign(householdId: string, cadreId: string, reason: string) {
+    const admin = await server.client('ADMIN');
+    const res = await admin.json('POST', `/api/households/${encodeURIComponent(householdId)}/reassign`, {
+      role: 'ASSISTANCE',
+      cadreId,
+      reason,
+    });
+    expect(res.status).toBe(200);
+  }
+
+  /**
+   * The household's visit task, in the logged-in cadre's list: a new household goes to whichever
+   * cadre the township's assignment picks, so it is given to them (as the admin would) when it went
+   * to another.
+   */
+  async function leadersVisitTask(householdId: string): Promise<string> {
+    const { cadres } = server.town;
+    const task = await eventually(() =>
+      server.stack.prisma.task.findFirst({ where: { householdId, kind: 'VISIT' } }),
+    );
+    if (task.assigneeId !== cadres.assistance) {
+      await reassign(householdId, cadres.assistance, '调整帮扶分工');
+      await eventually(() =>
+        server.stack.prisma.task.findFirst({ where: { id: task.id, assigneeId: cadres.assistance } }),
+      );
+    }
+    return task.id;
+  }
+
   /** A phone with location allowed, logged in as the household's 帮扶责任人, its task list kept offline. */
-  async function phoneWithKeptTasks(taskIds: string[]): Promise<{ context: BrowserContext; page: Page }> {
+  async function phoneWithKeptTasks(
+    kept: Array<{ taskId: string; householdId: string }>,
+  ): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({
       viewport: { width: 375, height: 812 },
       locale: 'zh-CN',
@@ -67,39 +96,26 @@ describe('offline visits in a real browser', () => {
     const page = await context.newPage();
     await logIn(page, server.base, server.users.LEADER.username, PASSWORD);
     await page.goto(`${server.base}/tasks`);
-    for (const id of taskIds)
-      await page.waitForFunction(
-        async (url) => !!(await caches.match(url)),
-        `${server.base}/tasks/${encodeURIComponent(id)}`,
-        { timeout: 20_000 },
-      );
-    await page.waitForFunction(() => !!navigator.serviceWorker.controller);
+    // The page says it is ready only when the worker has every page in its cache: no polling of it.
+    await page.waitForSelector('#offline-status[data-state="ready"]', { timeout: 20_000 });
+    expect(await page.textContent('#offline-status')).toContain('已可离线使用');
+    const pages = kept.flatMap(({ taskId, householdId }) => [
+      `${server.base}/tasks/${encodeURIComponent(taskId)}`,
+      `${server.base}/households/${encodeURIComponent(householdId)}`,
+    ]);
+    const inCache = await page.evaluate(
+      async (urls) => Promise.all(urls.map(async (url) => !!(await caches.match(url)))),
+      pages,
+    );
+    expect(inCache).toEqual(pages.map(() => true));
     return { context, page };
   }
 
-  /**
-   * Without signal, the kept form opens. (A navigation made while Playwright's offline emulation
-   * is on is now and then never dispatched, with no request or error at all: it is tried again,
-   * at most three times; a missing copy fails every time.)
-   */
+  /** Without signal, the kept form opens: the copy the task list kept, served by the worker. */
   async function openFormOffline(page: Page, taskId: string) {
-    const url = `${server.base}/tasks/${encodeURIComponent(taskId)}`;
-    for (let attempt = 1; ; attempt++) {
-      const response = await page.goto(url, { timeout: 10_000 }).catch(() => null);
-      const opened =
-        response !== null &&
-        (await page
-          .waitForFunction('!!document.getElementById("visit-form")', null, { timeout: 10_000 })
-          .then(
-            () => true,
-            () => false,
-          ));
-      if (opened) {
-        expect(response?.fromServiceWorker()).toBe(true); // the copy the task list kept
-        break;
-      }
-      if (attempt === 3) throw new Error('the kept visit form did not open offline');
-    }
+    const response = await page.goto(`${server.base}/tasks/${encodeURIComponent(taskId)}`);
+    expect(response?.fromServiceWorker()).toBe(true);
+    await page.waitForSelector('#visit-form');
     await page.waitForFunction('!!window.duzhanOutbox');
   }
 
@@ -132,9 +148,9 @@ describe('offline visits in a real browser', () => {
     timeout: 180_000,
   }, async () => {
     const householdId = households[0] as string;
-    const taskId = await visitTask(householdId);
+    const taskId = await leadersVisitTask(householdId);
     const picture = await cameraPicture();
-    const { context, page } = await phoneWithKeptTasks([taskId]);
+    const { context, page } = await phoneWithKeptTasks([{ taskId, householdId }]);
 
     await context.setOffline(true);
     await openFormOffline(page, taskId);
@@ -209,6 +225,50 @@ describe('offline visits in a real browser', () => {
       [...document.querySelectorAll('#visit-evidence img')].every((img) => img.naturalWidth > 0),
     );
     expect(await page.locator('#visit-evidence img').count()).toBe(2);
+    await context.close();
+  });
+
+  it('a visit saved offline for a task reassigned meanwhile comes back 被退回 with the reason, kept on the phone, nothing written', {
+    timeout: 180_000,
+  }, async () => {
+    const householdId = households[1] as string;
+    const taskId = await leadersVisitTask(householdId);
+    const { cadres } = server.town;
+    const { context, page } = await phoneWithKeptTasks([{ taskId, householdId }]);
+
+    await context.setOffline(true);
+    await openFormOffline(page, taskId);
+    await page.fill('input[name=perCapitaIncomeYuan]', '7100');
+    await page.click('#visit-form button[type=submit]');
+    await page.waitForURL(/\/tasks$/);
+    expect(await outboxState(page, taskId)).toBe('待上传');
+
+    // Meanwhile, in the township: the household's 帮扶责任人 is replaced, the open task follows them.
+    await reassign(householdId, cadres.assistance2, '原帮扶责任人调离');
+    await eventually(() =>
+      server.stack.prisma.task.findFirst({ where: { id: taskId, assigneeId: cadres.assistance2 } }),
+    );
+
+    await context.setOffline(false);
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`#outbox-list li[data-task="${id}"] .outbox-state`)?.textContent === '被退回',
+      taskId,
+      { timeout: 60_000 },
+    );
+    expect(await page.textContent(`#outbox-list li[data-task="${taskId}"] .outbox-reason`)).toBe(
+      '只有该户的帮扶干部才能办理此任务',
+    );
+    const kept = await page.evaluate(async (id) => {
+      const outbox = window.duzhanOutbox as DuzhanOutbox;
+      return (await outbox.all()).filter((e) => e.taskId === id);
+    }, taskId);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ state: 'refused', record: { perCapitaIncomeYuan: 7100 } });
+    expect(await server.stack.prisma.visitRecord.count({ where: { householdId } })).toBe(0);
+    expect(await server.stack.prisma.task.findUniqueOrThrow({ where: { id: taskId } })).toMatchObject({
+      status: 'OPEN',
+    });
     await context.close();
   });
 
