@@ -129,7 +129,7 @@ describe('the three roles in a real browser', () => {
       // Either the success or the server's message, whichever comes: the assertion then says which.
       await expect
         .poll(() => leader.textContent('#form-message'), { timeout: 20_000 })
-        .not.toMatch(/^(正在提交…)?$/);
+        .not.toMatch(/^(正在保存…)?$/);
       expect(await leader.textContent('#form-message')).toContain('已提交');
       await screenshot(leader, 'leader-visit-form');
       const done = await eventually(async () => {

@@ -2,10 +2,13 @@ import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../../db/migrate.js';
+import { ensureBuiltInPolicies } from '../../domain/policy-versions.js';
 import { type AppServer, PASSWORD, startAppServer } from '../helpers/app-server.js';
 import { desktopPage, launchChromium, logIn, phonePage, screenshot } from '../helpers/browser.js';
 import { headOnlyProfile } from '../helpers/household-profiles.js';
 import { eventually } from '../helpers/real-stack.js';
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
 // 农户名册 in real Chromium over 10,000 households written straight into PostgreSQL (one INSERT …
 // SELECT generate_series per table): search, filters, sort, pages and the CSV/XLSX export; a cadre
@@ -37,13 +40,18 @@ const count = (predicate: (i: number) => boolean) => range.filter(predicate).len
 describe('农户名册 over 10,000 households in a real browser', () => {
   let server: AppServer;
   let browser: Browser;
+  let db: { url: string; drop(): Promise<void> } | undefined;
   let villageA: string;
   let villageB: string;
   let prefix: string;
   const num = (i: number) => `${prefix}-${String(i).padStart(5, '0')}`;
 
   beforeAll(async () => {
-    server = await startAppServer();
+    // A database of its own: its 10,000 households would crowd every other file's lists and reports.
+    db = await scratchDatabase('roster');
+    await applyMigrations(db.url);
+    server = await startAppServer({ databaseUrl: db.url });
+    await ensureBuiltInPolicies(server.stack.prisma);
     browser = await launchChromium();
     const { prisma } = server.stack;
     const { suffix, cadres } = server.town;
@@ -101,6 +109,7 @@ describe('农户名册 over 10,000 households in a real browser', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await db?.drop();
   });
 
   const rowIds = (page: Page) =>

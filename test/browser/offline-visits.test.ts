@@ -20,6 +20,10 @@ declare const caches: any;
 declare const navigator: any;
 
 const DOCS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+/** The README's screenshots are refreshed on request only: a test run leaves the clone unchanged. */
+const keepForReadme = async (file: string, name: string) => {
+  if (process.env.UPDATE_README_SCREENSHOTS === '1') await copyFile(file, path.join(DOCS, name));
+};
 const HOME = { latitude: 34.2583, longitude: 108.9286, accuracy: 15 };
 
 // The leader's pages offline, in real Chromium on a 375 px phone: the task list keeps each task's
@@ -163,7 +167,7 @@ describe('offline visits in a real browser', () => {
       { name: 'with-gps.jpg', mimeType: 'image/jpeg', buffer: withExifLocation() },
     ]);
     await page.waitForSelector('#photo-previews figure:nth-child(2)');
-    await copyFile(await screenshot(page, 'leader-offline-form'), path.join(DOCS, 'leader-offline-form.png'));
+    await keepForReadme(await screenshot(page, 'leader-offline-form'), 'leader-offline-form.png');
     await page.click('#visit-form button[type=submit]');
     await page.waitForFunction(() =>
       document.getElementById('form-message')?.textContent?.includes('待上传'),
@@ -171,10 +175,7 @@ describe('offline visits in a real browser', () => {
     await page.waitForURL(/\/tasks$/);
     expect(await outboxState(page, taskId)).toBe('待上传');
     expect(await page.locator(`ul.tasks li.saved-offline[data-task="${taskId}"]`).count()).toBe(1);
-    await copyFile(
-      await screenshot(page, 'leader-offline-outbox'),
-      path.join(DOCS, 'leader-offline-outbox.png'),
-    );
+    await keepForReadme(await screenshot(page, 'leader-offline-outbox'), 'leader-offline-outbox.png');
     expect(await server.stack.prisma.visitRecord.count({ where: { householdId } })).toBe(0);
 
     await context.setOffline(false);

@@ -31,8 +31,11 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-export async function startAppServer(options: { loginAttemptsPer15Min?: number } = {}): Promise<AppServer> {
-  const stack = await connectRealStack();
+export async function startAppServer(
+  options: { loginAttemptsPer15Min?: number; databaseUrl?: string } = {},
+): Promise<AppServer> {
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
+  const stack = await connectRealStack({ databaseUrl });
   await stack.startWorker();
   const town = await createTownshipFixture(stack.prisma);
   await town.activate();
@@ -63,7 +66,7 @@ export async function startAppServer(options: { loginAttemptsPer15Min?: number }
     },
     prisma: stack.prisma,
     temporal: stack.temporal,
-    databaseUrl: inject('databaseUrl'),
+    databaseUrl,
   });
   const server: Listening = await listen(app, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${server.port}`;

@@ -21,9 +21,10 @@ export interface RealStack {
   close(): Promise<void>;
 }
 
-export async function connectRealStack(): Promise<RealStack> {
+/** `databaseUrl`: a database of the test's own (scratch-database.ts) instead of the shared one. */
+export async function connectRealStack(options: { databaseUrl?: string } = {}): Promise<RealStack> {
   const address = inject('temporalAddress');
-  const prisma = createPrisma(inject('databaseUrl'));
+  const prisma = createPrisma(options.databaseUrl ?? inject('databaseUrl'));
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: 'default' });
   const taskQueue = `test-${randomUUID()}`;

@@ -72,8 +72,12 @@ describe('a worker killed mid-campaign', () => {
     // Complete the first visits; kill the second worker halfway through.
     const complete = async (id: string) => {
       const handle = stack.temporal.workflow.getHandle(householdWorkflowId(id));
-      const task = (await handle.query(stateQuery)).openTasks.find((t) => t.kind === 'VISIT');
-      if (!task) throw new Error(`no visit task for ${id}`);
+      // The task's row is written inside the workflow task that opens it (a local activity): the
+      // workflow's own state shows it once that workflow task completes, a moment later.
+      const task = await eventually(
+        async () => (await handle.query(stateQuery)).openTasks.find((t) => t.kind === 'VISIT'),
+        30_000,
+      );
       await handle.executeUpdate(completeTaskUpdate, {
         args: [
           {
