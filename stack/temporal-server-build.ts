@@ -110,7 +110,41 @@ async function withBuildLock<T>(lock: string, ready: () => Promise<boolean>, bui
   }
 }
 
-function goInstall(gobin: string, background: boolean): Promise<void> {
+/**
+ * The `go` to build with: the machine's, or — on a machine without Go — the toolchain the Go module
+ * proxy serves (the same zip `GOTOOLCHAIN` downloads), unpacked once into the cache.
+ */
+async function goCommand(cacheDir: string, say: Say): Promise<string> {
+  try {
+    await run('go', ['version']);
+    return 'go';
+  } catch {}
+  const arch = { x64: 'amd64', arm64: 'arm64' }[os.arch() as string];
+  if (!arch || os.platform() !== 'linux')
+    throw new Error(`no Go here and no toolchain for ${os.platform()}/${os.arch()}`);
+  const name = `v0.0.1-${TEMPORAL_SERVER.goToolchain}.linux-${arch}`;
+  const home = path.join(cacheDir, `go-${name}`);
+  const go = path.join(home, `golang.org/toolchain@${name}`, 'bin', 'go');
+  if (
+    await access(go).then(
+      () => true,
+      () => false,
+    )
+  )
+    return go;
+  say(`no Go on this machine: fetching ${TEMPORAL_SERVER.goToolchain} from the Go module proxy`);
+  const response = await fetch(`https://proxy.golang.org/golang.org/toolchain/@v/${name}.zip`);
+  if (!response.ok) throw new Error(`the Go module proxy answered ${response.status} for ${name}`);
+  const zip = `${home}.zip`;
+  await writeFile(zip, Buffer.from(await response.arrayBuffer()));
+  await rm(home, { recursive: true, force: true });
+  await run('unzip', ['-q', '-o', zip, '-d', home]);
+  await rm(zip, { force: true });
+  await chmod(go, 0o755);
+  return go;
+}
+
+function goInstall(go: string, gobin: string, background: boolean): Promise<void> {
   const { module, version, goToolchain } = TEMPORAL_SERVER;
   const env = {
     ...process.env,
@@ -122,7 +156,7 @@ function goInstall(gobin: string, background: boolean): Promise<void> {
   };
   const args = ['install', `${module}/cmd/server@v${version}`, `${module}/cmd/tools/sql@v${version}`];
   return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(go, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     if (background && child.pid) {
       try {
         os.setPriority(child.pid, 10);
@@ -150,10 +184,11 @@ async function build(cacheDir: string, background: boolean, say: Say): Promise<v
       `building Temporal server ${TEMPORAL_SERVER.version} from the Go module proxy ` +
         `(${TEMPORAL_SERVER.goToolchain}), minutes the first time on this machine…`,
     );
-    await goInstall(partial, background);
+    const go = await goCommand(cacheDir, say);
+    await goInstall(go, partial, background);
     await rename(path.join(partial, 'server'), path.join(partial, SERVER));
     await rename(path.join(partial, 'sql'), path.join(partial, SQL_TOOL));
-    const { stdout } = await run('go', ['env', 'GOMODCACHE'], {
+    const { stdout } = await run(go, ['env', 'GOMODCACHE'], {
       env: { ...process.env, GOTOOLCHAIN: TEMPORAL_SERVER.goToolchain },
     });
     const moduleDir = path.join(stdout.trim(), `${TEMPORAL_SERVER.module}@v${TEMPORAL_SERVER.version}`);
