@@ -23,7 +23,8 @@ import { eventually } from '../helpers/real-stack.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const HOUSEHOLDS = 1000;
+// Pages of 20 and a new run every 100: several continue-as-new, a kill mid-page, a restart after a stop.
+const HOUSEHOLDS = 400;
 const VERSION = '2099.1';
 const VILLAGE = 'pu-village';
 const CADRE = 'pu-assist';
@@ -53,7 +54,7 @@ async function kill(worker: ChildProcess): Promise<void> {
 
 /**
  * A cheap household: its workflow starts as if continued from an admitted run (cadres assigned, the
- * next visit a year away), so a thousand of them start in seconds instead of minutes of admission.
+ * next visit a year away), so hundreds of them start in seconds instead of minutes of admission.
  */
 function admittedState(householdId: string, now: string): HouseholdState {
   return {
@@ -78,9 +79,9 @@ async function inBatches<T>(items: readonly T[], size: number, work: (item: T) =
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
-// A database of its own (a thousand households would crowd the other files' queries), the shared
+// A database of its own (hundreds of households would crowd the other files' queries), the shared
 // Temporal dev server, and the real worker process, killed without warning halfway.
-describe('upgrading a thousand running households to a new policy', () => {
+describe('upgrading hundreds of running households to a new policy', () => {
   let db: { url: string; drop(): Promise<void> };
   let prisma: PrismaClient;
   let connection: Connection;
@@ -148,7 +149,7 @@ describe('upgrading a thousand running households to a new policy', () => {
     const started = await startPolicyUpgrade(deps, {
       version: VERSION,
       by: 'admin',
-      continueAsNewEvery: 200,
+      continueAsNewEvery: 100,
     });
     expect(started.alreadyRunning).toBe(false);
     expect(started.workflowId).toBe(`policy-upgrade-${VERSION}`);
