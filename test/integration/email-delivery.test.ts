@@ -223,7 +223,9 @@ describe('e-mail delivery over real SMTP', () => {
       const result = await other.temporal.workflow.getHandle(mailWorkflowId(key)).result();
       expect(result).toMatchObject({ status: 'SENT', alreadySent: false });
       const row = await sentRow(key);
-      expect(row.attempts).toBeGreaterThanOrEqual(3);
+      // At least one refused attempt before the one that delivered: the row counts an attempt when it
+      // starts, so the second may already be under way (and succeed) when SMTP comes up.
+      expect(row.attempts).toBeGreaterThanOrEqual(2);
       expect(row.error).toBeNull();
       expect(down.withMessageId(messageIdFor(key))).toHaveLength(1);
       expect(down.messages).toHaveLength(1);
