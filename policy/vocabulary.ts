@@ -2,6 +2,7 @@
 // actions, and the label helpers for the policy's own vocabularies (categories, ranks, measures…,
 // defined beside their schemas in household-types.ts). Pure: workflows, activities, queries and
 // pages all read it.
+import { z } from 'zod';
 import { LABOUR_ABILITY_LABELS } from './household-profile.js';
 import {
   CADRE_RANK_LABELS,
@@ -56,6 +57,12 @@ export const TASK_STATUS_LABELS: Record<string, string> = {
 
 /** The two roles of 双帮扶制 a cadre holds for a household (Assignment.role). */
 export const ASSIGNMENT_ROLE_LABELS = { ASSISTANCE: '帮扶责任人', LEADER: '结对帮扶领导' } as const;
+export type AssignmentRole = keyof typeof ASSIGNMENT_ROLE_LABELS;
+
+/** An assignment role as given by a form or an API body: the route and the domain check the same way. */
+export const assignmentRoleSchema = z.enum(['ASSISTANCE', 'LEADER'], {
+  error: `角色必须是 ${ASSIGNMENT_ROLE_LABELS.ASSISTANCE} 或 ${ASSIGNMENT_ROLE_LABELS.LEADER}`,
+});
 
 export { LABOUR_ABILITY_LABELS };
 

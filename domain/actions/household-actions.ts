@@ -1,8 +1,14 @@
 // Admin actions on households. Each goes through the household's workflow (an update or a signal),
 // which writes the read model itself; nothing here writes a household's state directly.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { type CadreRank, householdCategorySchema, LEADER_RANKS, reasonText } from '../../policy/index.js';
+import type { z } from 'zod';
+import {
+  assignmentRoleSchema,
+  type CadreRank,
+  householdCategorySchema,
+  LEADER_RANKS,
+  reasonText,
+} from '../../policy/index.js';
 import {
   type CadreRole,
   changeCategoryUpdate,
@@ -30,8 +36,6 @@ export async function changeCategory(
   return updateHouseholdWorkflow(deps, householdId, changeCategoryUpdate, { category: to, by });
 }
 
-const roleSchema = z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' });
-
 /** A cadre who may take the role: active, and of the right rank (帮扶责任人 / a township leader). */
 async function cadreForRole(deps: ActionDeps, role: CadreRole, cadreId: string) {
   const cadre = await deps.prisma.cadre.findUnique({ where: { id: cadreId } });
@@ -56,7 +60,7 @@ export async function reassignHousehold(
   reason: string,
   by: string,
 ): Promise<HouseholdActionResult> {
-  const r = checked(roleSchema, role);
+  const r = checked(assignmentRoleSchema, role);
   const why = checked(reasonText, reason);
   await cadreForRole(deps, r, cadreId);
   return updateHouseholdWorkflow(deps, householdId, reassignCadreUpdate, {

@@ -17,7 +17,12 @@ import { exportLedgerXlsx, ledgerCsvChunks } from '../../../domain/ledger/export
 import { importLedger } from '../../../domain/ledger/import-ledger.js';
 import { dispatchReport, MAX_PAGE_SIZE } from '../../../domain/queries/index.js';
 import { dispatchReportCsv } from '../../../domain/report-export.js';
-import { CLOSING_STEPS, HOUSEHOLD_CATEGORIES, reasonText } from '../../../policy/index.js';
+import {
+  assignmentRoleSchema,
+  CLOSING_STEPS,
+  HOUSEHOLD_CATEGORIES,
+  reasonText,
+} from '../../../policy/index.js';
 import { DAY_MS } from '../../../policy/township-calendar.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
@@ -50,7 +55,7 @@ export const actionRoutes = [
     access: 'administer',
     params: householdIdParams,
     body: z.object({
-      role: z.enum(['ASSISTANCE', 'LEADER'], { error: '角色必须是 帮扶责任人 或 结对帮扶领导' }),
+      role: assignmentRoleSchema,
       cadreId: z.string({ error: '请选择接替的干部' }).min(1, '请选择接替的干部').max(64),
       reason: reasonText,
     }),
