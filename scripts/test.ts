@@ -50,6 +50,28 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+const PROGRESS_EVERY_MS = 60_000;
+
+/** One line: files done of all lanes, and failed files so far (from the lanes' progress lines). */
+async function printProgress(lanes: number, started: number): Promise<void> {
+  let files = 0;
+  let done = 0;
+  const failed: string[] = [];
+  for (let lane = 1; lane <= lanes; lane += 1) {
+    const text = await readFile(path.join(artifacts, `lane-${lane}.log`), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const total = /^\[lane\] files (\d+)$/.exec(line);
+      if (total) files += Number(total[1]);
+      const end = /^\[lane\] done (\w+) (.+)$/.exec(line);
+      if (end) done += 1;
+      if (end?.[1] === 'failed') failed.push(end[2] ?? '');
+    }
+  }
+  const minutes = ((Date.now() - started) / 60_000).toFixed(0);
+  const failures = failed.length > 0 ? `; failed: ${failed.join(', ')}` : '';
+  console.log(`[test] ${minutes} min: ${done} of ${files || '?'} files done${failures}`);
+}
+
 async function runInLanes(): Promise<number> {
   // Fetched once here: the lanes' global setups would otherwise race to unpack the same binaries.
   await ensureTemporalBinaries(path.join(root, '.tools'), (line) => console.log(`[test] ${line}`));
@@ -59,6 +81,7 @@ async function runInLanes(): Promise<number> {
     `[test] ${lanes} lanes, each with its own Temporal dev server and PostgreSQL; logs in test-artifacts/`,
   );
   const started = Date.now();
+  const progress = setInterval(() => void printProgress(lanes, started), PROGRESS_EVERY_MS);
   const codes = await Promise.all(
     Array.from({ length: lanes }, async (_, i) => {
       const lane = i + 1;
@@ -76,6 +99,7 @@ async function runInLanes(): Promise<number> {
       return { lane, code, log };
     }),
   );
+  clearInterval(progress);
   const merged = await run(['run', `--merge-reports=${blobs}`, '--reporter=dot']);
   // A lane that failed outside any test (its global setup, a crash) may have written no report, or
   // one that passes: its own log says why.
