@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { assertMayDecideClosingStep } from '../../../domain/access.js';
 import {
@@ -26,7 +24,7 @@ import {
 import { DAY_MS } from '../../../policy/township-calendar.js';
 import { HttpError } from '../../errors.js';
 import { defineRoute } from '../define-route.js';
-import { datedAttachment } from '../download.js';
+import { sendDownload } from '../download.js';
 import { householdIdParams } from './households.js';
 
 const cadreParams = z.object({ id: z.string().min(1).max(64) });
@@ -192,12 +190,7 @@ export const actionRoutes = [
     access: 'oversee',
     produces: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     handle: async ({ deps, res }) => {
-      const body = await exportLedgerXlsx(deps.prisma);
-      res
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .setHeader('content-disposition', datedAttachment('工作台账', 'xlsx'))
-        .send(body);
-      return undefined;
+      return sendDownload(res, '工作台账', 'xlsx', await exportLedgerXlsx(deps.prisma));
     },
   }),
   defineRoute({
@@ -209,11 +202,7 @@ export const actionRoutes = [
     produces: 'text/csv',
     handle: async ({ deps, res }) => {
       // Streamed a chunk of households at a time: the file is never whole in memory.
-      res
-        .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', datedAttachment('工作台账', 'csv'));
-      await pipeline(Readable.from(ledgerCsvChunks(deps.prisma)), res);
-      return undefined;
+      return sendDownload(res, '工作台账', 'csv', ledgerCsvChunks(deps.prisma));
     },
   }),
 ];
@@ -239,11 +228,7 @@ export const reportExportRoutes = [
           limit: MAX_PAGE_SIZE,
         },
       });
-      res
-        .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', datedAttachment('调度会报告', 'csv'))
-        .send(await dispatchReportCsv(report));
-      return undefined;
+      return sendDownload(res, '调度会报告', 'csv', await dispatchReportCsv(report));
     },
   }),
 ];

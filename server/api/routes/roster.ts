@@ -4,7 +4,7 @@ import { householdRosterCsv, householdRosterXlsx } from '../../../domain/househo
 import { householdRoster, rosterQuerySchema } from '../../../domain/queries/household-roster.js';
 import type { SessionUser } from '../../../domain/users.js';
 import { defineRoute } from '../define-route.js';
-import { datedAttachment } from '../download.js';
+import { sendDownload } from '../download.js';
 
 /** Whose households the roster lists: domain/access.ts decides (a cadre their own, oversight all). */
 export function rosterScope(user: SessionUser | undefined) {
@@ -39,11 +39,7 @@ export const rosterRoutes = [
         scope: rosterScope(user),
         now: new Date(),
       });
-      res
-        .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .setHeader('content-disposition', datedAttachment('农户名册', 'xlsx'))
-        .send(body);
-      return undefined;
+      return sendDownload(res, '农户名册', 'xlsx', body);
     },
   }),
   defineRoute({
@@ -60,11 +56,7 @@ export const rosterRoutes = [
         scope: rosterScope(user),
         now: new Date(),
       });
-      res
-        .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', datedAttachment('农户名册', 'csv'))
-        .send(body);
-      return undefined;
+      return sendDownload(res, '农户名册', 'csv', body);
     },
   }),
 ];
