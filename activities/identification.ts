@@ -68,6 +68,8 @@ export function createIdentificationActivities(prisma: PrismaClient) {
       assigneeId?: string;
       startedAt: string;
       dueAt: string;
+      raisedAt?: string;
+      limitAt?: string;
     }): Promise<void> {
       await prisma.$transaction([
         prisma.identificationCaseStep.createMany({
@@ -86,7 +88,12 @@ export function createIdentificationActivities(prisma: PrismaClient) {
         }),
         prisma.identificationCase.update({
           where: { id: input.caseId },
-          data: { step: input.step, stepDueAt: new Date(input.dueAt) },
+          data: {
+            step: input.step,
+            stepDueAt: new Date(input.dueAt),
+            ...(input.raisedAt ? { raisedAt: new Date(input.raisedAt) } : {}),
+            ...(input.limitAt ? { limitAt: new Date(input.limitAt) } : {}),
+          },
         }),
       ]);
     },
@@ -201,7 +208,8 @@ export function createIdentificationActivities(prisma: PrismaClient) {
         where: { id: input.householdId },
         select: { status: true },
       });
-      if (!household) throw ApplicationFailure.nonRetryable(`没有编号为 ${input.householdId} 的农户`, 'NotFound');
+      if (!household)
+        throw ApplicationFailure.nonRetryable(`没有编号为 ${input.householdId} 的农户`, 'NotFound');
       if (input.assistanceCadreId && household.status === 'REGISTERED') {
         const current = await prisma.assignment.findFirst({
           where: { householdId: input.householdId, role: 'ASSISTANCE', to: null },

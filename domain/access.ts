@@ -125,7 +125,11 @@ export function mayActOnIdentificationStep(
   }
 }
 
-export function assertMayActOnIdentificationStep(actor: Actor, step: IdentificationStep, assigneeId: string | null) {
+export function assertMayActOnIdentificationStep(
+  actor: Actor,
+  step: IdentificationStep,
+  assigneeId: string | null,
+) {
   if (mayActOnIdentificationStep(actor, step, assigneeId)) return;
   throw new DomainError(
     'FORBIDDEN',

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { townshipTimeZone } from '../../config/township-clock.js';
-import { Prisma } from '../../prisma/generated/client.js';
 import {
   householdCategorySchema,
   householdNumberSchema,
@@ -20,6 +19,7 @@ import {
   POLICY_2026_3,
   singleLine,
 } from '../../policy/index.js';
+import { Prisma } from '../../prisma/generated/client.js';
 import {
   decideIdentificationStepUpdate,
   type IdentificationState,
@@ -28,11 +28,7 @@ import {
   type StepDecisionArgs,
 } from '../../workflows/identification/definitions.js';
 import { identificationWorkflow } from '../../workflows/identification/workflow.js';
-import {
-  type Actor,
-  assertMayActOnIdentificationStep,
-  assertMayRaiseIdentification,
-} from '../access.js';
+import { type Actor, assertMayActOnIdentificationStep, assertMayRaiseIdentification } from '../access.js';
 import { callWorkflow, workflowHandle } from '../actions/workflow-calls.js';
 import { DomainError } from '../errors.js';
 import type { HouseholdDeps } from '../households.js';
@@ -92,7 +88,8 @@ export async function raiseIdentificationCase(
   let household = input.householdId
     ? await prisma.household.findUnique({ where: { id: input.householdId } })
     : await prisma.household.findUnique({ where: { number: input.number ?? '' } });
-  if (input.householdId && !household) throw new DomainError('NOT_FOUND', `没有编号为 ${input.householdId} 的农户`);
+  if (input.householdId && !household)
+    throw new DomainError('NOT_FOUND', `没有编号为 ${input.householdId} 的农户`);
   let villageId = household?.villageId;
   if (!household) {
     const village = await prisma.village.findUnique({ where: { name: input.villageName ?? '' } });
@@ -108,6 +105,7 @@ export async function raiseIdentificationCase(
   const policy = await currentPolicy(prisma);
   const rules = identificationRules(policy, FIRST_RULES);
   const timeZone = townshipTimeZone();
+  // Provisional: the workflow writes the case's clock from its own start (a moment later).
   const raisedAt = new Date().toISOString();
   const limitAt = identificationLimitAt(rules, raisedAt, timeZone);
   const caseId = randomUUID();
@@ -155,24 +153,28 @@ export async function raiseIdentificationCase(
   } catch (error) {
     // Two cases raised at once for one household: the second meets the first's open row.
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
-      throw new DomainError('CONFLICT', `户编号 ${input.number ?? input.householdId} 已有正在办理的识别纳入案件或已登记`);
+      throw new DomainError(
+        'CONFLICT',
+        `户编号 ${input.number ?? input.householdId} 已有正在办理的识别纳入案件或已登记`,
+      );
     throw error;
   }
-  await startCaseWorkflow(deps, caseId, () => deps.temporal.workflow.start(identificationWorkflow, {
-    workflowId,
-    taskQueue: deps.taskQueue,
-    args: [
-      {
-        caseId,
-        householdId: household.id,
-        policy,
-        timeZone,
-        raisedAt,
-        ...(actor.cadreId ? { raisedByCadreId: actor.cadreId } : {}),
-      },
-    ],
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-  }));
+  await startCaseWorkflow(deps, caseId, () =>
+    deps.temporal.workflow.start(identificationWorkflow, {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [
+        {
+          caseId,
+          householdId: household.id,
+          policy,
+          timeZone,
+          ...(actor.cadreId ? { raisedByCadreId: actor.cadreId } : {}),
+        },
+      ],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    }),
+  );
   return { caseId, householdId: household.id, workflowId, limitAt };
 }
 
@@ -231,7 +233,7 @@ export async function decideIdentificationStep(
   const keeper = input.homeCheck?.assistanceCadreId;
   if (keeper) {
     const cadre = await deps.prisma.cadre.findUnique({ where: { id: keeper } });
-    if (!cadre || !cadre.active || cadre.rank !== 'ASSISTANCE_CADRE')
+    if (!cadre?.active || cadre.rank !== 'ASSISTANCE_CADRE')
       throw new DomainError('INVALID', '帮扶责任人必须是在岗的帮扶责任人');
   }
   const args: StepDecisionArgs = {

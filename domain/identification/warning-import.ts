@@ -50,7 +50,8 @@ async function readWarnings(buffer: Buffer, filename: string) {
     if (index >= 0) at.set(key, index);
     else if (REQUIRED.includes(key)) throw new DomainError('INVALID', `缺少必填列“${title}”`);
   }
-  if (data.length === 0) throw new DomainError('INVALID', '文件中没有数据行（第 1 行是表头，从第 2 行起每行一户）');
+  if (data.length === 0)
+    throw new DomainError('INVALID', '文件中没有数据行（第 1 行是表头，从第 2 行起每行一户）');
   return data.map(({ row, cells }) => {
     const cell = (key: WarningColumn) => {
       const index = at.get(key);
@@ -88,7 +89,10 @@ export async function importWarningList(
     const reason = reasonSchema.safeParse(cells.reason ?? '');
     const department = departmentSchema.safeParse(cells.department ?? '');
     if (!reason.success || !reason.data || !department.success) {
-      refuse(number.data, reason.success && department.success ? '请填写预警原因' : '预警原因或预警部门格式不正确');
+      refuse(
+        number.data,
+        reason.success && department.success ? '请填写预警原因' : '预警原因或预警部门格式不正确',
+      );
       continue;
     }
     const first = firstRowOf.get(number.data);

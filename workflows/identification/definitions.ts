@@ -22,7 +22,6 @@ export interface IdentificationWorkflowInput {
   policy: Policy;
   /** The township's time zone: working days are counted on its calendar. */
   timeZone: string;
-  raisedAt: string;
   /** The cadre who raised it (a visit's 发现新的风险户, the household page), told of a refusal. */
   raisedByCadreId?: string;
 }

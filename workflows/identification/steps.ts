@@ -36,8 +36,10 @@ import type { IdentificationRun } from './run.js';
 /** A policy from before 2026.3 has no identification rules: its cases follow the first that has them. */
 const FIRST_RULES = POLICY_2026_3.identification as IdentificationRules;
 
+/** The case is counted from the workflow's start: the first clue reached the procedure then. */
 export function initialState(input: IdentificationWorkflowInput): IdentificationState {
   const rules = identificationRules(input.policy, FIRST_RULES);
+  const raisedAt = nowIso();
   return {
     caseId: input.caseId,
     householdId: input.householdId,
@@ -45,9 +47,9 @@ export function initialState(input: IdentificationWorkflowInput): Identification
     policy: input.policy,
     rules,
     timeZone: input.timeZone,
-    raisedAt: input.raisedAt,
+    raisedAt,
     ...(input.raisedByCadreId ? { raisedByCadreId: input.raisedByCadreId } : {}),
-    limitAt: identificationLimitAt(rules, input.raisedAt, input.timeZone),
+    limitAt: identificationLimitAt(rules, raisedAt, input.timeZone),
     status: 'OPEN',
     step: 'HOME_CHECK',
     steps: [],
@@ -88,12 +90,19 @@ export async function startStep(run: IdentificationRun, step: IdentificationStep
       await run.survive('openTask', () =>
         acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId }),
       );
-      await run.notify({ key: `${task.id}/opened`, kind: 'TASK_OPENED', cadreId: assignee.id, task: run.taskInfo(task) });
+      await run.notify({
+        key: `${task.id}/opened`,
+        kind: 'TASK_OPENED',
+        cadreId: assignee.id,
+        task: run.taskInfo(task),
+      });
     }
   }
   await acts.recordIdentificationStepStarted({
     caseId: state.caseId,
     step,
+    // The first step fixes the case's clock: raised when the workflow started, and its limit.
+    ...(step === 'HOME_CHECK' ? { raisedAt: state.raisedAt, limitAt: state.limitAt } : {}),
     startedAt: now,
     dueAt,
     ...(progress.taskId ? { taskId: progress.taskId } : {}),
@@ -117,7 +126,12 @@ async function endStep(
     );
     state.openTasks = [];
     for (const leaderId of leaders ?? []) {
-      await run.notify({ key: `${task.id}/done/${leaderId}`, kind: 'TASK_DONE', cadreId: leaderId, task: run.taskInfo(task) });
+      await run.notify({
+        key: `${task.id}/done/${leaderId}`,
+        kind: 'TASK_DONE',
+        cadreId: leaderId,
+        task: run.taskInfo(task),
+      });
     }
   }
   const progress = current(state);

@@ -25,7 +25,9 @@ import {
 } from './steps.js';
 
 /** One case of 识别纳入, from the first clue to 纳入监测 (the household's supervision) or 不予纳入. */
-export async function identificationWorkflow(input: IdentificationWorkflowInput): Promise<IdentificationState> {
+export async function identificationWorkflow(
+  input: IdentificationWorkflowInput,
+): Promise<IdentificationState> {
   const state = initialState(input);
   const run = new IdentificationRun(state);
 
