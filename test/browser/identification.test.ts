@@ -101,9 +101,15 @@ describe('识别纳入 in a real browser', () => {
       stack.adopt(stack.env.client.workflow.getHandle(identificationWorkflowId(caseId)));
       // The workflow opens the home check a moment after the case is raised.
       await expect
-        .poll(async () => (await admin.reload(), await admin.locator('#decision').count()), {
-          timeout: 20_000,
-        })
+        .poll(
+          async () => {
+            await admin.reload();
+            return admin.locator('#decision').count();
+          },
+          {
+            timeout: 20_000,
+          },
+        )
         .toBe(1);
       expect(await admin.textContent('#case-step')).toBe('入户核实');
       expect(await admin.textContent('#case-steps')).toContain('张帮扶');
