@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noticeReason } from '../../domain/queries/identification-notice.js';
 import {
   addTownshipDays,
   identificationLimitAt,
@@ -52,5 +53,15 @@ describe('识别纳入 in the policy (2026.3)', () => {
     const working = { ...rules, dayCount: 'WORKING' as const };
     // Monday 10:00 + 15 working days: the end of Monday three weeks later.
     expect(identificationLimitAt(working, raised, TZ)).toBe('2026-11-23T16:00:00.000Z');
+  });
+});
+
+describe('the 公示 reason', () => {
+  it('masks digit runs that could be an ID card, phone or bank number; keeps years and amounts', () => {
+    expect(noticeReason('身份证 11010119900307123X 电话 139-1234-5678')).toBe(
+      '身份证 ****************3X 电话 *********78',
+    );
+    expect(noticeReason('6222 0202 0000 1234 567 的账户')).toBe('*****************67 的账户');
+    expect(noticeReason('2024年医疗支出 35000 元')).toBe('2024年医疗支出 35000 元');
   });
 });

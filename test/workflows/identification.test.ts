@@ -10,6 +10,7 @@ import {
   type StepDecisionInput,
 } from '../../domain/identification/cases.js';
 import { identificationBoard } from '../../domain/queries/identification-board.js';
+import { identificationReport } from '../../domain/queries/identification-report.js';
 import { POLICY_2026_3 } from '../../policy/index.js';
 import { householdWorkflowId } from '../../workflows/household/definitions.js';
 import {
@@ -203,6 +204,21 @@ describe('identificationWorkflow (识别纳入)', () => {
         ['APPROVED', 'APPROVED', 'APPROVED', 'APPROVED', 'APPROVED', 'ENDED'].sort(),
       );
       await admissionSettled(householdId);
+      // The 调度会 report: found and recognised, about 5 days taken against the limit of 15.
+      const now = new Date(await stack.env.currentTimeMs());
+      const report = await identificationReport(stack.prisma, {
+        now,
+        since: new Date(Date.parse(row.raisedAt.toISOString()) - 1),
+      });
+      expect(report.found).toBeGreaterThanOrEqual(1);
+      expect(report.ended.find((r) => r.caseId === caseId)).toMatchObject({
+        status: 'RECOGNISED',
+        statusLabel: '已纳入监测',
+        daysTaken: 6,
+        limitDays: 15,
+        dayCountLabel: '自然日',
+        overLimit: false,
+      });
       // A second case for a household under supervision is refused.
       await expect(
         raiseIdentificationCase(deps, { householdId, source: 'CADRE_VISIT', reason: '再次' }, cadre()),
