@@ -11,12 +11,14 @@ import {
 } from '../../domain/identification/cases.js';
 import { identificationBoard } from '../../domain/queries/identification-board.js';
 import { identificationReport } from '../../domain/queries/identification-report.js';
-import { POLICY_2026_3 } from '../../policy/index.js';
+import { addTownshipDays, POLICY_2026_3, parsePolicy } from '../../policy/index.js';
 import { householdWorkflowId } from '../../workflows/household/definitions.js';
 import {
   type IdentificationState,
   identificationStateQuery,
+  identificationWorkflowId,
 } from '../../workflows/identification/definitions.js';
+import { identificationWorkflow } from '../../workflows/identification/workflow.js';
 import { DAY, HOUR, type TimeSkippingStack, useTimeSkippingTownship } from '../helpers/time-skipping.js';
 import type { TownshipFixture } from '../helpers/township-fixture.js';
 
@@ -333,6 +335,42 @@ describe('identificationWorkflow (识别纳入)', () => {
       expect(board.stepOverdue.map((c) => c.id)).toContain(caseId);
       const over = board.overLimit.find((c) => c.id === caseId);
       expect(over).toMatchObject({ step: 'DATA_CHECK', stepLabel: '信息比对', overLimit: true });
+    });
+  });
+
+  it('counts working days on the township calendar inside the workflow', async () => {
+    const working = parsePolicy({
+      ...POLICY_2026_3,
+      version: '2026.99',
+      identification: { ...POLICY_2026_3.identification, dayCount: 'WORKING' },
+    });
+    const householdId = await town.addHousehold();
+    const caseId = `working-${town.suffix}`;
+    await stack.prisma.identificationCase.create({
+      data: {
+        id: caseId,
+        householdId,
+        openHouseholdId: householdId,
+        workflowId: identificationWorkflowId(caseId),
+        source: 'APPLICATION',
+        reason: '工作日计算',
+        raisedBy: 'test',
+        raisedAt: new Date(),
+        policyVersion: working.version,
+        limitAt: new Date(),
+        step: 'HOME_CHECK',
+      },
+    });
+    await stack.run(async () => {
+      const handle = await stack.env.client.workflow.start(identificationWorkflow, {
+        workflowId: identificationWorkflowId(caseId),
+        taskQueue: stack.taskQueue,
+        args: [{ caseId, householdId, policy: working, timeZone: 'Asia/Shanghai' }],
+      });
+      stack.adopt(handle);
+      const state = await until(handle, (s) => s.openTasks.length === 1);
+      expect(state.openTasks[0]?.dueAt).toBe(addTownshipDays(state.raisedAt, 3, 'WORKING', 'Asia/Shanghai'));
+      expect(state.limitAt).toBe(addTownshipDays(state.raisedAt, 15, 'WORKING', 'Asia/Shanghai'));
     });
   });
 });
