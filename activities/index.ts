@@ -5,6 +5,7 @@ import { createClosingActivities } from './closing.js';
 import { createDigestActivities } from './digest.js';
 import { withFailureTriage } from './failure-triage.js';
 import { createHouseholdFactsActivities } from './household-facts.js';
+import { createIdentificationActivities } from './identification.js';
 import { createMailActivities } from './mail.js';
 import { createMailTransport, type MailTransport } from './mail-transport.js';
 import { DEFAULT_TIME_ZONE } from './messages.js';
@@ -48,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createTaskActivities(deps.prisma),
       ...createClosingActivities(deps.prisma),
       ...createSupervisionActivities(deps.prisma),
+      ...createIdentificationActivities(deps.prisma),
       ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     }),
     ...createMailActivities(deps.prisma, {

@@ -21,6 +21,7 @@ export const HOUSEHOLD_NOTIFICATION_KINDS = [
   'STABLE_EXIT',
   'CLOSING_STEP_STARTED',
   'CLOSING_STEP_OVERDUE',
+  'IDENTIFICATION_REFUSED',
 ] as const;
 export type HouseholdNotificationKind = (typeof HOUSEHOLD_NOTIFICATION_KINDS)[number];
 export type DigestKind = 'DIGEST_LEADER' | 'DIGEST_SUPERVISOR';
@@ -131,6 +132,7 @@ export function renderMessage(kind: HouseholdNotificationKind, ctx: MessageConte
     kind === 'STABLE_EXIT' ||
     kind === 'CLOSING_STEP_STARTED' ||
     kind === 'CLOSING_STEP_OVERDUE' ||
+    kind === 'IDENTIFICATION_REFUSED' ||
     !ctx.task;
   const link = toHousehold
     ? householdLink(ctx.publicUrl, ctx.household.id)

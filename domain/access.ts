@@ -12,7 +12,7 @@
 // Prisma client it is given. Nothing here is imported at run time but DomainError, so a workflow's
 // validator may use the pure rules (mayCompleteTask) too.
 import type { PrismaClient } from '../db/client.js';
-import type { ClosingStep } from '../policy/index.js';
+import type { ClosingStep, IdentificationStep } from '../policy/index.js';
 import { DomainError } from './errors.js';
 
 export const CAPABILITIES = ['SUPERVISE', 'APPROVE_COUNTY', 'ADMINISTER'] as const;
@@ -55,6 +55,11 @@ export const ACCESS_RULES = {
   editHousehold: (a: Actor) => can(a, 'ADMINISTER') || a.cadreId !== null,
   /** Registering, importing, reassigning, pausing, accounts, the village map. */
   administer: (a: Actor) => can(a, 'ADMINISTER'),
+  /** Raising a 识别纳入 case: an admin, or a cadre for a village they cover (`assertMayRaiseIdentification`). */
+  raiseIdentification: (a: Actor) => can(a, 'ADMINISTER') || a.cadreId !== null,
+  /** Acting on a step of a 识别纳入 case (which step: `mayActOnIdentificationStep`). */
+  actOnIdentification: (a: Actor) =>
+    a.cadreId !== null || can(a, 'SUPERVISE') || can(a, 'APPROVE_COUNTY') || can(a, 'ADMINISTER'),
 } as const satisfies Record<string, (actor: Actor) => boolean>;
 export type AccessRule = keyof typeof ACCESS_RULES;
 
@@ -67,6 +72,9 @@ export const ACCESS_RULE_LABELS: Record<AccessRule, string> = {
   decideClosing: '督战领导（民主评议、公示异议、乡镇审核）、县级审批（只办县级审批）',
   editHousehold: '管理员、该户的帮扶干部',
   administer: '管理员',
+  raiseIdentification: '管理员、帮扶干部（本人包联村的农户）',
+  actOnIdentification:
+    '入户核实：承办的帮扶责任人或管理员；信息比对、民主评议、乡镇审核、公示异议：督战领导或承办干部；县级审批：县级审批人',
 };
 
 export type AccessDecision = 'allowed' | 'unauthenticated' | 'mustChangePassword' | 'forbidden';
@@ -89,7 +97,75 @@ export const ACCESS_MESSAGES = {
   notYourTask: '只有该户的帮扶干部才能办理此任务',
   countyStepOnly: '县级审批人只能办理县级审批',
   countyStepNeedsApprover: '县级审批须由县级审批人办理',
+  notYourVillage: '只能为本人包联村的农户提出识别纳入',
+  identificationStepNotYours: '您不能办理这个识别纳入环节',
+  objectionNeedsTownship: '公示异议由乡镇督战领导或管理员登记',
 } as const;
+
+/**
+ * Who acts on a step of 识别纳入: the home check its 帮扶责任人 (an admin may enter a paper 排查表);
+ * 信息比对, 民主评议 and 乡镇审核 the township leadership or the step's own cadre; 县级审批 only a
+ * county approver. The 公示 has no decision: objections are recorded by the leadership or an admin.
+ */
+export function mayActOnIdentificationStep(
+  actor: Actor,
+  step: IdentificationStep,
+  assigneeId: string | null,
+): boolean {
+  const own = actor.cadreId !== null && actor.cadreId === assigneeId;
+  switch (step) {
+    case 'COUNTY_APPROVAL':
+      return can(actor, 'APPROVE_COUNTY');
+    case 'HOME_CHECK':
+      return own || can(actor, 'ADMINISTER');
+    case 'PUBLIC_NOTICE':
+      return can(actor, 'SUPERVISE') || can(actor, 'ADMINISTER');
+    default:
+      return own || can(actor, 'SUPERVISE');
+  }
+}
+
+export function assertMayActOnIdentificationStep(
+  actor: Actor,
+  step: IdentificationStep,
+  assigneeId: string | null,
+) {
+  if (mayActOnIdentificationStep(actor, step, assigneeId)) return;
+  throw new DomainError(
+    'FORBIDDEN',
+    step === 'COUNTY_APPROVAL'
+      ? ACCESS_MESSAGES.countyStepNeedsApprover
+      : step === 'PUBLIC_NOTICE'
+        ? ACCESS_MESSAGES.objectionNeedsTownship
+        : ACCESS_MESSAGES.identificationStepNotYours,
+  );
+}
+
+/** FORBIDDEN unless an admin, or a cadre who covers the village (a 帮扶责任人 or 包村领导 of it). */
+export async function assertMayRaiseIdentification(prisma: PrismaClient, actor: Actor, villageId: string) {
+  if (can(actor, 'ADMINISTER')) return;
+  const covers = actor.cadreId
+    ? await prisma.cadre.count({ where: { id: actor.cadreId, villages: { some: { id: villageId } } } })
+    : 0;
+  if (covers === 0) throw new DomainError('FORBIDDEN', ACCESS_MESSAGES.notYourVillage);
+}
+
+/**
+ * Which 识别纳入 cases an actor may read: all (leadership, admins, county approvers), or a cadre's:
+ * those of the villages they cover, those they raised and those with a step of theirs.
+ */
+export async function identificationCaseScope(
+  prisma: PrismaClient,
+  actor: Actor,
+): Promise<'all' | { villageIds: string[]; cadreId: string }> {
+  if (can(actor, 'SUPERVISE') || can(actor, 'ADMINISTER') || can(actor, 'APPROVE_COUNTY')) return 'all';
+  if (!actor.cadreId) return { villageIds: [], cadreId: '' };
+  const cadre = await prisma.cadre.findUnique({
+    where: { id: actor.cadreId },
+    select: { villages: { select: { id: true } } },
+  });
+  return { villageIds: (cadre?.villages ?? []).map((v) => v.id), cadreId: actor.cadreId };
+}
 
 /** 县级审批 belongs to the county approver; the township's steps and 公示 objections to the leadership. */
 export function mayDecideClosingStep(actor: Actor, step: ClosingStep): boolean {

@@ -42,6 +42,14 @@ const FIELD_LABELS: Record<string, string> = {
   minMeasures: '最少帮扶措施数',
   neverCloseWithoutLabour: '无劳动力户不退出',
   closingProcedureDays: '退出程序期限（天）',
+  identification: '识别纳入程序',
+  dayCount: '天数计法',
+  stepDays: '各环节期限（天）',
+  publicNoticeDays: '公示期（天）',
+  totalLimitDays: '总时限（天）',
+  HOME_CHECK: '入户核实',
+  DATA_CHECK: '信息比对',
+
   shock: '突发风险',
   extraVisitEveryDays: '加密走访周期（天）',
   durationDays: '加密走访持续时间（天）',
@@ -54,6 +62,8 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 const VALUE_LABELS: Record<string, string> = {
+  CALENDAR: '自然日',
+  WORKING: '工作日',
   ...HOUSEHOLD_CATEGORY_LABELS,
   ...ESCALATION_RANK_LABELS,
 };

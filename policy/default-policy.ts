@@ -115,3 +115,20 @@ export const POLICY_2026_2: Policy = deepFreeze(
     visitEvidence: { maxPhotos: 3, maxPhotoBytes: 600_000, maxPhotoEdgePx: 1600, farFromHomeMeters: 500 },
   }),
 );
+
+/**
+ * 2026.3: 识别纳入 as a procedure with deadlines (published county rules: first clue → recognition
+ * within 15 days, 公示 included and at least 5 days; the home check within a few days). Calendar days.
+ */
+export const POLICY_2026_3: Policy = deepFreeze(
+  parsePolicy({
+    ...POLICY_2026_2,
+    version: '2026.3',
+    identification: {
+      dayCount: 'CALENDAR',
+      stepDays: { HOME_CHECK: 3, DATA_CHECK: 2, VILLAGE_REVIEW: 2, TOWNSHIP_REVIEW: 1, COUNTY_APPROVAL: 2 },
+      publicNoticeDays: 5, // (county) 公示不少于 5 天
+      totalLimitDays: 15, // (county) 从发现线索到认定不超过 15 天
+    },
+  }),
+);

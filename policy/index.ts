@@ -6,6 +6,7 @@ export * from './escalation.js';
 export * from './findings.js';
 export * from './household-profile.js';
 export * from './household-types.js';
+export * from './identification.js';
 export * from './measure-caps.js';
 export * from './money.js';
 export * from './plain-text.js';

@@ -1,10 +1,22 @@
 // The built-in policy versions, by version. Fixed at build time on purpose: every worker that
 // replays a workflow must see the same versions. A policy edited at run time (e.g. stored in the
 // database) should be passed to the workflow as a whole Policy value, not looked up here.
-import { DEFAULT_POLICY, POLICY_2024_2, POLICY_2026_1, POLICY_2026_2 } from './default-policy.js';
+import {
+  DEFAULT_POLICY,
+  POLICY_2024_2,
+  POLICY_2026_1,
+  POLICY_2026_2,
+  POLICY_2026_3,
+} from './default-policy.js';
 import { comparePolicyVersions, type Policy } from './policy-schema.js';
 
-const BUILT_IN_POLICIES: readonly Policy[] = [DEFAULT_POLICY, POLICY_2024_2, POLICY_2026_1, POLICY_2026_2];
+const BUILT_IN_POLICIES: readonly Policy[] = [
+  DEFAULT_POLICY,
+  POLICY_2024_2,
+  POLICY_2026_1,
+  POLICY_2026_2,
+  POLICY_2026_3,
+];
 
 export const policyRegistry: ReadonlyMap<string, Policy> = new Map(
   BUILT_IN_POLICIES.map((policy) => [policy.version, policy]),

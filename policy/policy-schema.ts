@@ -262,6 +262,37 @@ export const policySchema = section('督战策略', {
       .max(100_000, '走访位置偏离距离不能超过 100000 米'),
   }).optional(),
 
+  // From 2026.3: 识别纳入, the procedure that brings a household under supervision (policy/identification.ts).
+  // Each decided step's deadline, counted from when it starts; the public notice's length (at least
+  // five days); the limit of the whole procedure from the first clue to recognition; whether all of
+  // these count calendar days or working days. Absent in older versions: a case started under one
+  // follows the first version that has them.
+  identification: section('识别纳入程序', {
+    dayCount: z.enum(['CALENDAR', 'WORKING'], {
+      error: '天数计法必须是 CALENDAR（自然日）或 WORKING（工作日）',
+    }),
+    stepDays: section('识别纳入各环节期限', {
+      HOME_CHECK: wholeDays('入户核实期限'),
+      DATA_CHECK: wholeDays('信息比对期限'),
+      VILLAGE_REVIEW: wholeDays('村级民主评议期限'),
+      TOWNSHIP_REVIEW: wholeDays('乡镇审核期限'),
+      COUNTY_APPROVAL: wholeDays('县级审批期限'),
+    }),
+    publicNoticeDays: wholeDays('识别公示期', MIN_PUBLIC_NOTICE_DAYS),
+    totalLimitDays: wholeDays('识别纳入总时限'),
+  })
+    .superRefine((rules, ctx) => {
+      const sum = Object.values(rules.stepDays).reduce((a, b) => a + b, 0) + rules.publicNoticeDays;
+      if (sum > rules.totalLimitDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['totalLimitDays'],
+          message: `识别纳入各环节期限与公示期合计 ${sum} 天，超过了总时限 ${rules.totalLimitDays} 天`,
+        });
+      }
+    })
+    .optional(),
+
   // A declared shock (epidemic, lost migrant work, disaster) adds visits for a while.
   shock: section('突发风险', {
     extraVisitEveryDays: wholeDays('突发风险加密走访周期'),

@@ -80,3 +80,58 @@ export function townshipDay(now: Date, timeZone: string): TownshipDay {
     end: startOfLocalDayPlus(date, 1, timeZone),
   };
 }
+
+/** How a procedure counts its days: every day, or Monday to Friday only (the township's calendar). */
+export type DayCount = 'CALENDAR' | 'WORKING';
+
+const weekdayOf = (day: string): number => {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1)).getUTCDay();
+};
+
+const isWorkingDay = (day: string) => weekdayOf(day) !== 0 && weekdayOf(day) !== 6;
+
+/** The local date `days` after `day` (yyyy-mm-dd), as the calendar counts (no zone needed). */
+function dayPlus(day: string, days: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days)).toISOString().slice(0, 10);
+}
+
+/**
+ * A deadline `days` days after `startIso`. Calendar days: the same moment that many days later.
+ * Working days: the end of the `days`-th working day (Monday to Friday) after the day it started, in
+ * the township's zone (a case raised on Friday afternoon with 2 working days is due at the end of
+ * Tuesday). Public holidays are not known here; a township that needs them counts calendar days.
+ */
+export function addTownshipDays(startIso: string, days: number, count: DayCount, timeZone: string): string {
+  const start = new Date(startIso);
+  if (count === 'CALENDAR') return new Date(start.getTime() + days * DAY_MS).toISOString();
+  let day = localDate(start, timeZone);
+  for (let counted = 0; counted < days; ) {
+    day = dayPlus(day, 1);
+    if (isWorkingDay(day)) counted += 1;
+  }
+  return endOfLocalDay(day, timeZone).toISOString();
+}
+
+/**
+ * Days from `startIso` to `endIso` as a procedure counts them, whole days rounded up (a case decided
+ * within its first day took 1): calendar days of 24 hours, or the working days whose local date
+ * falls after the start's and up to the end's (at least 1 once the end is after the start).
+ */
+export function townshipDaysBetween(
+  startIso: string,
+  endIso: string,
+  count: DayCount,
+  timeZone: string,
+): number {
+  const start = new Date(startIso);
+  const end = new Date(endIso);
+  if (end.getTime() <= start.getTime()) return 0;
+  if (count === 'CALENDAR') return Math.ceil((end.getTime() - start.getTime()) / DAY_MS);
+  const last = localDate(end, timeZone);
+  let working = 0;
+  for (let day = dayPlus(localDate(start, timeZone), 1); day <= last; day = dayPlus(day, 1))
+    if (isWorkingDay(day)) working += 1;
+  return Math.max(1, working);
+}

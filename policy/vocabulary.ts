@@ -39,14 +39,15 @@ export const HOUSEHOLD_STATUS_LABELS: Record<HouseholdStatus, string> = {
 /** Statuses of a household still under 挂牌督战 (not yet out, not cancelled). */
 export const ACTIVE_STATUSES: readonly HouseholdStatus[] = ['REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING'];
 
-/** What a task is for: a scheduled visit, a finding's follow-up, a new cadre's handover visit. */
-export const TASK_KINDS = ['VISIT', 'FOLLOW_UP', 'HANDOVER'] as const;
+/** What a task is for: a scheduled visit, a finding's follow-up, a new cadre's handover visit, a step of 识别纳入. */
+export const TASK_KINDS = ['VISIT', 'FOLLOW_UP', 'HANDOVER', 'IDENTIFICATION'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 export const TASK_KIND_LABELS: Record<TaskKind, string> = {
   VISIT: '入户走访',
   FOLLOW_UP: '问题整改跟进',
   HANDOVER: '交接走访',
+  IDENTIFICATION: '识别纳入',
 };
 
 export const TASK_STATUS_LABELS: Record<string, string> = {

@@ -2,6 +2,7 @@
 
 export { shockBatchWorkflow } from './household/shock-batch.js';
 export { householdWorkflow } from './household/workflow.js';
+export { identificationWorkflow } from './identification/workflow.js';
 export { mailDeliveryWorkflow } from './mail/delivery.js';
 export { dailyDigestWorkflow } from './mail/digest.js';
 export { policyUpgradeWorkflow } from './policy-upgrade/workflow.js';

@@ -11,6 +11,9 @@ import {
   policyLookup,
   policyVersionDetail,
 } from '../../domain/policy-versions.js';
+import { identificationBoard } from '../../domain/queries/identification-board.js';
+import { householdIdentificationHistory } from '../../domain/queries/identification-cases.js';
+import { identificationReport } from '../../domain/queries/identification-report.js';
 import {
   cadreList,
   dispatchReport,
@@ -97,6 +100,7 @@ export function dataPages(deps: ApiDeps): Router {
         .PUBLIC_NOTICE,
       actions: await householdActions(deps.prisma, user, household),
       evidence: await householdEvidence(deps.prisma, household.id),
+      identificationHistory: await householdIdentificationHistory(deps.prisma, household.id, new Date()),
     });
   });
 
@@ -121,6 +125,7 @@ export function dataPages(deps: ApiDeps): Router {
           householdsAtRisk: { cursor: cursorOf(req, 'atRiskCursor') },
         },
       }),
+      identification: await identificationBoard(deps.prisma, new Date()),
     });
   });
 
@@ -135,7 +140,11 @@ export function dataPages(deps: ApiDeps): Router {
         householdsAtRisk: { cursor: cursorOf(req, 'atRiskCursor') },
       },
     });
-    render(req, res, 'report.njk', { title: '调度会报告', report, days });
+    const identification = await identificationReport(deps.prisma, {
+      now,
+      since: new Date(now.getTime() - days * DAY_MS),
+    });
+    render(req, res, 'report.njk', { title: '调度会报告', report, days, identification });
   });
 
   router.get('/admin', requirePage('administer'), async (req, res) => {

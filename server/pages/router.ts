@@ -9,6 +9,7 @@ import { endSession, startUserSession } from '../auth/session.js';
 import { HttpError } from '../errors.js';
 import { accountPages } from './account-pages.js';
 import { dataPages } from './data-pages.js';
+import { identificationPages } from './identification-pages.js';
 import { render } from './render.js';
 import { rosterPages } from './roster-pages.js';
 
@@ -67,6 +68,7 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
   router.use(accountPages(deps));
   // Before dataPages: /households is the roster, /households/:id the household page.
   router.use(rosterPages(deps));
+  router.use(identificationPages(deps));
   router.use(dataPages(deps));
   return router;
 }

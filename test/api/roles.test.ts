@@ -64,6 +64,13 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['GET', '/policy/upgrades', ADMIN_ONLY],
   ['POST', '/policy/upgrades', ADMIN_ONLY],
   ['GET', '/policy/upgrades/:version', ADMIN_ONLY],
+  ['GET', '/identification/cases', EVERYONE], // which cases: test/api/identification.test.ts
+  ['GET', '/identification/cases/:id', EVERYONE],
+  ['POST', '/identification/cases', ['LEADER', 'SUPERVISOR', 'ADMIN']], // which village: identification.test.ts
+  ['POST', '/identification/cases/:id/decision', EVERYONE], // which step: identification.test.ts
+  ['POST', '/identification/cases/:id/objection', EVERYONE],
+  ['POST', '/identification/imports', ADMIN_ONLY],
+  ['GET', '/identification/notices', EVERYONE],
 ];
 const PUBLIC_API = ['GET /session', 'POST /session', 'DELETE /session'];
 
@@ -80,6 +87,8 @@ const PAGE_MATRIX: ReadonlyArray<readonly [string, Who]> = [
   ['/villages', ADMIN_ONLY],
   ['/admin/policy', ADMIN_ONLY],
   ['/account/password', EVERYONE],
+  ['/identification', EVERYONE],
+  ['/identification/notice', EVERYONE],
 ];
 
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, 'no-such-id');

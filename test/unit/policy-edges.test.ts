@@ -173,15 +173,15 @@ describe('policy versions (policy/policy-registry.ts, policy-schema.ts)', () => 
     expect(comparePolicyVersions('2026.1', '2026.1')).toBe(0);
   });
 
-  it('the latest built-in is 2026.2; an unknown version is refused naming those there are', () => {
-    expect(latestPolicy().version).toBe('2026.2');
+  it('the latest built-in is 2026.3; an unknown version is refused naming those there are', () => {
+    expect(latestPolicy().version).toBe('2026.3');
     expect(() => policyByVersion('2099.1')).toThrow(UnknownPolicyVersionError);
     try {
       policyByVersion('2099.1');
     } catch (error) {
       expect((error as Error).name).toBe('UnknownPolicyVersionError');
       expect((error as Error).message).toBe(
-        '没有版本为 2099.1 的督战策略；已有版本：2024.1、2024.2、2026.1、2026.2',
+        '没有版本为 2099.1 的督战策略；已有版本：2024.1、2024.2、2026.1、2026.2、2026.3',
       );
     }
   });

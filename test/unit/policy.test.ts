@@ -17,6 +17,7 @@ import {
   POLICY_2024_2,
   POLICY_2026_1,
   POLICY_2026_2,
+  POLICY_2026_3,
   type Policy,
   PolicyValidationError,
   parsePolicy,
@@ -155,7 +156,8 @@ describe('DEFAULT_POLICY carries the numbers of DOMAIN.md and the seed', () => {
     expect(policyByVersion('2024.1')).toBe(DEFAULT_POLICY);
     expect(policyByVersion('2024.2')).toBe(POLICY_2024_2);
     expect(policyByVersion('2026.1')).toBe(POLICY_2026_1);
-    expect(latestPolicy()).toBe(POLICY_2026_2); // new workflows start on the newest version
+    expect(policyByVersion('2026.2')).toBe(POLICY_2026_2);
+    expect(latestPolicy()).toBe(POLICY_2026_3); // new workflows start on the newest version
     expect(() => policyByVersion('1999.1')).toThrow(UnknownPolicyVersionError);
   });
 });

@@ -1,11 +1,23 @@
-// Overdue tasks: the reminder before the deadline, then the ladder's rungs one by one.
-import { ESCALATION_RANK_LABELS, escalationSchedule } from '../../policy/index.js';
-import { acts, type HouseholdRun } from './context.js';
+// Overdue tasks: the reminder before the deadline, then the ladder's rungs one by one. Shared by
+// every workflow whose work is a Task on a household (the household's own, the identification of
+// one): each passes itself as a LadderRun.
+import type { NotifyInput } from '../../activities/notify.js';
+import { ESCALATION_RANK_LABELS, escalationSchedule, type Policy } from '../../policy/index.js';
+import { acts } from './context.js';
 import type { OpenTask } from './definitions.js';
 import { isDue, nextEscalation, reminderAt } from './schedule.js';
 
+/** What climbing the ladder needs from a run: its policy and open tasks, and how it writes and tells. */
+export interface LadderRun {
+  readonly state: { readonly policy: Policy; readonly openTasks: OpenTask[] };
+  /** Runs an activity; a failure that cannot heal is recorded and yields undefined. */
+  survive<T>(activityType: string, work: () => Promise<T>): Promise<T | undefined>;
+  notify(n: Omit<NotifyInput, 'householdId'>): Promise<unknown>;
+  taskInfo(t: OpenTask): NonNullable<NotifyInput['task']>;
+}
+
 /** Reminders and rungs that have come due by `now`, task by task. */
-export async function remindAndEscalate(run: HouseholdRun, now: string) {
+export async function remindAndEscalate(run: LadderRun, now: string) {
   const { state } = run;
   for (const task of [...state.openTasks]) {
     if (!task.reminded && isDue(reminderAt(state, task), now)) {
@@ -21,7 +33,7 @@ export async function remindAndEscalate(run: HouseholdRun, now: string) {
   }
 }
 
-async function escalate(run: HouseholdRun, task: OpenTask, now: string) {
+async function escalate(run: LadderRun, task: OpenTask, now: string) {
   const { state } = run;
   for (
     let next = nextEscalation(state, task);

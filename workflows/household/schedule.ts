@@ -18,14 +18,14 @@ export function visitIntervalDays(state: HouseholdState, nowIso: string): number
 }
 
 /** Reminder time, or undefined when the task is too short for one (reminder would precede it). */
-export function reminderAt(state: HouseholdState, task: OpenTask): string | undefined {
+export function reminderAt(state: Pick<HouseholdState, 'policy'>, task: OpenTask): string | undefined {
   const at = addHours(task.dueAt, -state.policy.reminderLeadHours);
   return parseInstant(at) > parseInstant(task.openedAt) ? at : undefined;
 }
 
 /** The next rung of the ladder for an open task (rung n+1 = the ladder's n-th step), if any is left. */
 export function nextEscalation(
-  state: HouseholdState,
+  state: Pick<HouseholdState, 'policy'>,
   task: OpenTask,
 ): { step: EscalationStep; at: string } | undefined {
   const step = escalationSchedule(state.policy)[task.rung];

@@ -2,6 +2,7 @@ import type { ApiRoute } from '../define-route.js';
 import { actionRoutes, reportExportRoutes } from './actions.js';
 import { evidenceRoutes } from './evidence.js';
 import { householdWriteRoutes } from './households.js';
+import { identificationRoutes } from './identification.js';
 import { policyVersionRoutes } from './policy-versions.js';
 import { readRoutes } from './reads.js';
 import { rosterRoutes } from './roster.js';
@@ -23,4 +24,5 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...userRoutes,
   ...villageRoutes,
   ...policyVersionRoutes,
+  ...identificationRoutes,
 ];
