@@ -337,7 +337,7 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
       });
       await prisma.channelDelivery.updateMany({
         where: { id, status: { not: 'SENT' } },
-        data: { status: 'FAILED', error: input.error },
+        data: { status: 'FAILED', error: input.error, lastAttemptAt: new Date() },
       });
     },
   };

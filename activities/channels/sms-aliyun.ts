@@ -2,15 +2,16 @@
 // signature and template code, the template's one parameter `title` (短信模板 e.g.
 // `您有一条督战通知：${title}，请登录督战系统办理。`). The SDK takes an endpoint, so the tests point it
 // at a local server speaking the same API; nothing else differs.
-import Dysmsapi from '@alicloud/dysmsapi20170525';
+import { createRequire } from 'node:module';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { RuntimeOptions } from '@darabonba/typescript';
 import type { AliyunSmsSettings } from '../../config/channels.js';
 import { type ChannelAdapter, ChannelError } from './types.js';
 
-// The package is CommonJS with `exports.default = Client`: under Node's ESM the default import is
-// the module object, its models beside the client class.
-const sdk = Dysmsapi as unknown as typeof Dysmsapi & { default: typeof Dysmsapi };
+// The package is CommonJS (`exports.default = Client`, its models beside it), and Node's ESM and
+// the tests' bundler disagree on what a default import of it is: required, it is the same everywhere.
+type DysmsapiModule = typeof import('@alicloud/dysmsapi20170525');
+const sdk = createRequire(import.meta.url)('@alicloud/dysmsapi20170525') as DysmsapiModule;
 const SmsClient = sdk.default;
 
 /**
