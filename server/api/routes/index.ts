@@ -1,5 +1,6 @@
 import type { ApiRoute } from '../define-route.js';
 import { actionRoutes, reportExportRoutes } from './actions.js';
+import { channelRoutes } from './channels.js';
 import { evidenceRoutes } from './evidence.js';
 import { householdWriteRoutes } from './households.js';
 import { policyVersionRoutes } from './policy-versions.js';
@@ -21,6 +22,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...actionRoutes,
   ...reportExportRoutes,
   ...userRoutes,
+  ...channelRoutes,
   ...villageRoutes,
   ...policyVersionRoutes,
 ];
