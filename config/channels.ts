@@ -2,6 +2,7 @@
 // only, one deployment's. A channel whose settings are unset is off, and cadres listing it are
 // reached on their next channel. Secrets stay in this object: nothing logs it (see `describeChannels`).
 import { z } from 'zod';
+import { ConfigError } from './env.js';
 
 export const CHANNELS = ['EMAIL', 'WECOM', 'DINGTALK', 'SMS'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -101,7 +102,7 @@ function allOrNone<T extends Record<string, unknown>>(group: string, values: T):
   const missing = Object.entries(values)
     .filter(([, v]) => v === undefined)
     .map(([k]) => k);
-  if (missing.length > 0) throw new Error(`${group} is half set: also set ${missing.join(', ')}`);
+  if (missing.length > 0) throw new ConfigError(`${group} is half set: also set ${missing.join(', ')}`);
   return values;
 }
 
@@ -110,7 +111,7 @@ export function loadChannelSettings(source: NodeJS.ProcessEnv = process.env): Ch
   const parsed = channelEnvSchema.safeParse(source);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`bad setting ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new ConfigError(`bad setting ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const env = parsed.data;
   const wecom = allOrNone('企业微信 (WECOM_*)', {
