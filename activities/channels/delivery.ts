@@ -28,6 +28,9 @@ export const CHANNEL_ERROR_TYPES = {
   noAddress: 'ChannelNoAddress',
 } as const;
 
+/** The longest one attempt of deliverOnChannel runs (its start-to-close timeout in the workflow). */
+const ATTEMPT_MAX_MS = 90_000;
+
 /** WeCom's and DingTalk's text messages both take 2,048 bytes. */
 const CHAT_TEXT_MAX_BYTES = 2048;
 
@@ -92,6 +95,10 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
     return prisma.$transaction(
       async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`channel/${cadreId}/${channel}`}))`;
+        // Read again under the lock: another delivery may have taken this one into its message
+        // since it was read; then it is that one's to send (looked at again in a second).
+        const self = await tx.channelDelivery.findUniqueOrThrow({ where: { id } });
+        if (self.combinedInto !== null || self.status !== 'PENDING') return { heldForMs: 1_000 };
         const now = Date.now();
         const since = new Date(now - limit.windowMs);
         // What went out to this person in the window: sends (a combined message counts once) and
@@ -101,6 +108,9 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
           select: { sentAt: true },
           orderBy: { sentAt: 'asc' },
         });
+        // Under way: sent and not yet recorded SENT (providerId set), or an attempt that may still
+        // be sending (begun within an attempt's longest run); however long ago it was claimed, it
+        // reaches the person after the claim, so it counts.
         const underWay = await tx.channelDelivery.count({
           where: {
             cadreId,
@@ -108,8 +118,8 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
             combinedInto: null,
             status: 'PENDING',
             heldUntil: null,
-            lastAttemptAt: { gte: since },
             id: { not: id },
+            OR: [{ providerId: { not: null } }, { lastAttemptAt: { gte: new Date(now - ATTEMPT_MAX_MS) } }],
           },
         });
         if (sent.length + underWay >= limit.max) {
@@ -262,8 +272,10 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
       if (row.status === 'FAILED') return { status: 'FAILED', error: row.error ?? '' };
       if (row.combinedInto) {
         const leader = await prisma.channelDelivery.findUnique({ where: { id: row.combinedInto } });
-        // Carried by another delivery's send, still under way: look again shortly.
-        if (leader?.status === 'PENDING') return { status: 'HELD', retryInMs: 30_000 };
+        // Carried by another delivery's send, still under way: look again shortly (within the
+        // channel's window, at most 30 s).
+        if (leader?.status === 'PENDING')
+          return { status: 'HELD', retryInMs: Math.min(30_000, settings.limits[input.channel].windowMs) };
         row = await prisma.channelDelivery.update({ where: { id }, data: { combinedInto: null } });
       }
 

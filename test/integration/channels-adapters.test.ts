@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatText, smsTitle } from '../../activities/channels/compose.js';
 import { createDingtalkAdapter } from '../../activities/channels/dingtalk.js';
 import { createAliyunSmsAdapter } from '../../activities/channels/sms-aliyun.js';
 import type { ChannelMessage } from '../../activities/channels/types.js';
@@ -228,5 +229,40 @@ describe('channel settings from the environment', () => {
     });
     expect(set.limits.SMS).toEqual({ max: 10, windowMs: 86_400_000 });
     expect(() => loadChannelSettings({ WECOM_LIMIT: 'thirty' })).toThrow(/WECOM_LIMIT/);
+  });
+});
+
+describe('the words a channel carries', () => {
+  const row = (n: number, extra = '') => ({
+    subject: `【挂牌督战】逾期督办：入户走访 户${n}`,
+    text: `【挂牌督战】逾期督办：入户走访 户${n}\n${extra}\nhttp://duzhan.test/tasks/${n}`,
+    link: `http://duzhan.test/tasks/${n}`,
+  });
+
+  it('cuts a long text to 2,048 bytes before its link, which stays whole', () => {
+    const { text } = chatText([row(1, '很长的说明'.repeat(400))], 2048);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(2048);
+    expect(text.split('\n').at(-1)).toBe('http://duzhan.test/tasks/1');
+    expect(text).toContain('…');
+  });
+
+  it('combines several into one message of whole items, saying how many are left out', () => {
+    const few = chatText([row(1), row(2)], 2048);
+    expect(few.text).toBe(
+      '【挂牌督战】您有 2 条督战通知\n1. 逾期督办：入户走访 户1\nhttp://duzhan.test/tasks/1\n2. 逾期督办：入户走访 户2\nhttp://duzhan.test/tasks/2',
+    );
+    const many = chatText(
+      Array.from({ length: 80 }, (_, i) => row(i)),
+      2048,
+    );
+    expect(Buffer.byteLength(many.text)).toBeLessThanOrEqual(2048);
+    expect(many.text).toMatch(/……另有 \d+ 条，请登录督战系统查看$/);
+  });
+
+  it('keeps an SMS parameter within the provider’s length, without brackets', () => {
+    expect(smsTitle([row(1)], 35)).toBe('逾期督办：入户走访 户1');
+    const long = smsTitle([{ ...row(1), subject: `【挂牌督战】${'很'.repeat(50)}` }], 35);
+    expect([...long]).toHaveLength(35);
+    expect(smsTitle([row(1), row(2), row(3)], 35)).toBe('3条督战通知待办理');
   });
 });

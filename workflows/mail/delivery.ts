@@ -56,8 +56,17 @@ export async function mailDeliveryWorkflow(input: MailDeliveryInput): Promise<De
 }
 
 async function deliverOnChannels(notificationId: string): Promise<DeliveryResult> {
+  let channels: Channel[];
+  try {
+    channels = await planDelivery(notificationId);
+  } catch (error) {
+    // The notification's row is gone (deleted by hand): nothing to deliver, as with e-mail alone.
+    const reason = refusal(error);
+    if (reason === undefined) throw error;
+    return { status: 'FAILED', error: reason };
+  }
   const reasons: string[] = [];
-  for (const channel of await planDelivery(notificationId)) {
+  for (const channel of channels) {
     const outcome = await deliverOnOne(notificationId, channel);
     if (outcome.status === 'SENT') return outcome.result;
     reasons.push(outcome.error);
