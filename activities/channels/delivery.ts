@@ -8,6 +8,7 @@
 // then gets the room sends every held notification of that cadre and channel as one message.
 import { ApplicationFailure } from '@temporalio/activity';
 import {
+  CHANNEL_LABELS,
   type Channel,
   type ChannelSettings,
   channelEnabled,
@@ -258,9 +259,10 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
       if (input.channel === 'EMAIL') return deliverByEmail(input, cadreId);
 
       const adapter = adapters[input.channel];
-      if (!adapter) throw refused(`本系统未开通${input.channel}`, CHANNEL_ERROR_TYPES.noAddress);
+      if (!adapter)
+        throw refused(`本系统未开通${CHANNEL_LABELS[input.channel]}`, CHANNEL_ERROR_TYPES.noAddress);
       const to = await addressOf(cadreId, input.channel);
-      if (!to) throw refused(`干部未设置${input.channel}账号`, CHANNEL_ERROR_TYPES.noAddress);
+      if (!to) throw refused(`干部未设置${CHANNEL_LABELS[input.channel]}账号`, CHANNEL_ERROR_TYPES.noAddress);
       const id = deliveryId(input.notificationId, input.channel);
       let row = await prisma.channelDelivery.upsert({
         where: { id },
