@@ -1,6 +1,8 @@
+import { type ChannelSettings, loadChannelSettings } from '../config/channels.js';
 import type { PrismaClient } from '../db/client.js';
 import { createAssignmentActivities } from './assignment.js';
 import { createAuditActivities } from './audit.js';
+import { createChannelActivities } from './channels/delivery.js';
 import { createClosingActivities } from './closing.js';
 import { createDigestActivities } from './digest.js';
 import { withFailureTriage } from './failure-triage.js';
@@ -34,12 +36,19 @@ export interface ActivityDeps {
   deliverMail?: boolean;
   /** The worker's pooled SMTP transport (startWorker makes one and closes it); else made from smtpUrl. */
   mailTransport?: MailTransport;
+  /** 企业微信, 钉钉 and SMS (config/channels.ts); default: from the environment (unset = off). */
+  channels?: ChannelSettings;
 }
 
 /** Every activity the worker registers, bound to its dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const deliverMail = deps.deliverMail ?? true;
   const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
+  const mail = createMailActivities(deps.prisma, {
+    mailFrom: deps.mailFrom,
+    // Connects only when the first message is sent.
+    transport: deps.mailTransport ?? createMailTransport(deps.smtpUrl),
+  });
   return {
     // The household's activities: what cannot heal fails at once, long retries are recorded.
     ...withFailureTriage(deps.prisma, {
@@ -52,10 +61,11 @@ export function createActivities(deps: ActivityDeps) {
       ...createIdentificationActivities(deps.prisma),
       ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     }),
-    ...createMailActivities(deps.prisma, {
-      mailFrom: deps.mailFrom,
-      // Connects only when the first message is sent.
-      transport: deps.mailTransport ?? createMailTransport(deps.smtpUrl),
+    ...mail,
+    ...createChannelActivities({
+      prisma: deps.prisma,
+      settings: deps.channels ?? loadChannelSettings(),
+      sendEmail: mail.sendEmail,
     }),
     ...createDigestActivities(deps.prisma, { publicUrl: deps.publicUrl, deliverMail }),
     ...createPolicyUpgradeActivities(deps.prisma),

@@ -49,3 +49,66 @@ export async function listFailedNotifications(
       : null,
   }));
 }
+
+/** A channel (企业微信, 钉钉, SMS, e-mail) that refused a notification for good. */
+export interface FailedChannelDelivery {
+  notificationId: string;
+  channel: string;
+  kind: string;
+  subject: string;
+  /** The service's answer, e.g. `企业微信拒绝：81013 user & party & tag all invalid`. */
+  error: string;
+  attempts: number;
+  failedAt: Date | null;
+  /** Whether a later channel delivered it (the fallback worked) or every channel refused. */
+  deliveredElsewhere: boolean;
+  cadre: { id: string; name: string };
+  household: { id: string; number: string; headName: string; village: string } | null;
+}
+
+/** Every channel refusal, newest first: what an admin fixes (a wrong WeCom userid, a bad number). */
+export async function listFailedChannelDeliveries(
+  prisma: PrismaClient,
+  limit = 200,
+): Promise<FailedChannelDelivery[]> {
+  const rows = await prisma.channelDelivery.findMany({
+    where: { status: 'FAILED' },
+    include: {
+      cadre: { select: { id: true, name: true } },
+      notification: {
+        select: {
+          kind: true,
+          subject: true,
+          status: true,
+          household: {
+            select: { id: true, number: true, headName: true, village: { select: { name: true } } },
+          },
+        },
+      },
+    },
+    orderBy: [{ lastAttemptAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }],
+    take: limit,
+  });
+  return rows.map((row) => {
+    const household = row.notification.household;
+    return {
+      notificationId: row.notificationId,
+      channel: row.channel,
+      kind: row.notification.kind,
+      subject: row.notification.subject,
+      error: row.error ?? '',
+      attempts: row.attempts,
+      failedAt: row.lastAttemptAt,
+      deliveredElsewhere: row.notification.status === 'SENT',
+      cadre: row.cadre,
+      household: household
+        ? {
+            id: household.id,
+            number: household.number,
+            headName: household.headName,
+            village: household.village.name,
+          }
+        : null,
+    };
+  });
+}

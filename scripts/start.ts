@@ -2,6 +2,7 @@
  * `npm start`: the whole system on one machine. Starts (or connects to) Temporal and PostgreSQL,
  * applies migrations, then runs the worker and the web server in this process; Ctrl-C stops all.
  */
+import { describeChannels, loadChannelSettings } from '../config/channels.js';
 import { loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { redact } from '../db/check.js';
@@ -25,6 +26,7 @@ import { recordSeedAccounts } from './seed-accounts-file.js';
 
 runMain(async (onStop, fail) => {
   const config = loadConfig();
+  const channels = loadChannelSettings();
   const say = (line: string) => console.error(`duzhan: ${line}`);
   await assertPortFree(config.PORT, 'PORT');
 
@@ -73,6 +75,7 @@ runMain(async (onStop, fail) => {
     mailFrom: config.MAIL_FROM,
     timeZone: config.TZ,
     memoryMiB: config.WORKER_MEMORY_MIB,
+    channels,
   });
   onStop(async () => {
     worker.worker.shutdown();
@@ -113,6 +116,7 @@ runMain(async (onStop, fail) => {
       ? `e-mail       ${catcher.webUrl}   (catcher, SMTP ${catcher.smtpUrl})`
       : `e-mail       ${redact(smtpUrl)}`,
   );
+  say(`channels     ${describeChannels(channels)}`);
   if (firstAdmin?.password)
     say(`first admin created: user admin, password ${firstAdmin.password} (shown once)`);
   say('Ctrl-C stops everything');

@@ -1,4 +1,5 @@
 /** `npm run worker`: one Temporal worker against TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL; run as many as needed. */
+import { loadChannelSettings } from '../config/channels.js';
 import { ConfigError, loadConfig } from '../config/env.js';
 import { logger } from '../config/logger.js';
 import { assertDatabaseReachable } from '../db/check.js';
@@ -12,6 +13,7 @@ import { runMain } from './run-main.js';
 
 runMain(async (onStop) => {
   const config = loadConfig();
+  const channels = loadChannelSettings();
   if (!config.TEMPORAL_ADDRESS || !config.DATABASE_URL || !config.SMTP_URL) {
     throw new ConfigError(
       'npm run worker needs TEMPORAL_ADDRESS, DATABASE_URL and SMTP_URL (npm start runs a worker itself)',
@@ -35,6 +37,7 @@ runMain(async (onStop) => {
     mailFrom: config.MAIL_FROM,
     timeZone: config.TZ,
     memoryMiB: config.WORKER_MEMORY_MIB,
+    channels,
   }).catch((error: Error) => {
     throw new ConfigError(
       `cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: ${error.message.split('\n')[0]}`,

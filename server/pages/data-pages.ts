@@ -1,9 +1,10 @@
 import { type Request, Router } from 'express';
+import { CHANNEL_LABELS } from '../../config/channels.js';
 import { ACCESS_MESSAGES, mayCompleteTask, mayDecideClosingStep } from '../../domain/access.js';
 import { activityHealth } from '../../domain/activity-health.js';
 import { DomainError } from '../../domain/errors.js';
 import { householdEvidence } from '../../domain/evidence/household-evidence.js';
-import { listFailedNotifications } from '../../domain/notifications.js';
+import { listFailedChannelDeliveries, listFailedNotifications } from '../../domain/notifications.js';
 import { listPolicyUpgrades } from '../../domain/policy-upgrades.js';
 import {
   currentPolicy,
@@ -154,6 +155,8 @@ export function dataPages(deps: ApiDeps): Router {
       categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
       villages: await deps.prisma.village.findMany({ orderBy: { name: 'asc' } }),
       failedMail: await listFailedNotifications(deps.prisma, 50),
+      failedChannels: await listFailedChannelDeliveries(deps.prisma, 50),
+      channelLabels: CHANNEL_LABELS,
       activityHealth: await activityHealth(deps.prisma),
     });
   });

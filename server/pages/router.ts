@@ -8,6 +8,7 @@ import { safeNextPath } from '../auth/next-path.js';
 import { endSession, startUserSession } from '../auth/session.js';
 import { HttpError } from '../errors.js';
 import { accountPages } from './account-pages.js';
+import { channelPages } from './channel-pages.js';
 import { dataPages } from './data-pages.js';
 import { identificationPages } from './identification-pages.js';
 import { render } from './render.js';
@@ -66,6 +67,7 @@ export function pagesRouter(deps: ApiDeps, loginLimiter: RequestHandler): Router
     res.redirect('/login');
   });
   router.use(accountPages(deps));
+  router.use(channelPages(deps));
   // Before dataPages: /households is the roster, /households/:id the household page.
   router.use(rosterPages(deps));
   router.use(identificationPages(deps));

@@ -53,6 +53,10 @@ const API_MATRIX: ReadonlyArray<readonly [string, string, Who]> = [
   ['POST', '/users/:id/activate', ADMIN_ONLY],
   ['PUT', '/account/password', EVERYONE],
   ['GET', '/notifications/failed', ADMIN_ONLY],
+  ['GET', '/cadres/:id/channels', ADMIN_ONLY],
+  ['PUT', '/cadres/:id/channels', ADMIN_ONLY],
+  ['GET', '/account/channels', ['LEADER', 'SUPERVISOR']], // one's own: accounts acting as a cadre
+  ['PUT', '/account/channels', ['LEADER', 'SUPERVISOR']],
   ['GET', '/villages', OVERSIGHT],
   ['PUT', '/villages/:id/leaders', ADMIN_ONLY],
   ['PUT', '/households/:id/facts', ['LEADER', 'SUPERVISOR', 'ADMIN']], // whose household: below
@@ -89,6 +93,7 @@ const PAGE_MATRIX: ReadonlyArray<readonly [string, Who]> = [
   ['/account/password', EVERYONE],
   ['/identification', EVERYONE],
   ['/identification/notice', EVERYONE],
+  ['/account/channels', ['LEADER', 'SUPERVISOR']],
 ];
 
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, 'no-such-id');

@@ -22,6 +22,9 @@ const EXPECTED_HISTORIES = [
   'findings-follow-ups',
   'findings-follow-ups.patched-caps',
   'local-writes', // admission, a visit, its follow-up escalated: every write a local activity, measures bounded
+  'mail-delivery-channels', // a delivery on the cadre's channels: 企业微信 refused for good (81013), then e-mail (patched: delivery-channels)
+  'mail-delivery-refused.before-channels', // e-mail only, the address refused (550): the delivery before channels
+  'mail-delivery.before-channels', // e-mail only, sent: the delivery before channels
   'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
   'pause-resume',
   'pause-shift', // a resume with a task opened during the pause and a shock active
@@ -41,7 +44,7 @@ const EXPECTED_HISTORIES = [
 
 // Histories recorded from real runs (RECORD_HISTORIES=1 on the workflow tests), replayed against
 // the current workflow code: a change that would break a running household fails here.
-describe('recorded household histories replay against the current workflow code', async () => {
+describe('recorded household and delivery histories replay against the current workflow code', async () => {
   const histories = await recordedHistories();
 
   it('has every expected history, and no history it does not expect', () => {

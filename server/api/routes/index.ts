@@ -1,5 +1,6 @@
 import type { ApiRoute } from '../define-route.js';
 import { actionRoutes, reportExportRoutes } from './actions.js';
+import { channelRoutes } from './channels.js';
 import { evidenceRoutes } from './evidence.js';
 import { householdWriteRoutes } from './households.js';
 import { identificationRoutes } from './identification.js';
@@ -22,6 +23,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   ...actionRoutes,
   ...reportExportRoutes,
   ...userRoutes,
+  ...channelRoutes,
   ...villageRoutes,
   ...policyVersionRoutes,
   ...identificationRoutes,

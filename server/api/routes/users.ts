@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CAPABILITIES } from '../../../domain/access.js';
-import { listFailedNotifications } from '../../../domain/notifications.js';
+import { listFailedChannelDeliveries, listFailedNotifications } from '../../../domain/notifications.js';
 import {
   accountChangeSchema,
   changeAccount,
@@ -121,8 +121,14 @@ export const userRoutes = [
     method: 'get',
     path: '/notifications/failed',
     tag: '通知',
-    summary: '发送失败的邮件（地址错误、服务器拒收），附农户和干部',
+    summary:
+      '发送失败的通知（所有渠道都无法送达），以及各渠道的拒收（企业微信、钉钉、短信、邮件），附农户和干部',
     access: 'administer',
-    handle: async ({ deps }) => ({ json: { failed: await listFailedNotifications(deps.prisma) } }),
+    handle: async ({ deps }) => ({
+      json: {
+        failed: await listFailedNotifications(deps.prisma),
+        channels: await listFailedChannelDeliveries(deps.prisma),
+      },
+    }),
   }),
 ];
