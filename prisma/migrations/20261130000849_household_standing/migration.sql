@@ -1,0 +1,351 @@
+-- CreateTable
+CREATE TABLE "HouseholdStanding" (
+    "householdId" TEXT NOT NULL,
+    "villageId" TEXT NOT NULL,
+    "villageName" TEXT NOT NULL,
+    "number" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "underSupervision" BOOLEAN NOT NULL DEFAULT false,
+    "policyVersion" TEXT,
+    "lastVisitAt" TIMESTAMP(3),
+    "lastVisitCompliant" BOOLEAN,
+    "lastIncomeYuan" DECIMAL(12,2),
+    "compliantStreak" INTEGER NOT NULL DEFAULT 0,
+    "openTasks" INTEGER NOT NULL DEFAULT 0,
+    "openFollowUps" INTEGER NOT NULL DEFAULT 0,
+    "earliestOpenDueAt" TIMESTAMP(3),
+    "highestOpenRung" INTEGER NOT NULL DEFAULT 0,
+    "riskReasons" INTEGER NOT NULL DEFAULT 0,
+    "riskOrder" INTEGER NOT NULL DEFAULT 0,
+
+    CONSTRAINT "HouseholdStanding_pkey" PRIMARY KEY ("householdId")
+);
+
+-- CreateTable
+CREATE TABLE "HouseholdStateChange" (
+    "id" BIGSERIAL NOT NULL,
+    "householdId" TEXT NOT NULL,
+    "villageId" TEXT NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL,
+    "key" TEXT NOT NULL,
+    "delta" INTEGER NOT NULL,
+
+    CONSTRAINT "HouseholdStateChange_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "HouseholdCountDelta" (
+    "scope" TEXT NOT NULL,
+    "day" DATE NOT NULL,
+    "key" TEXT NOT NULL,
+    "delta" INTEGER NOT NULL,
+
+    CONSTRAINT "HouseholdCountDelta_pkey" PRIMARY KEY ("scope","day","key")
+);
+
+-- CreateIndex
+CREATE INDEX "HouseholdStanding_riskOrder_villageName_number_idx" ON "HouseholdStanding"("riskOrder", "villageName", "number");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStanding_riskOrder_villageId_idx" ON "HouseholdStanding"("riskOrder", "villageId");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStanding_progress_idx" ON "HouseholdStanding"("underSupervision", "policyVersion", "compliantStreak", "number");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStanding_lastIncomeYuan_number_idx" ON "HouseholdStanding"("lastIncomeYuan", "number");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStateChange_householdId_idx" ON "HouseholdStateChange"("householdId");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStateChange_at_idx" ON "HouseholdStateChange"("at");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStateChange_villageId_at_idx" ON "HouseholdStateChange"("villageId", "at");
+
+-- AddForeignKey
+ALTER TABLE "HouseholdStanding" ADD CONSTRAINT "HouseholdStanding_householdId_fkey" FOREIGN KEY ("householdId") REFERENCES "Household"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- ---------------------------------------------------------------------------------------------
+-- HouseholdStanding, HouseholdStateChange and HouseholdCountDelta are never written by the
+-- application: the statement-level triggers below recompute them for the households a statement
+-- touched, in the same transaction, whatever wrote the rows (activities, admin actions, the seed, a
+-- bulk INSERT … SELECT). Each refresh first locks the households' standing rows, and computes in
+-- the statements after it: two transactions writing one household's rows at once are serialised,
+-- and the second computes from a snapshot that holds the first one's rows (READ COMMITTED).
+
+-- The standing of the given households, recomputed from their visits, tasks and escalations.
+CREATE FUNCTION refresh_household_standing(ids text[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM 1 FROM "HouseholdStanding" s WHERE s."householdId" = ANY(ids) ORDER BY s."householdId" FOR UPDATE;
+  WITH hh AS (
+    SELECT h.id, h."villageId", v.name AS "villageName", h.number, h.status, h."policyVersion"
+    FROM (SELECT DISTINCT unnest(ids) AS id) i JOIN "Household" h ON h.id = i.id
+    JOIN "Village" v ON v.id = h."villageId"
+  ), last_visit AS (
+    SELECT DISTINCT ON (r."householdId") r."householdId", r."visitedAt", r.compliant, r."perCapitaIncomeYuan"
+    FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId"
+    ORDER BY r."householdId", r."visitedAt" DESC, r.id DESC
+  ), last_miss AS (
+    SELECT r."householdId", max(r."visitedAt") AS at
+    FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId" WHERE NOT r.compliant GROUP BY 1
+  ), streak AS (
+    SELECT r."householdId", count(*)::int AS n
+    FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId" LEFT JOIN last_miss m USING ("householdId")
+    WHERE r.compliant AND (m.at IS NULL OR r."visitedAt" > m.at) GROUP BY 1
+  ), open_tasks AS (
+    SELECT t."householdId", count(*)::int AS n, count(*) FILTER (WHERE t.kind = 'FOLLOW_UP')::int AS follow_ups,
+      min(t."dueAt") AS earliest
+    FROM "Task" t JOIN hh ON hh.id = t."householdId" WHERE t.status = 'OPEN' GROUP BY 1
+  ), open_rung AS (
+    SELECT t."householdId", max(e.rung)::int AS rung
+    FROM "Task" t JOIN hh ON hh.id = t."householdId"
+    JOIN "Escalation" e ON e."taskId" = t.id AND e."closedAt" IS NULL
+    WHERE t.status = 'OPEN' GROUP BY 1
+  ), standing AS (
+    SELECT hh.*, lv."visitedAt", lv.compliant, lv."perCapitaIncomeYuan", coalesce(s.n, 0) AS streak,
+      coalesce(o.n, 0) AS open_tasks, coalesce(o.follow_ups, 0) AS follow_ups, o.earliest,
+      coalesce(r.rung, 0) AS rung
+    FROM hh LEFT JOIN last_visit lv ON lv."householdId" = hh.id LEFT JOIN streak s ON s."householdId" = hh.id
+    LEFT JOIN open_tasks o ON o."householdId" = hh.id LEFT JOIN open_rung r ON r."householdId" = hh.id
+  ), supervised AS (
+    -- Under supervision: policy/vocabulary.ts ACTIVE_STATUSES (test/domain/household-standing.test.ts
+    -- holds the two lists equal).
+    SELECT standing.*, status IN ('REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING') AS active FROM standing
+  ), reasons AS (
+    -- At risk, while under supervision: an open follow-up, a last visit that was not compliant, or an
+    -- open escalation at rung 2 or higher (a leader above the assignee has been told).
+    SELECT supervised.*, CASE WHEN active THEN (CASE WHEN follow_ups > 0 THEN 1 ELSE 0 END
+      + CASE WHEN compliant = false THEN 1 ELSE 0 END + CASE WHEN rung >= 2 THEN 1 ELSE 0 END) ELSE 0 END AS reasons
+    FROM supervised
+  )
+  INSERT INTO "HouseholdStanding" ("householdId", "villageId", "villageName", number, status, "underSupervision",
+    "policyVersion",
+    "lastVisitAt", "lastVisitCompliant", "lastIncomeYuan", "compliantStreak", "openTasks", "openFollowUps",
+    "earliestOpenDueAt", "highestOpenRung", "riskReasons", "riskOrder")
+  SELECT id, "villageId", "villageName", number, status, active, "policyVersion", "visitedAt", compliant,
+    "perCapitaIncomeYuan", streak, open_tasks, follow_ups, earliest, rung, reasons, -(reasons * 1000 + rung)
+  FROM reasons ORDER BY id
+  ON CONFLICT ("householdId") DO UPDATE SET "villageId" = excluded."villageId",
+    "villageName" = excluded."villageName", number = excluded.number, status = excluded.status,
+    "underSupervision" = excluded."underSupervision",
+    "policyVersion" = excluded."policyVersion", "lastVisitAt" = excluded."lastVisitAt",
+    "lastVisitCompliant" = excluded."lastVisitCompliant", "lastIncomeYuan" = excluded."lastIncomeYuan",
+    "compliantStreak" = excluded."compliantStreak", "openTasks" = excluded."openTasks",
+    "openFollowUps" = excluded."openFollowUps", "earliestOpenDueAt" = excluded."earliestOpenDueAt",
+    "highestOpenRung" = excluded."highestOpenRung", "riskReasons" = excluded."riskReasons",
+    "riskOrder" = excluded."riskOrder";
+END
+$fn$;
+
+-- The audit actions that set a household's status (domain/queries/charts.ts explains the history).
+CREATE FUNCTION status_of_action_household_standing(action text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT CASE action WHEN 'SUPERVISION_STARTED' THEN 'SUPERVISED' WHEN 'PAUSED' THEN 'PAUSED'
+    WHEN 'RESUMED' THEN 'SUPERVISED' WHEN 'CLOSING_STARTED' THEN 'CLOSING' WHEN 'CLOSING_ABORTED' THEN 'SUPERVISED'
+    WHEN 'STABLY_OUT' THEN 'STABLY_OUT' WHEN 'SUPERVISION_CANCELLED' THEN 'CANCELLED' END
+$fn$;
+
+-- The given households' state changes (status/category at each instant it changed, from creation
+-- on), replaced, and the per-day counts moved by the difference.
+CREATE FUNCTION refresh_household_state_changes(ids text[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM 1 FROM "HouseholdStanding" s WHERE s."householdId" = ANY(ids) ORDER BY s."householdId" FOR UPDATE;
+  WITH hh AS (
+    SELECT h.id, h."villageId", h.status, h.category, h."createdAt",
+      EXISTS (SELECT 1 FROM "AuditLog" a WHERE a."householdId" = h.id
+        AND status_of_action_household_standing(a.action) IS NOT NULL) AS "hasStatusRows"
+    FROM (SELECT DISTINCT unnest(ids) AS id) i JOIN "Household" h ON h.id = i.id
+  ), points AS (
+    SELECT hh.id AS hid, hh."createdAt" AS at FROM hh
+    UNION
+    SELECT a."householdId", a.at FROM "AuditLog" a JOIN hh ON hh.id = a."householdId"
+    WHERE (status_of_action_household_standing(a.action) IS NOT NULL OR a.action = 'CATEGORY_CHANGED')
+      AND a.at >= hh."createdAt"
+  ), states AS (
+    -- The status: the last status row at or before the instant (已登记 before the first one; the
+    -- current status throughout when there is none). The category: the `from` of the first
+    -- category change after the instant, or the current category.
+    SELECT p.hid, hh."villageId", p.at,
+      CASE WHEN hh."hasStatusRows" THEN coalesce(s.status, 'REGISTERED') ELSE hh.status END
+        || '/' || coalesce(c.category, hh.category) AS key
+    FROM points p JOIN hh ON hh.id = p.hid
+    LEFT JOIN LATERAL (
+      SELECT status_of_action_household_standing(a.action) AS status FROM "AuditLog" a
+      WHERE a."householdId" = p.hid AND status_of_action_household_standing(a.action) IS NOT NULL
+        AND a.at <= p.at
+      ORDER BY a.at DESC, a.id DESC LIMIT 1
+    ) s ON true
+    LEFT JOIN LATERAL (
+      SELECT CASE WHEN jsonb_typeof(a.detail -> 'from') = 'string' THEN a.detail ->> 'from' END AS category
+      FROM "AuditLog" a
+      WHERE a."householdId" = p.hid AND a.action = 'CATEGORY_CHANGED' AND a.at > p.at
+      ORDER BY a.at, a.id LIMIT 1
+    ) c ON true
+  ), seq AS (
+    SELECT hid, "villageId", at, key, lag(key) OVER (PARTITION BY hid ORDER BY at) AS prev FROM states
+  ), fresh AS (
+    SELECT hid, "villageId", at, key, 1 AS delta FROM seq WHERE prev IS DISTINCT FROM key
+    UNION ALL
+    SELECT hid, "villageId", at, prev, -1 FROM seq WHERE prev IS NOT NULL AND prev <> key
+  ), removed AS (
+    DELETE FROM "HouseholdStateChange" c USING (SELECT DISTINCT unnest(ids) AS id) i WHERE c."householdId" = i.id
+    RETURNING c."villageId", c.at, c.key, c.delta
+  ), added AS (
+    INSERT INTO "HouseholdStateChange" ("householdId", "villageId", at, key, delta)
+    SELECT hid, "villageId", at, key, delta FROM fresh
+    RETURNING "villageId", at, key, delta
+  ), moves AS (
+    SELECT "villageId", at, key, delta FROM added
+    UNION ALL
+    SELECT "villageId", at, key, -delta FROM removed
+  ), net AS (
+    SELECT s.scope, m.at::date AS day, m.key, sum(m.delta)::int AS delta
+    FROM moves m CROSS JOIN LATERAL (VALUES (m."villageId"), ('')) AS s(scope)
+    GROUP BY 1, 2, 3 HAVING sum(m.delta) <> 0
+  )
+  INSERT INTO "HouseholdCountDelta" (scope, day, key, delta)
+  SELECT scope, day, key, delta FROM net ORDER BY scope, day, key
+  ON CONFLICT (scope, day, key) DO UPDATE SET delta = "HouseholdCountDelta".delta + excluded.delta;
+END
+$fn$;
+
+CREATE FUNCTION task_household_standing() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE ids text[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT "householdId") INTO ids FROM new_rows;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT "householdId") INTO ids FROM old_rows;
+  ELSE
+    -- Only the changes the standing depends on (a reassignment or a new rung changes none of it).
+    SELECT array_agg(DISTINCT x) INTO ids FROM new_rows n JOIN old_rows o ON o.id = n.id
+    CROSS JOIN LATERAL (VALUES (n."householdId"), (o."householdId")) AS v(x)
+    WHERE (n."householdId", n.status, n.kind, n."dueAt") IS DISTINCT FROM (o."householdId", o.status, o.kind, o."dueAt");
+  END IF;
+  IF ids IS NOT NULL THEN PERFORM refresh_household_standing(ids); END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION visit_record_household_standing() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE ids text[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT "householdId") INTO ids FROM new_rows;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT "householdId") INTO ids FROM old_rows;
+  ELSE
+    SELECT array_agg(DISTINCT x) INTO ids
+    FROM (SELECT "householdId" FROM new_rows UNION SELECT "householdId" FROM old_rows) AS v(x);
+  END IF;
+  IF ids IS NOT NULL THEN PERFORM refresh_household_standing(ids); END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION escalation_household_standing() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE ids text[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT t."householdId") INTO ids FROM "Task" t WHERE t.id IN (SELECT "taskId" FROM new_rows);
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT t."householdId") INTO ids FROM "Task" t WHERE t.id IN (SELECT "taskId" FROM old_rows);
+  ELSE
+    SELECT array_agg(DISTINCT t."householdId") INTO ids FROM "Task" t
+    WHERE t.id IN (SELECT "taskId" FROM new_rows UNION SELECT "taskId" FROM old_rows);
+  END IF;
+  IF ids IS NOT NULL THEN PERFORM refresh_household_standing(ids); END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION household_household_standing() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE standing text[]; changes text[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(id) INTO standing FROM new_rows;
+    changes := standing;
+  ELSE
+    SELECT array_agg(n.id) FILTER (WHERE (n."villageId", n.number, n.status, n."policyVersion")
+        IS DISTINCT FROM (o."villageId", o.number, o.status, o."policyVersion")),
+      array_agg(n.id) FILTER (WHERE (n."villageId", n.status, n.category, n."createdAt")
+        IS DISTINCT FROM (o."villageId", o.status, o.category, o."createdAt"))
+    INTO standing, changes
+    FROM new_rows n JOIN old_rows o ON o.id = n.id;
+  END IF;
+  IF standing IS NOT NULL THEN PERFORM refresh_household_standing(standing); END IF;
+  IF changes IS NOT NULL THEN PERFORM refresh_household_state_changes(changes); END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION village_household_standing() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  UPDATE "HouseholdStanding" s SET "villageName" = n.name
+  FROM new_rows n JOIN old_rows o ON o.id = n.id
+  WHERE s."villageId" = n.id AND o.name IS DISTINCT FROM n.name;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION audit_log_household_standing() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE ids text[];
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(DISTINCT "householdId") INTO ids FROM new_rows
+    WHERE status_of_action_household_standing(action) IS NOT NULL OR action = 'CATEGORY_CHANGED';
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(DISTINCT "householdId") INTO ids FROM old_rows
+    WHERE status_of_action_household_standing(action) IS NOT NULL OR action = 'CATEGORY_CHANGED';
+  ELSE
+    SELECT array_agg(DISTINCT "householdId") INTO ids
+    FROM (SELECT "householdId", action FROM new_rows UNION ALL SELECT "householdId", action FROM old_rows) r
+    WHERE status_of_action_household_standing(action) IS NOT NULL OR action = 'CATEGORY_CHANGED';
+  END IF;
+  ids := array_remove(ids, NULL);
+  IF cardinality(ids) > 0 THEN PERFORM refresh_household_state_changes(ids); END IF;
+  RETURN NULL;
+END
+$fn$;
+
+-- A trigger with transition tables serves one event, hence three per table.
+CREATE TRIGGER task_insert_household_standing AFTER INSERT ON "Task"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION task_household_standing();
+CREATE TRIGGER task_update_household_standing AFTER UPDATE ON "Task"
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION task_household_standing();
+CREATE TRIGGER task_delete_household_standing AFTER DELETE ON "Task"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION task_household_standing();
+
+CREATE TRIGGER visit_record_insert_household_standing AFTER INSERT ON "VisitRecord"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION visit_record_household_standing();
+CREATE TRIGGER visit_record_update_household_standing AFTER UPDATE ON "VisitRecord"
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION visit_record_household_standing();
+CREATE TRIGGER visit_record_delete_household_standing AFTER DELETE ON "VisitRecord"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION visit_record_household_standing();
+
+CREATE TRIGGER escalation_insert_household_standing AFTER INSERT ON "Escalation"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION escalation_household_standing();
+CREATE TRIGGER escalation_update_household_standing AFTER UPDATE ON "Escalation"
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION escalation_household_standing();
+CREATE TRIGGER escalation_delete_household_standing AFTER DELETE ON "Escalation"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION escalation_household_standing();
+
+CREATE TRIGGER household_insert_household_standing AFTER INSERT ON "Household"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION household_household_standing();
+CREATE TRIGGER household_update_household_standing AFTER UPDATE ON "Household"
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION household_household_standing();
+
+CREATE TRIGGER village_update_household_standing AFTER UPDATE ON "Village"
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION village_household_standing();
+
+CREATE TRIGGER audit_log_insert_household_standing AFTER INSERT ON "AuditLog"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_household_standing();
+CREATE TRIGGER audit_log_update_household_standing AFTER UPDATE ON "AuditLog"
+  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_household_standing();
+CREATE TRIGGER audit_log_delete_household_standing AFTER DELETE ON "AuditLog"
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_household_standing();
+
+-- Backfill: the households already there (the standing first: the state changes lock its rows).
+SELECT refresh_household_standing(ARRAY(SELECT id FROM "Household"));
+SELECT refresh_household_state_changes(ARRAY(SELECT id FROM "Household"));
