@@ -120,9 +120,8 @@ class CatalogFriendlyClient extends pg.Client {
  * schema engine does.
  */
 function wholeScripts(factory: PrismaPg): PrismaPg {
-  const connect = factory.connect.bind(factory);
-  factory.connect = async () => {
-    const adapter = await connect();
+  type Adapter = Awaited<ReturnType<PrismaPg['connect']>>;
+  const whole = (adapter: Adapter): Adapter => {
     const driver = adapter.underlyingDriver() as pg.Pool;
     // onError turns a pg error into the adapter's own error (the engine reads its code and message).
     const { onError } = adapter as unknown as { onError(error: unknown): never };
@@ -135,6 +134,11 @@ function wholeScripts(factory: PrismaPg): PrismaPg {
     };
     return adapter;
   };
+  const connect = factory.connect.bind(factory);
+  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
+  factory.connect = async () => whole(await connect());
+  // The diff replays the migrations into a shadow database, through an adapter of its own.
+  factory.connectToShadowDb = async () => whole(await connectToShadowDb());
   return factory;
 }
 

@@ -56,6 +56,9 @@ CREATE INDEX "HouseholdStanding_progress_idx" ON "HouseholdStanding"("underSuper
 CREATE INDEX "HouseholdStanding_lastIncomeYuan_number_idx" ON "HouseholdStanding"("lastIncomeYuan", "number");
 
 -- CreateIndex
+CREATE INDEX "HouseholdStanding_lastVisitAt_idx" ON "HouseholdStanding"("lastVisitAt");
+
+-- CreateIndex
 CREATE INDEX "HouseholdStateChange_householdId_idx" ON "HouseholdStateChange"("householdId");
 
 -- CreateIndex
