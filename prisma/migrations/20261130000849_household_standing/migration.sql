@@ -81,7 +81,8 @@ ALTER TABLE "HouseholdStanding" ADD CONSTRAINT "HouseholdStanding_householdId_fk
 -- The standing of the given households, recomputed from their visits, tasks and escalations.
 CREATE FUNCTION refresh_household_standing(ids text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
-  PERFORM 1 FROM "HouseholdStanding" s WHERE s."householdId" = ANY(ids) ORDER BY s."householdId" FOR UPDATE;
+  PERFORM 1 FROM "HouseholdStanding" s JOIN (SELECT DISTINCT unnest(ids) AS id) i ON i.id = s."householdId"
+  ORDER BY s."householdId" FOR UPDATE OF s;
   WITH hh AS (
     SELECT h.id, h."villageId", v.name AS "villageName", h.number, h.status, h."policyVersion"
     FROM (SELECT DISTINCT unnest(ids) AS id) i JOIN "Household" h ON h.id = i.id
@@ -153,7 +154,8 @@ $fn$;
 -- on), replaced, and the per-day counts moved by the difference.
 CREATE FUNCTION refresh_household_state_changes(ids text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
-  PERFORM 1 FROM "HouseholdStanding" s WHERE s."householdId" = ANY(ids) ORDER BY s."householdId" FOR UPDATE;
+  PERFORM 1 FROM "HouseholdStanding" s JOIN (SELECT DISTINCT unnest(ids) AS id) i ON i.id = s."householdId"
+  ORDER BY s."householdId" FOR UPDATE OF s;
   WITH hh AS (
     SELECT h.id, h."villageId", h.status, h.category, h."createdAt",
       EXISTS (SELECT 1 FROM "AuditLog" a WHERE a."householdId" = h.id
