@@ -4,7 +4,14 @@ import { CADRE_RANKS } from '../../policy/index.js';
 import { rankLabel } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
-import { BAD_CURSOR_MESSAGE, decodeCursor, type Page, type PageRequest, pageOf, pageSize } from './pagination.js';
+import {
+  BAD_CURSOR_MESSAGE,
+  decodeCursor,
+  type Page,
+  type PageRequest,
+  pageOf,
+  pageSize,
+} from './pagination.js';
 
 export interface CadreListRow {
   id: string;

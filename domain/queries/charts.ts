@@ -195,7 +195,13 @@ export async function chartSeries(
       week.reduce(
         (sum, r) =>
           sum +
-          (dim === 'status' ? (r.status === key ? r.n : 0) : r.category === key && active.has(r.status) ? r.n : 0),
+          (dim === 'status'
+            ? r.status === key
+              ? r.n
+              : 0
+            : r.category === key && active.has(r.status)
+              ? r.n
+              : 0),
         0,
       ),
     );

@@ -79,7 +79,8 @@ export function rosterPages(deps: ApiDeps): Router {
   });
 
   router.get('/cadres', requirePage('oversee'), async (req, res) => {
-    const cursor = typeof req.query.cursor === 'string' && req.query.cursor !== '' ? req.query.cursor : undefined;
+    const cursor =
+      typeof req.query.cursor === 'string' && req.query.cursor !== '' ? req.query.cursor : undefined;
     render(req, res, 'cadres.njk', {
       title: '干部',
       cadres: await cadrePage(deps.prisma, { now: new Date(), cursor }),

@@ -269,7 +269,9 @@ describe('农户名册 over 10,000 households in a real browser', () => {
     const row = await rowOf(server.town.cadres.assistance);
     expect(await row.textContent()).toContain(`${count(gen.leaders)} 户`);
     expect(await row.textContent()).toContain(`测试村${server.town.suffix}`);
-    const other = await (await rowOf(server.town.cadres.assistance2)).locator('td:nth-child(6)').textContent();
+    const other = await (await rowOf(server.town.cadres.assistance2))
+      .locator('td:nth-child(6)')
+      .textContent();
     expect(Number(other)).toBe(count((i) => !gen.leaders(i) && gen.overdue(i)));
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartSeries, STATUS_OF_ACTION } from '../../domain/queries/charts.js';
-import { supervisionBoard } from '../../domain/queries/index.js';
+import { type ExitProgressRow, supervisionBoard } from '../../domain/queries/index.js';
 import { ACTIVE_STATUSES, HOUSEHOLD_STATUSES } from '../../policy/vocabulary.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
 import { householdCountsTruth, standingKept, standingTruth } from '../helpers/standing-truth.js';
@@ -27,7 +27,9 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
   afterAll(async () => stack?.close());
 
   async function expectKeptEqualsTruth() {
-    expect(await standingKept(stack.prisma, [h, other])).toEqual(await standingTruth(stack.prisma, [h, other]));
+    expect(await standingKept(stack.prisma, [h, other])).toEqual(
+      await standingTruth(stack.prisma, [h, other]),
+    );
   }
 
   /** The chart's counts for the village equal the interval query's at each instant (every event's own). */
@@ -174,7 +176,10 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
     await expectKeptEqualsTruth();
 
     // A correction of a record (an admin's, or a bulk repair) counts too.
-    await prisma.visitRecord.update({ where: { id: `${h}/visit-done-3/record` }, data: { compliant: false } });
+    await prisma.visitRecord.update({
+      where: { id: `${h}/visit-done-3/record` },
+      data: { compliant: false },
+    });
     expect((await standingKept(prisma, [h]))[0]).toMatchObject({ compliantStreak: 1 });
     await expectKeptEqualsTruth();
   });
@@ -240,7 +245,7 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
       return undefined;
     };
     expect(await seen('householdsAtRisk')).toBeUndefined(); // its follow-up done, the last visit compliant, rung 1
-    const progress = await seen('progress');
+    const progress = (await seen('progress')) as ExitProgressRow | undefined;
     expect(progress?.consecutiveCompliantVisits).toBe(1);
     expect(progress?.remaining).toBe((progress?.minCompliantVisits ?? 0) - 1);
   });

@@ -118,7 +118,9 @@ const STATUS_OF_ACTION_SQL = Prisma.raw(`CASE a.action WHEN 'SUPERVISION_STARTED
  * charts' query before the per-day deltas (status and category as intervals between audit rows).
  */
 export async function householdCountsTruth(prisma: PrismaClient, villageId: string, at: Date[]) {
-  const rows = await prisma.$queryRaw<Array<{ i: number; dim: 'status' | 'category'; key: string; n: number }>>`
+  const rows = await prisma.$queryRaw<
+    Array<{ i: number; dim: 'status' | 'category'; key: string; n: number }>
+  >`
     WITH ends AS (
       SELECT i::int, t FROM unnest(${at}::timestamptz[]) WITH ORDINALITY AS x(t, i)
     ), hh AS (
@@ -156,7 +158,9 @@ export async function householdCountsTruth(prisma: PrismaClient, villageId: stri
     WHERE ws.s IN (${Prisma.join([...ACTIVE_STATUSES])}) GROUP BY ws.i, civ.c`;
   return at.map((_, i) => {
     const of = (dim: 'status' | 'category') =>
-      Object.fromEntries(rows.filter((r) => r.i === i + 1 && r.dim === dim && r.n > 0).map((r) => [r.key, r.n]));
+      Object.fromEntries(
+        rows.filter((r) => r.i === i + 1 && r.dim === dim && r.n > 0).map((r) => [r.key, r.n]),
+      );
     return { statuses: of('status'), categories: of('category') };
   });
 }
