@@ -47,6 +47,9 @@ CREATE TABLE "HouseholdCountDelta" (
 CREATE INDEX "HouseholdStanding_riskOrder_villageName_number_idx" ON "HouseholdStanding"("riskOrder", "villageName", "number");
 
 -- CreateIndex
+CREATE INDEX "HouseholdStanding_villageName_number_idx" ON "HouseholdStanding"("villageName", "number");
+
+-- CreateIndex
 CREATE INDEX "HouseholdStanding_riskOrder_villageId_idx" ON "HouseholdStanding"("riskOrder", "villageId");
 
 -- CreateIndex
@@ -78,56 +81,53 @@ ALTER TABLE "HouseholdStanding" ADD CONSTRAINT "HouseholdStanding_householdId_fk
 -- the statements after it: two transactions writing one household's rows at once are serialised,
 -- and the second computes from a snapshot that holds the first one's rows (READ COMMITTED).
 
--- The standing of the given households, recomputed from their visits, tasks and escalations.
+-- The standing of the given households, recomputed from their visits, tasks and escalations. Each
+-- figure is a lookup of one household's rows through an index (LATERAL), so the cost is the same per
+-- household for one row written by an activity as for 100,000 by a bulk INSERT … SELECT.
 CREATE FUNCTION refresh_household_standing(ids text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
   PERFORM 1 FROM "HouseholdStanding" s JOIN (SELECT DISTINCT unnest(ids) AS id) i ON i.id = s."householdId"
   ORDER BY s."householdId" FOR UPDATE OF s;
-  WITH hh AS (
-    SELECT h.id, h."villageId", v.name AS "villageName", h.number, h.status, h."policyVersion"
+  WITH standing AS (
+    SELECT h.id, h."villageId", v.name AS "villageName", h.number, h.status, h."policyVersion",
+      -- Under supervision: policy/vocabulary.ts ACTIVE_STATUSES (test/domain/household-standing.test.ts
+      -- holds the two lists equal).
+      h.status IN ('REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING') AS active,
+      lv."visitedAt", lv.compliant, lv."perCapitaIncomeYuan", st.n AS streak,
+      ot.n AS open_tasks, ot.follow_ups, ot.earliest, orr.rung
     FROM (SELECT DISTINCT unnest(ids) AS id) i JOIN "Household" h ON h.id = i.id
     JOIN "Village" v ON v.id = h."villageId"
-  ), last_visit AS (
-    SELECT DISTINCT ON (r."householdId") r."householdId", r."visitedAt", r.compliant, r."perCapitaIncomeYuan"
-    FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId"
-    ORDER BY r."householdId", r."visitedAt" DESC, r.id DESC
-  ), last_miss AS (
-    SELECT r."householdId", max(r."visitedAt") AS at
-    FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId" WHERE NOT r.compliant GROUP BY 1
-  ), streak AS (
-    SELECT r."householdId", count(*)::int AS n
-    FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId" LEFT JOIN last_miss m USING ("householdId")
-    WHERE r.compliant AND (m.at IS NULL OR r."visitedAt" > m.at) GROUP BY 1
-  ), open_tasks AS (
-    SELECT t."householdId", count(*)::int AS n, count(*) FILTER (WHERE t.kind = 'FOLLOW_UP')::int AS follow_ups,
-      min(t."dueAt") AS earliest
-    FROM "Task" t JOIN hh ON hh.id = t."householdId" WHERE t.status = 'OPEN' GROUP BY 1
-  ), open_rung AS (
-    SELECT t."householdId", max(e.rung)::int AS rung
-    FROM "Task" t JOIN hh ON hh.id = t."householdId"
-    JOIN "Escalation" e ON e."taskId" = t.id AND e."closedAt" IS NULL
-    WHERE t.status = 'OPEN' GROUP BY 1
-  ), standing AS (
-    SELECT hh.*, lv."visitedAt", lv.compliant, lv."perCapitaIncomeYuan", coalesce(s.n, 0) AS streak,
-      coalesce(o.n, 0) AS open_tasks, coalesce(o.follow_ups, 0) AS follow_ups, o.earliest,
-      coalesce(r.rung, 0) AS rung
-    FROM hh LEFT JOIN last_visit lv ON lv."householdId" = hh.id LEFT JOIN streak s ON s."householdId" = hh.id
-    LEFT JOIN open_tasks o ON o."householdId" = hh.id LEFT JOIN open_rung r ON r."householdId" = hh.id
-  ), supervised AS (
-    -- Under supervision: policy/vocabulary.ts ACTIVE_STATUSES (test/domain/household-standing.test.ts
-    -- holds the two lists equal).
-    SELECT standing.*, status IN ('REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING') AS active FROM standing
+    LEFT JOIN LATERAL (
+      SELECT r."visitedAt", r.compliant, r."perCapitaIncomeYuan" FROM "VisitRecord" r
+      WHERE r."householdId" = h.id ORDER BY r."visitedAt" DESC, r.id DESC LIMIT 1
+    ) lv ON true
+    CROSS JOIN LATERAL (
+      -- The compliant visits after the latest one that was not.
+      SELECT count(*)::int AS n FROM "VisitRecord" r
+      WHERE r."householdId" = h.id AND r.compliant AND r."visitedAt" > coalesce((
+        SELECT max(m."visitedAt") FROM "VisitRecord" m WHERE m."householdId" = h.id AND NOT m.compliant
+      ), '-infinity')
+    ) st
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS n, count(*) FILTER (WHERE t.kind = 'FOLLOW_UP')::int AS follow_ups,
+        min(t."dueAt") AS earliest
+      FROM "Task" t WHERE t."householdId" = h.id AND t.status = 'OPEN'
+    ) ot
+    CROSS JOIN LATERAL (
+      SELECT coalesce(max(e.rung), 0)::int AS rung
+      FROM "Task" t JOIN "Escalation" e ON e."taskId" = t.id AND e."closedAt" IS NULL
+      WHERE t."householdId" = h.id AND t.status = 'OPEN'
+    ) orr
   ), reasons AS (
     -- At risk, while under supervision: an open follow-up, a last visit that was not compliant, or an
     -- open escalation at rung 2 or higher (a leader above the assignee has been told).
-    SELECT supervised.*, CASE WHEN active THEN (CASE WHEN follow_ups > 0 THEN 1 ELSE 0 END
+    SELECT standing.*, CASE WHEN active THEN (CASE WHEN follow_ups > 0 THEN 1 ELSE 0 END
       + CASE WHEN compliant = false THEN 1 ELSE 0 END + CASE WHEN rung >= 2 THEN 1 ELSE 0 END) ELSE 0 END AS reasons
-    FROM supervised
+    FROM standing
   )
   INSERT INTO "HouseholdStanding" ("householdId", "villageId", "villageName", number, status, "underSupervision",
-    "policyVersion",
-    "lastVisitAt", "lastVisitCompliant", "lastIncomeYuan", "compliantStreak", "openTasks", "openFollowUps",
-    "earliestOpenDueAt", "highestOpenRung", "riskReasons", "riskOrder")
+    "policyVersion", "lastVisitAt", "lastVisitCompliant", "lastIncomeYuan", "compliantStreak", "openTasks",
+    "openFollowUps", "earliestOpenDueAt", "highestOpenRung", "riskReasons", "riskOrder")
   SELECT id, "villageId", "villageName", number, status, active, "policyVersion", "visitedAt", compliant,
     "perCapitaIncomeYuan", streak, open_tasks, follow_ups, earliest, rung, reasons, -(reasons * 1000 + rung)
   FROM reasons ORDER BY id
@@ -162,19 +162,24 @@ BEGIN
         AND status_of_action_household_standing(a.action) IS NOT NULL) AS "hasStatusRows"
     FROM (SELECT DISTINCT unnest(ids) AS id) i JOIN "Household" h ON h.id = i.id
   ), points AS (
-    SELECT hh.id AS hid, hh."createdAt" AS at FROM hh
-    UNION
-    SELECT a."householdId", a.at FROM "AuditLog" a JOIN hh ON hh.id = a."householdId"
-    WHERE (status_of_action_household_standing(a.action) IS NOT NULL OR a.action = 'CATEGORY_CHANGED')
-      AND a.at >= hh."createdAt"
+    -- Every instant the household's state may change, from its creation on, each row carrying the
+    -- household's own columns (no CTE joined to another: one index lookup per household or point).
+    SELECT hh.id AS hid, hh."villageId", hh.status, hh.category, hh."hasStatusRows", p.at
+    FROM hh CROSS JOIN LATERAL (
+      SELECT hh."createdAt" AS at
+      UNION
+      SELECT a.at FROM "AuditLog" a WHERE a."householdId" = hh.id
+        AND (status_of_action_household_standing(a.action) IS NOT NULL OR a.action = 'CATEGORY_CHANGED')
+        AND a.at >= hh."createdAt"
+    ) p
   ), states AS (
     -- The status: the last status row at or before the instant (已登记 before the first one; the
     -- current status throughout when there is none). The category: the `from` of the first
     -- category change after the instant, or the current category.
-    SELECT p.hid, hh."villageId", p.at,
-      CASE WHEN hh."hasStatusRows" THEN coalesce(s.status, 'REGISTERED') ELSE hh.status END
-        || '/' || coalesce(c.category, hh.category) AS key
-    FROM points p JOIN hh ON hh.id = p.hid
+    SELECT p.hid, p."villageId", p.at,
+      CASE WHEN p."hasStatusRows" THEN coalesce(s.status, 'REGISTERED') ELSE p.status END
+        || '/' || coalesce(c.category, p.category) AS key
+    FROM points p
     LEFT JOIN LATERAL (
       SELECT status_of_action_household_standing(a.action) AS status FROM "AuditLog" a
       WHERE a."householdId" = p.hid AND status_of_action_household_standing(a.action) IS NOT NULL
