@@ -119,18 +119,24 @@ async function householdsPerWeek(prisma: PrismaClient, ends: Date[], villageId: 
 
 /** Overdue tasks (by due date) and escalations opened, per week, counted by PostgreSQL. */
 async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string | undefined) {
-  const inVillage = villageId ? Prisma.sql`AND h."villageId" = ${villageId}` : Prisma.empty;
+  // The household is joined only to filter a village: every task has one (a foreign key).
+  const taskInVillage = villageId
+    ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Household" h WHERE h.id = k."householdId" AND h."villageId" = ${villageId})`
+    : Prisma.empty;
+  const escalationInVillage = villageId
+    ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Task" k JOIN "Household" h ON h.id = k."householdId"
+        WHERE k.id = x."taskId" AND h."villageId" = ${villageId})`
+    : Prisma.empty;
   return prisma.$queryRaw<Array<{ i: number; overdue: number; escalations: number }>>`
     WITH ends AS (
       SELECT i::int, t FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS x(t, i)
     )
     SELECT e.i,
-      (SELECT count(*)::int FROM "Task" k JOIN "Household" h ON h.id = k."householdId"
+      (SELECT count(*)::int FROM "Task" k
         WHERE k."dueAt" > e.t - interval '7 days' AND k."dueAt" <= e.t AND k.status <> 'CANCELLED'
-          AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${inVillage}) AS overdue,
-      (SELECT count(*)::int FROM "Escalation" x JOIN "Task" k ON k.id = x."taskId"
-        JOIN "Household" h ON h.id = k."householdId"
-        WHERE x."openedAt" > e.t - interval '7 days' AND x."openedAt" <= e.t ${inVillage}) AS escalations
+          AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${taskInVillage}) AS overdue,
+      (SELECT count(*)::int FROM "Escalation" x
+        WHERE x."openedAt" > e.t - interval '7 days' AND x."openedAt" <= e.t ${escalationInVillage}) AS escalations
     FROM ends e`;
 }
 
