@@ -108,15 +108,19 @@ BEGIN
         SELECT max(m."visitedAt") FROM "VisitRecord" m WHERE m."householdId" = h.id AND NOT m.compliant
       ), '-infinity')
     ) st
+    -- The household's tasks are read by household (and filtered after): a condition on status or
+    -- closedAt alone could lure the planner to the (status, dueAt) or (closedAt) index, and read
+    -- every open task of the township for each household.
     CROSS JOIN LATERAL (
-      SELECT count(*)::int AS n, count(*) FILTER (WHERE t.kind = 'FOLLOW_UP')::int AS follow_ups,
-        min(t."dueAt") AS earliest
-      FROM "Task" t WHERE t."householdId" = h.id AND t.status = 'OPEN'
+      SELECT count(*) FILTER (WHERE t.status = 'OPEN')::int AS n,
+        count(*) FILTER (WHERE t.status = 'OPEN' AND t.kind = 'FOLLOW_UP')::int AS follow_ups,
+        min(t."dueAt") FILTER (WHERE t.status = 'OPEN') AS earliest
+      FROM "Task" t WHERE t."householdId" = h.id
     ) ot
     CROSS JOIN LATERAL (
-      SELECT coalesce(max(e.rung), 0)::int AS rung
-      FROM "Task" t JOIN "Escalation" e ON e."taskId" = t.id AND e."closedAt" IS NULL
-      WHERE t."householdId" = h.id AND t.status = 'OPEN'
+      SELECT coalesce(max(e.rung) FILTER (WHERE t.status = 'OPEN' AND e."closedAt" IS NULL), 0)::int AS rung
+      FROM "Task" t JOIN "Escalation" e ON e."taskId" = t.id
+      WHERE t."householdId" = h.id
     ) orr
   ), reasons AS (
     -- At risk, while under supervision: an open follow-up, a last visit that was not compliant, or an
@@ -169,7 +173,8 @@ BEGIN
       SELECT hh."createdAt" AS at
       UNION
       SELECT a.at FROM "AuditLog" a WHERE a."householdId" = hh.id
-        AND (status_of_action_household_standing(a.action) IS NOT NULL OR a.action = 'CATEGORY_CHANGED')
+        AND (status_of_action_household_standing(a.action) IS NOT NULL
+          OR CASE a.action WHEN 'CATEGORY_CHANGED' THEN true END)
         AND a.at >= hh."createdAt"
     ) p
   ), states AS (
@@ -189,7 +194,7 @@ BEGIN
     LEFT JOIN LATERAL (
       SELECT CASE WHEN jsonb_typeof(a.detail -> 'from') = 'string' THEN a.detail ->> 'from' END AS category
       FROM "AuditLog" a
-      WHERE a."householdId" = p.hid AND a.action = 'CATEGORY_CHANGED' AND a.at > p.at
+      WHERE a."householdId" = p.hid AND CASE a.action WHEN 'CATEGORY_CHANGED' THEN true END AND a.at > p.at
       ORDER BY a.at, a.id LIMIT 1
     ) c ON true
   ), seq AS (
