@@ -118,8 +118,13 @@ BEGIN
       FROM "Task" t WHERE t."householdId" = h.id
     ) ot
     CROSS JOIN LATERAL (
-      SELECT coalesce(max(e.rung) FILTER (WHERE t.status = 'OPEN' AND e."closedAt" IS NULL), 0)::int AS rung
-      FROM "Task" t JOIN "Escalation" e ON e."taskId" = t.id
+      -- Each task's escalations looked up by the task (a join here may be planned as a hash of the
+      -- whole Escalation table, rebuilt for every household).
+      SELECT coalesce(max(x.rung), 0)::int AS rung
+      FROM "Task" t CROSS JOIN LATERAL (
+        SELECT max(e.rung) FILTER (WHERE e."closedAt" IS NULL) AS rung FROM "Escalation" e
+        WHERE e."taskId" = t.id AND t.status = 'OPEN'
+      ) x
       WHERE t."householdId" = h.id
     ) orr
   ), reasons AS (
