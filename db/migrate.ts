@@ -112,12 +112,42 @@ class CatalogFriendlyClient extends pg.Client {
   }
 }
 
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it on every `;`, which cuts a function body
+ * (`$fn$ … ; … $fn$`, the household_standing triggers) into pieces PostgreSQL refuses. The script is
+ * sent whole instead, as one simple query: PostgreSQL parses dollar quotes itself and runs the
+ * statements in one implicit transaction (a migration applies entirely or not at all), as the native
+ * schema engine does.
+ */
+function wholeScripts(factory: PrismaPg): PrismaPg {
+  type Adapter = Awaited<ReturnType<PrismaPg['connect']>>;
+  const whole = (adapter: Adapter): Adapter => {
+    const driver = adapter.underlyingDriver() as pg.Pool;
+    // onError turns a pg error into the adapter's own error (the engine reads its code and message).
+    const { onError } = adapter as unknown as { onError(error: unknown): never };
+    adapter.executeScript = async (script: string) => {
+      try {
+        await driver.query(script);
+      } catch (error) {
+        onError.call(adapter, error);
+      }
+    };
+    return adapter;
+  };
+  const connect = factory.connect.bind(factory);
+  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
+  factory.connect = async () => whole(await connect());
+  // The diff replays the migrations into a shadow database, through an adapter of its own.
+  factory.connectToShadowDb = async () => whole(await connectToShadowDb());
+  return factory;
+}
+
 async function withEngine<T>(databaseUrl: string, use: (engine: SchemaEngineWasm) => Promise<T>): Promise<T> {
   await ensureSchemaEngineWasm();
   // Our own pool, ended afterwards: the engine holds a session-level advisory lock that is released
   // only when its connection closes, and an idle pooled connection would keep it for 10 s.
   const pool = new pg.Pool({ connectionString: databaseUrl, Client: CatalogFriendlyClient });
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  const adapter = bindMigrationAwareSqlAdapterFactory(wholeScripts(new PrismaPg(pool)));
   const engine = await SchemaEngineWasm.setup({ adapter });
   try {
     return await use(engine);

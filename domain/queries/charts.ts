@@ -1,7 +1,8 @@
 // Series for the charts: households by category and by status over time, overdue work and
 // escalations per week, and each household's latest per-capita income against the income line.
 //
-// How the history is reconstructed (kept simple on purpose):
+// How the history is reconstructed (kept simple on purpose; the triggers of the household_standing
+// migration apply these rules on every write, into HouseholdStateChange and HouseholdCountDelta):
 // - a household exists from its `createdAt`;
 // - its status at an instant is the one set by its last status-changing audit row at or before it
 //   (SUPERVISION_STARTED → 督战中, PAUSED, RESUMED → 督战中, CLOSING_STARTED, CLOSING_ABORTED → 督战中,
@@ -30,7 +31,12 @@ import { type HouseholdRef, iso } from './shared.js';
 
 export const CHART_MAX_WEEKS = 156;
 
-const STATUS_OF_ACTION: Record<string, HouseholdStatus> = {
+/**
+ * The audit actions that set a household's status. The migration's SQL function
+ * status_of_action_household_standing applies this map (test/domain/household-standing.test.ts
+ * holds the two equal).
+ */
+export const STATUS_OF_ACTION: Record<string, HouseholdStatus> = {
   SUPERVISION_STARTED: 'SUPERVISED',
   PAUSED: 'PAUSED',
   RESUMED: 'SUPERVISED',
@@ -75,76 +81,72 @@ export interface ChartSeries {
 /** At most this many households in the income chart: the lowest incomes, the ones the chart is for. */
 export const INCOME_POINTS = 200;
 
-const statusCase = Prisma.raw(
-  `CASE a.action ${Object.entries(STATUS_OF_ACTION)
-    .map(([action, status]) => `WHEN '${action}' THEN '${status}'`)
-    .join(' ')} END`,
-);
-const statusActions = Prisma.join(Object.keys(STATUS_OF_ACTION).map((a) => Prisma.sql`${a}`));
-const activeStatuses = Prisma.join(ACTIVE_STATUSES.map((s) => Prisma.sql`${s}`));
-
 /**
- * Households per status and, under supervision, per category at each week's end: each household's
- * status and category as intervals between its audit rows, counted by PostgreSQL for every week at once.
+ * Households per `<status>/<category>` at each week's end: the per-day net changes
+ * (HouseholdCountDelta, kept by triggers from the audit rows and the household rows) of the days
+ * before the end's day, plus that day's own changes up to the end (HouseholdStateChange). The cost
+ * grows with the days of history, not with the households.
  */
 async function householdsPerWeek(prisma: PrismaClient, ends: Date[], villageId: string | undefined) {
-  const villageFilter = villageId ? Prisma.sql`"villageId" = ${villageId}` : Prisma.sql`TRUE`;
-  return prisma.$queryRaw<Array<{ i: number; dim: 'status' | 'category'; key: string; n: number }>>`
-    WITH ends AS (
-      SELECT i::int, t FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS x(t, i)
-    ), hh AS (
-      SELECT id, status, category, "createdAt" FROM "Household" WHERE ${villageFilter}
-    ), sev AS (
-      SELECT a."householdId" AS hid, a.at, a.id, ${statusCase} AS s
-      FROM "AuditLog" a JOIN hh ON hh.id = a."householdId" WHERE a.action IN (${statusActions})
-    ), siv AS (
-      SELECT hid, s, at AS f, lead(at) OVER (PARTITION BY hid ORDER BY at, id) AS u FROM sev
-      UNION ALL SELECT hid, 'REGISTERED', '-infinity'::timestamptz, min(at) FROM sev GROUP BY hid
-      UNION ALL SELECT id, status, '-infinity'::timestamptz, NULL FROM hh
-        WHERE NOT EXISTS (SELECT 1 FROM sev WHERE sev.hid = hh.id)
-    ), cev AS (
-      SELECT a."householdId" AS hid, a.at, a.id,
-        CASE WHEN jsonb_typeof(a.detail -> 'from') = 'string' THEN a.detail ->> 'from' END AS c
-      FROM "AuditLog" a JOIN hh ON hh.id = a."householdId" WHERE a.action = 'CATEGORY_CHANGED'
-    ), civ AS (
-      SELECT cev.hid, coalesce(cev.c, hh.category) AS c,
-        coalesce(lag(cev.at) OVER (PARTITION BY cev.hid ORDER BY cev.at, cev.id), '-infinity'::timestamptz) AS f,
-        cev.at AS u
-      FROM cev JOIN hh ON hh.id = cev.hid
-      UNION ALL SELECT hh.id, hh.category, coalesce(max(cev.at), '-infinity'::timestamptz), NULL
-        FROM hh LEFT JOIN cev ON cev.hid = hh.id GROUP BY hh.id, hh.category
-    ), week_status AS (
-      SELECT e.i, e.t, siv.hid, siv.s
-      FROM ends e JOIN siv ON siv.f <= e.t AND (siv.u IS NULL OR siv.u > e.t)
-      JOIN hh ON hh.id = siv.hid AND hh."createdAt" <= e.t
-    )
-    SELECT i, 'status' AS dim, s AS key, count(*)::int AS n FROM week_status GROUP BY i, s
+  const days = ends.map((t) => t.toISOString().slice(0, 10)); // HouseholdCountDelta's days are UTC
+  const inVillage = villageId ? Prisma.sql`AND c."villageId" = ${villageId}` : Prisma.empty;
+  const rows = await prisma.$queryRaw<Array<{ part: 'before' | 'day'; i: number; key: string; n: number }>>`
+    SELECT 'before' AS part, width_bucket(d.day, ${days}::date[])::int AS i, d.key, sum(d.delta)::int AS n
+    FROM "HouseholdCountDelta" d WHERE d.scope = ${villageId ?? ''} GROUP BY 2, 3
     UNION ALL
-    SELECT ws.i, 'category', civ.c, count(*)::int
-    FROM week_status ws JOIN civ ON civ.hid = ws.hid AND civ.f <= ws.t AND (civ.u IS NULL OR civ.u > ws.t)
-    WHERE ws.s IN (${activeStatuses}) GROUP BY ws.i, civ.c`;
+    SELECT 'day', e.i::int, c.key, sum(c.delta)::int
+    FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS e(t, i)
+    JOIN "HouseholdStateChange" c
+      ON c.at >= (e.t AT TIME ZONE 'UTC')::date AND c.at <= (e.t AT TIME ZONE 'UTC') ${inVillage}
+    GROUP BY 2, 3`;
+  // Bucket b holds the days on or after end b's day and before end b+1's: end i counts buckets < i.
+  const counts = ends.map(() => new Map<string, number>());
+  const add = (i: number, key: string, n: number) => {
+    const week = counts[i];
+    if (week) week.set(key, (week.get(key) ?? 0) + n);
+  };
+  for (const r of rows) {
+    if (r.part === 'day') add(r.i - 1, r.key, r.n);
+    else for (let i = r.i; i < ends.length; i += 1) add(i, r.key, r.n);
+  }
+  return counts.map((week) =>
+    [...week.entries()].map(([key, n]) => {
+      const [status = '', category = ''] = key.split('/');
+      return { status, category, n };
+    }),
+  );
 }
 
 /** Overdue tasks (by due date) and escalations opened, per week, counted by PostgreSQL. */
 async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string | undefined) {
-  const inVillage = villageId ? Prisma.sql`AND h."villageId" = ${villageId}` : Prisma.empty;
+  // The household is joined only to filter a village: every task has one (a foreign key).
+  const taskInVillage = villageId
+    ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Household" h WHERE h.id = k."householdId" AND h."villageId" = ${villageId})`
+    : Prisma.empty;
+  const escalationInVillage = villageId
+    ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Task" k JOIN "Household" h ON h.id = k."householdId"
+        WHERE k.id = x."taskId" AND h."villageId" = ${villageId})`
+    : Prisma.empty;
   return prisma.$queryRaw<Array<{ i: number; overdue: number; escalations: number }>>`
     WITH ends AS (
       SELECT i::int, t FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS x(t, i)
     )
     SELECT e.i,
-      (SELECT count(*)::int FROM "Task" k JOIN "Household" h ON h.id = k."householdId"
+      (SELECT count(*)::int FROM "Task" k
         WHERE k."dueAt" > e.t - interval '7 days' AND k."dueAt" <= e.t AND k.status <> 'CANCELLED'
-          AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${inVillage}) AS overdue,
-      (SELECT count(*)::int FROM "Escalation" x JOIN "Task" k ON k.id = x."taskId"
-        JOIN "Household" h ON h.id = k."householdId"
-        WHERE x."openedAt" > e.t - interval '7 days' AND x."openedAt" <= e.t ${inVillage}) AS escalations
+          AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${taskInVillage}) AS overdue,
+      (SELECT count(*)::int FROM "Escalation" x
+        WHERE x."openedAt" > e.t - interval '7 days' AND x."openedAt" <= e.t ${escalationInVillage}) AS escalations
     FROM ends e`;
 }
 
-/** The lowest latest incomes: each household's latest visit picked by PostgreSQL (DISTINCT ON). */
+/**
+ * The lowest latest incomes: each household's latest visit is in HouseholdStanding (kept by
+ * triggers), read in income order; a household whose latest visit is after `now` (a chart of the
+ * past) has its latest visit up to `now` picked from its visits.
+ */
 async function lowestIncomes(prisma: PrismaClient, now: Date, villageId: string | undefined) {
-  const inVillage = villageId ? Prisma.sql`AND h."villageId" = ${villageId}` : Prisma.empty;
+  const inVillage = villageId ? Prisma.sql`AND s."villageId" = ${villageId}` : Prisma.empty;
   return prisma.$queryRaw<
     Array<{
       id: string;
@@ -158,14 +160,19 @@ async function lowestIncomes(prisma: PrismaClient, now: Date, villageId: string 
     }>
   >`
     SELECT h.id, h.number, h."headName", h."villageId", v.name AS "villageName", h."policyVersion",
-      r."visitedAt", r."perCapitaIncomeYuan" AS income
+      r."visitedAt", r.income
     FROM (
-      SELECT DISTINCT ON (r."householdId") r."householdId", r."visitedAt", r."perCapitaIncomeYuan"
-      FROM "VisitRecord" r WHERE r."visitedAt" <= ${now}
-      ORDER BY r."householdId", r."visitedAt" DESC, r.id DESC
+      (SELECT s."householdId", s."lastVisitAt" AS "visitedAt", s."lastIncomeYuan" AS income, s.number
+        FROM "HouseholdStanding" s
+        WHERE s."lastVisitAt" <= ${now} AND s."lastIncomeYuan" IS NOT NULL ${inVillage}
+        ORDER BY s."lastIncomeYuan" ASC, s.number ASC LIMIT ${INCOME_POINTS})
+      UNION ALL
+      (SELECT DISTINCT ON (r."householdId") r."householdId", r."visitedAt", r."perCapitaIncomeYuan", s.number
+        FROM "HouseholdStanding" s JOIN "VisitRecord" r ON r."householdId" = s."householdId"
+        WHERE s."lastVisitAt" > ${now} AND r."visitedAt" <= ${now} ${inVillage}
+        ORDER BY r."householdId", r."visitedAt" DESC, r.id DESC)
     ) r JOIN "Household" h ON h.id = r."householdId" JOIN "Village" v ON v.id = h."villageId"
-    WHERE TRUE ${inVillage}
-    ORDER BY r."perCapitaIncomeYuan" ASC, h.number ASC
+    ORDER BY r.income ASC, r.number ASC
     LIMIT ${INCOME_POINTS}`;
 }
 
@@ -188,8 +195,22 @@ export async function chartSeries(
     lowestIncomes(prisma, now, villageId),
     policyLookup(prisma),
   ]);
+  const active = new Set<string>(ACTIVE_STATUSES);
   const series = (dim: 'status' | 'category', key: string) =>
-    ends.map((_, i) => households.find((r) => r.dim === dim && r.key === key && r.i === i + 1)?.n ?? 0);
+    households.map((week) =>
+      week.reduce(
+        (sum, r) =>
+          sum +
+          (dim === 'status'
+            ? r.status === key
+              ? r.n
+              : 0
+            : r.category === key && active.has(r.status)
+              ? r.n
+              : 0),
+        0,
+      ),
+    );
   const perWeek = (pick: (r: (typeof work)[number]) => number) =>
     ends.map((_, i) => {
       const row = work.find((r) => r.i === i + 1);

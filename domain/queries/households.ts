@@ -422,7 +422,7 @@ export async function householdIdsPage(
   take: number,
 ): Promise<Array<{ id: string; villageName: string; number: string }>> {
   const conditions: Prisma.Sql[] = [Prisma.sql`TRUE`];
-  if (filter.villageId) conditions.push(Prisma.sql`h."villageId" = ${filter.villageId}`);
+  if (filter.villageId) conditions.push(Prisma.sql`s."villageId" = ${filter.villageId}`);
   if (filter.category) conditions.push(Prisma.sql`h.category = ${filter.category}`);
   if (filter.status) conditions.push(Prisma.sql`h.status = ${filter.status}`);
   if (filter.cadreId)
@@ -434,14 +434,18 @@ export async function householdIdsPage(
     const [name, number] = cursor.key.map(String);
     conditions.push(
       backwards
-        ? Prisma.sql`(v.name, h.number) < (${name}, ${number})`
-        : Prisma.sql`(v.name, h.number) > (${name}, ${number})`,
+        ? Prisma.sql`(s."villageName", s.number) < (${name}, ${number})`
+        : Prisma.sql`(s."villageName", s.number) > (${name}, ${number})`,
     );
   }
-  const order = backwards ? Prisma.sql`v.name DESC, h.number DESC` : Prisma.sql`v.name ASC, h.number ASC`;
+  const order = backwards
+    ? Prisma.sql`s."villageName" DESC, s.number DESC`
+    : Prisma.sql`s."villageName" ASC, s.number ASC`;
+  // HouseholdStanding carries each household's village name and number (kept by triggers), so the
+  // page is one range of its (villageName, number) index, however deep into the township.
   return prisma.$queryRaw`
-    SELECT h.id, v.name AS "villageName", h.number
-    FROM "Household" h JOIN "Village" v ON v.id = h."villageId"
+    SELECT h.id, s."villageName", s.number
+    FROM "HouseholdStanding" s JOIN "Household" h ON h.id = s."householdId"
     WHERE ${Prisma.join(conditions, ' AND ')}
     ORDER BY ${order}
     LIMIT ${take}`;

@@ -1,10 +1,10 @@
 // Where each household stands (open follow-ups, highest open rung, last visit, compliant visits in a
-// row, the policy's required number), computed by PostgreSQL for every household at once, and the
-// at-risk list and exit progress read from it a page at a time. Nothing per household crosses into
-// JavaScript except the page shown.
+// row, the policy's required number): read from HouseholdStanding, which PostgreSQL triggers keep up
+// to date with every write (prisma/migrations/*_household_standing), the at-risk list and exit
+// progress a page (an index range) at a time. Nothing per household crosses into JavaScript except
+// the page shown.
 import type { PrismaClient } from '../../db/client.js';
 import {
-  ACTIVE_STATUSES,
   categoryLabel,
   HOUSEHOLD_STATUS_LABELS,
   HOUSEHOLD_STATUSES,
@@ -70,6 +70,7 @@ export interface AtRiskPage {
   page: PageInfo;
 }
 
+/** A HouseholdStanding row with what a list shows of its household. */
 interface StandingRow {
   id: string;
   number: string;
@@ -83,75 +84,15 @@ interface StandingRow {
   lastVisitAt: Date | null;
   lastVisitCompliant: boolean | null;
   streak: number;
-  minCompliant: number;
   reasons: number;
 }
 
-const active = Prisma.join(ACTIVE_STATUSES.map((s) => Prisma.sql`${s}`));
+const standingColumns = Prisma.sql`s."householdId" AS id, s.number, h."headName", s."villageId", s."villageName",
+  h.category, s.status, s."openFollowUps", s."highestOpenRung", s."lastVisitAt", s."lastVisitCompliant",
+  s."compliantStreak" AS streak, s."riskReasons" AS reasons`;
 
-/**
- * The standing of every household (of one village): a CTE the at-risk and progress queries read.
- * The policy's minCompliantVisits per version is passed in as a VALUES list (a handful of versions).
- */
-async function standingCte(prisma: PrismaClient, villageId: string | undefined): Promise<Prisma.Sql> {
-  const policyOf = await policyLookup(prisma);
-  const versions = await prisma.household.findMany({
-    distinct: ['policyVersion'],
-    select: { policyVersion: true },
-  });
-  const mins = Prisma.join(
-    [
-      Prisma.sql`(NULL::text, ${policyOf(null).stableExit.minCompliantVisits}::int)`,
-      ...versions.flatMap((v) =>
-        v.policyVersion === null
-          ? []
-          : [
-              Prisma.sql`(${v.policyVersion}::text, ${policyOf(v.policyVersion).stableExit.minCompliantVisits}::int)`,
-            ],
-      ),
-    ],
-    ', ',
-  );
-  const where = villageId ? Prisma.sql`h."villageId" = ${villageId}` : Prisma.sql`TRUE`;
-  return Prisma.sql`
-    WITH mins(version, n) AS (VALUES ${mins}),
-    hh AS (
-      SELECT h.id, h.number, h."headName", h."villageId", v.name AS "villageName", h.category, h.status,
-        h."policyVersion"
-      FROM "Household" h JOIN "Village" v ON v.id = h."villageId" WHERE ${where}
-    ),
-    last_visit AS (
-      SELECT DISTINCT ON (r."householdId") r."householdId", r."visitedAt", r.compliant
-      FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId"
-      ORDER BY r."householdId", r."visitedAt" DESC, r.id DESC
-    ),
-    last_miss AS (
-      SELECT r."householdId", max(r."visitedAt") AS at
-      FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId" WHERE NOT r.compliant GROUP BY 1
-    ),
-    streak AS (
-      SELECT r."householdId", count(*)::int AS n
-      FROM "VisitRecord" r JOIN hh ON hh.id = r."householdId" LEFT JOIN last_miss m USING ("householdId")
-      WHERE r.compliant AND (m.at IS NULL OR r."visitedAt" > m.at) GROUP BY 1
-    ),
-    open_work AS (
-      SELECT t."householdId", count(DISTINCT t.id) FILTER (WHERE t.kind = 'FOLLOW_UP')::int AS follow_ups,
-        coalesce(max(e.rung), 0)::int AS rung
-      FROM "Task" t LEFT JOIN "Escalation" e ON e."taskId" = t.id AND e."closedAt" IS NULL
-      WHERE t.status = 'OPEN' GROUP BY 1
-    ),
-    standing AS (
-      SELECT hh.*, coalesce(w.follow_ups, 0) AS "openFollowUps", coalesce(w.rung, 0) AS "highestOpenRung",
-        lv."visitedAt" AS "lastVisitAt", lv.compliant AS "lastVisitCompliant", coalesce(s.n, 0) AS streak,
-        coalesce(m.n, (SELECT n FROM mins WHERE version IS NULL)) AS "minCompliant",
-        (CASE WHEN coalesce(w.follow_ups, 0) > 0 THEN 1 ELSE 0 END
-          + CASE WHEN lv.compliant = false THEN 1 ELSE 0 END
-          + CASE WHEN coalesce(w.rung, 0) >= 2 THEN 1 ELSE 0 END) AS reasons
-      FROM hh LEFT JOIN open_work w ON w."householdId" = hh.id LEFT JOIN last_visit lv ON lv."householdId" = hh.id
-        LEFT JOIN streak s ON s."householdId" = hh.id LEFT JOIN mins m ON m.version = hh."policyVersion"
-      WHERE hh.status IN (${active})
-    )`;
-}
+const inVillage = (villageId: string | undefined) =>
+  villageId ? Prisma.sql`AND s."villageId" = ${villageId}` : Prisma.empty;
 
 const summaryOf = (r: StandingRow): HouseholdSummaryRow => ({
   id: r.id,
@@ -182,61 +123,102 @@ function atRiskRow(r: StandingRow): AtRiskRow {
   };
 }
 
-/** A keyset condition and order over `standing` for the given sort columns (all NOT NULL). */
-function keyset(
-  columns: Array<{ sql: string; order: 'asc' | 'desc'; type: 'number' | 'string' }>,
-  request: PageRequest,
-) {
-  const limit = pageSize(request.limit);
-  const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, columns.length);
-  const backwards = cursor?.direction === 'prev';
-  const dir = (o: 'asc' | 'desc') => ((o === 'asc') !== backwards ? 'ASC' : 'DESC');
-  let condition = Prisma.sql`TRUE`;
-  if (cursor) {
-    const values = cursor.key.map((v, i) => {
-      const c = columns[i];
-      if (c?.type === 'number' ? typeof v !== 'number' : typeof v !== 'string')
-        throw new DomainError('INVALID', BAD_CURSOR_MESSAGE);
-      return v;
-    });
-    const ors = columns.map((c, i) => {
-      const eqs = columns.slice(0, i).map((p, j) => Prisma.sql`${Prisma.raw(p.sql)} = ${values[j]}`);
-      const later = (c.order === 'asc') !== backwards ? '>' : '<';
-      return Prisma.join(
-        [...eqs, Prisma.sql`${Prisma.raw(c.sql)} ${Prisma.raw(later)} ${values[i]}`],
-        ' AND ',
-      );
-    });
-    condition = Prisma.sql`(${Prisma.join(
-      ors.map((o) => Prisma.sql`(${o})`),
-      ' OR ',
-    )})`;
-  }
-  const orderBy = Prisma.raw(columns.map((c) => `${c.sql} ${dir(c.order)}`).join(', '));
-  return { limit, cursor, condition, orderBy };
-}
-
 export const AT_RISK_KEY_ARITY = 4;
 export const PROGRESS_KEY_ARITY = 2;
 
-const AT_RISK_ORDER = [
-  { sql: 'reasons', order: 'desc', type: 'number' },
-  { sql: '"highestOpenRung"', order: 'desc', type: 'number' },
-  { sql: '"villageName"', order: 'asc', type: 'string' },
-  { sql: 'number', order: 'asc', type: 'string' },
-] as const;
+/** The cursor's values, checked against the types of the list's key. */
+function cursorOf(request: PageRequest, types: ReadonlyArray<'number' | 'string'>) {
+  const limit = pageSize(request.limit);
+  const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, types.length);
+  if (cursor?.key.some((v, i) => typeof v !== types[i])) throw new DomainError('INVALID', BAD_CURSOR_MESSAGE);
+  return { limit, cursor, backwards: cursor?.direction === 'prev' };
+}
 
-const PROGRESS_ORDER = [
-  { sql: 'greatest(0, "minCompliant" - streak)', order: 'asc', type: 'number' },
-  { sql: 'number', order: 'asc', type: 'string' },
-] as const;
+/**
+ * A page of the households at risk: most reasons first, then the highest rung, then village and
+ * number — one range of the index on (riskOrder, villageName, number), riskOrder being
+ * −(reasons × 1000 + rung). The cursor keeps the key the pages have always shown.
+ */
+async function atRiskPage(prisma: PrismaClient, villageId: string | undefined, request: PageRequest) {
+  const { limit, cursor, backwards } = cursorOf(request, ['number', 'number', 'string', 'string']);
+  let after = Prisma.empty;
+  if (cursor) {
+    const [reasons, rung, villageName, number] = cursor.key as [number, number, string, string];
+    const key = Prisma.sql`(${-(reasons * 1000 + rung)}::int, ${villageName}::text, ${number}::text)`;
+    after = Prisma.sql`AND (s."riskOrder", s."villageName", s.number) ${Prisma.raw(backwards ? '<' : '>')} ${key}`;
+  }
+  const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');
+  const rows = await prisma.$queryRaw<StandingRow[]>`
+    SELECT ${standingColumns} FROM "HouseholdStanding" s JOIN "Household" h ON h.id = s."householdId"
+    WHERE s."riskOrder" <= -1000 ${inVillage(villageId)} ${after}
+    ORDER BY s."riskOrder" ${dir}, s."villageName" ${dir}, s.number ${dir} LIMIT ${limit + 1}`;
+  return pageOf(rows, {
+    limit,
+    cursor,
+    keyOf: (r) => [r.reasons, r.highestOpenRung, r.villageName, r.number],
+  });
+}
 
-/** A standing row as json_agg writes it: instants without a zone, in UTC. */
-type StandingJson = Omit<StandingRow, 'lastVisitAt'> & { lastVisitAt: string | null };
-const fromJson = (r: StandingJson): StandingRow => ({
-  ...r,
-  lastVisitAt: r.lastVisitAt === null ? null : new Date(`${r.lastVisitAt}Z`),
-});
+interface ProgressRow extends StandingRow {
+  minCompliant: number;
+  remaining: number;
+}
+
+/**
+ * A page of the households under supervision, the closest to a stable exit first (fewest compliant
+ * visits still needed, then number). What is needed depends on each household's policy version, so
+ * the list is merged from one ordered index range per (version, compliant visits in a row): each
+ * range has one `remaining` and is read in number order, a page's worth at most.
+ */
+async function progressPage(prisma: PrismaClient, villageId: string | undefined, request: PageRequest) {
+  const { limit, cursor, backwards } = cursorOf(request, ['number', 'string']);
+  const policyOf = await policyLookup(prisma);
+  const versions = await prisma.$queryRaw<Array<{ version: string | null; top: number | null }>>`
+    WITH RECURSIVE v AS (
+      (SELECT "policyVersion" AS version FROM "HouseholdStanding"
+        WHERE "underSupervision" AND "policyVersion" IS NOT NULL ORDER BY 1 LIMIT 1)
+      UNION ALL
+      SELECT (SELECT "policyVersion" FROM "HouseholdStanding"
+        WHERE "underSupervision" AND "policyVersion" > v.version ORDER BY 1 LIMIT 1)
+      FROM v WHERE v.version IS NOT NULL
+    )
+    SELECT version, (SELECT max("compliantStreak") FROM "HouseholdStanding"
+      WHERE "underSupervision" AND "policyVersion" = v.version)::int AS top
+    FROM v WHERE version IS NOT NULL
+    UNION ALL
+    SELECT NULL, (SELECT max("compliantStreak") FROM "HouseholdStanding"
+      WHERE "underSupervision" AND "policyVersion" IS NULL)::int`;
+  const [afterRemaining, afterNumber] = (cursor?.key ?? []) as [number?, string?];
+  const ranges: Prisma.Sql[] = [];
+  const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');
+  for (const { version, top } of versions) {
+    if (top === null) continue;
+    const min = policyOf(version).stableExit.minCompliantVisits;
+    const ofVersion =
+      version === null ? Prisma.sql`s."policyVersion" IS NULL` : Prisma.sql`s."policyVersion" = ${version}`;
+    for (let streak = 0; streak <= top; streak += 1) {
+      const remaining = Math.max(0, min - streak);
+      let after = Prisma.empty;
+      if (afterRemaining !== undefined && afterNumber !== undefined) {
+        if (backwards ? remaining > afterRemaining : remaining < afterRemaining) continue;
+        if (remaining === afterRemaining)
+          after = Prisma.sql`AND s.number ${Prisma.raw(backwards ? '<' : '>')} ${afterNumber}`;
+      }
+      ranges.push(Prisma.sql`(
+        SELECT ${standingColumns}, ${min}::int AS "minCompliant", ${remaining}::int AS remaining
+        FROM "HouseholdStanding" s JOIN "Household" h ON h.id = s."householdId"
+        WHERE s."underSupervision" AND ${ofVersion} AND s."compliantStreak" = ${streak} ${inVillage(villageId)} ${after}
+        ORDER BY s.number ${dir} LIMIT ${limit + 1})`);
+    }
+  }
+  const rows =
+    ranges.length === 0
+      ? []
+      : await prisma.$queryRaw<ProgressRow[]>`
+          SELECT * FROM (${Prisma.join(ranges, ' UNION ALL ')}) p
+          ORDER BY remaining ${dir}, number ${dir} LIMIT ${limit + 1}`;
+  return pageOf(rows, { limit, cursor, keyOf: (r) => [r.remaining, r.number] });
+}
 
 export interface HouseholdStanding {
   atRisk: AtRiskPage;
@@ -247,51 +229,26 @@ export interface HouseholdStanding {
  * At risk: still under supervision and an open follow-up, or a last visit that was not compliant,
  * or an open escalation at rung 2 or higher (a leader above the assignee has been told); most
  * reasons first, then the highest rung. Progress: the households under supervision, the closest
- * to a stable exit first. One query: PostgreSQL computes the standing once for both pages and the
- * per-village counts.
+ * to a stable exit first. Read from HouseholdStanding, which triggers keep up to date: each list is
+ * one page of an index, the counts are grouped by PostgreSQL.
  */
 export async function householdStanding(
   prisma: PrismaClient,
   args: { villageId?: string; atRisk?: PageRequest; progress?: PageRequest } = {},
 ): Promise<HouseholdStanding> {
-  const cte = await standingCte(prisma, args.villageId);
-  const a = keyset([...AT_RISK_ORDER], args.atRisk ?? {});
-  const p = keyset([...PROGRESS_ORDER], args.progress ?? {});
-  const [[lists], statuses] = await Promise.all([
-    prisma.$queryRaw<
-      Array<{
-        atRisk: StandingJson[];
-        atRiskByVillage: Array<{ villageId: string; n: number }>;
-        progress: StandingJson[];
-      }>
-    >`${cte}
-      SELECT
-        (SELECT coalesce(json_agg(r), '[]'::json) FROM (
-          SELECT * FROM standing WHERE reasons > 0 AND ${a.condition} ORDER BY ${a.orderBy} LIMIT ${a.limit + 1}
-        ) r) AS "atRisk",
-        (SELECT coalesce(json_agg(c), '[]'::json) FROM (
-          SELECT "villageId", count(*)::int AS n FROM standing WHERE reasons > 0 GROUP BY 1
-        ) c) AS "atRiskByVillage",
-        (SELECT coalesce(json_agg(q), '[]'::json) FROM (
-          SELECT * FROM standing WHERE ${p.condition} ORDER BY ${p.orderBy} LIMIT ${p.limit + 1}
-        ) q) AS progress`,
+  const [riskPage, progressPage_, atRiskByVillage, statuses] = await Promise.all([
+    atRiskPage(prisma, args.villageId, args.atRisk ?? {}),
+    progressPage(prisma, args.villageId, args.progress ?? {}),
+    prisma.$queryRaw<Array<{ villageId: string; n: number }>>`
+      SELECT s."villageId", count(*)::int AS n FROM "HouseholdStanding" s
+      WHERE s."riskOrder" <= -1000 ${inVillage(args.villageId)} GROUP BY 1`,
     prisma.household.groupBy({
       by: ['status'],
       where: args.villageId ? { villageId: args.villageId } : {},
       _count: { _all: true },
     }),
   ]);
-  const riskPage = pageOf((lists?.atRisk ?? []).map(fromJson), {
-    limit: a.limit,
-    cursor: a.cursor,
-    keyOf: (r) => [r.reasons, r.highestOpenRung, r.villageName, r.number],
-  });
-  const byVillage = new Map((lists?.atRiskByVillage ?? []).map((c) => [c.villageId, c.n]));
-  const progressPage = pageOf((lists?.progress ?? []).map(fromJson), {
-    limit: p.limit,
-    cursor: p.cursor,
-    keyOf: (r) => [Math.max(0, r.minCompliant - r.streak), r.number],
-  });
+  const byVillage = new Map(atRiskByVillage.map((c) => [c.villageId, c.n]));
   const counts = new Map(statuses.map((s) => [s.status, s._count._all]));
   const known = new Set<string>(HOUSEHOLD_STATUSES);
   return {
@@ -313,14 +270,14 @@ export async function householdStanding(
           .filter(([status]) => !known.has(status))
           .map(([status, count]) => ({ status, label: status, count })),
       ],
-      households: progressPage.items.map((r) => ({
+      households: progressPage_.items.map((r) => ({
         household: summaryOf(r),
         consecutiveCompliantVisits: r.streak,
         minCompliantVisits: r.minCompliant,
-        remaining: Math.max(0, r.minCompliant - r.streak),
+        remaining: r.remaining,
         lastVisitAt: r.lastVisitAt ? r.lastVisitAt.toISOString() : null,
       })),
-      page: progressPage.page,
+      page: progressPage_.page,
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { cadreList } from '../../domain/queries/cadres.js';
+import { cadrePage } from '../../domain/queries/cadres.js';
 import {
   householdRoster,
   ROSTER_RISK_LABELS,
@@ -79,9 +79,11 @@ export function rosterPages(deps: ApiDeps): Router {
   });
 
   router.get('/cadres', requirePage('oversee'), async (req, res) => {
+    const cursor =
+      typeof req.query.cursor === 'string' && req.query.cursor !== '' ? req.query.cursor : undefined;
     render(req, res, 'cadres.njk', {
       title: '干部',
-      cadres: await cadreList(deps.prisma, { now: new Date() }),
+      cadres: await cadrePage(deps.prisma, { now: new Date(), cursor }),
     });
   });
 

@@ -10,8 +10,9 @@ import { currentPolicy } from '../../../domain/policy-versions.js';
 import {
   AT_RISK_KEY_ARITY,
   allOpenTasks,
+  CADRE_KEY_ARITY,
   CHART_MAX_WEEKS,
-  cadreList,
+  cadrePage,
   chartSeries,
   dispatchReport,
   ESCALATION_KEY,
@@ -127,9 +128,13 @@ export const readRoutes = [
     method: 'get',
     path: '/cadres',
     tag: '干部',
-    summary: '干部及其当前帮扶负担',
+    summary: '干部及其当前帮扶负担；分页（cursor，limit 默认 50 条，最多 200 条），按职务从高到低、姓名',
     access: 'oversee',
-    handle: async ({ deps }) => ({ json: { cadres: await cadreList(deps.prisma) } }),
+    query: pageQuery(CADRE_KEY_ARITY),
+    handle: async ({ deps, query }) => {
+      const { items, page, total } = await cadrePage(deps.prisma, query);
+      return { json: { cadres: items, total, page } };
+    },
   }),
   defineRoute({
     method: 'get',
