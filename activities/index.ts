@@ -12,6 +12,7 @@ import { createNotifyActivities } from './notify.js';
 import { createPolicyUpgradeActivities } from './policy-upgrade.js';
 import { createSupervisionActivities } from './supervision.js';
 import { createTaskActivities } from './tasks.js';
+import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createClosingActivities(deps.prisma),
       ...createSupervisionActivities(deps.prisma),
       ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
+      ...createTransitionActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     }),
     ...createMailActivities(deps.prisma, {
       mailFrom: deps.mailFrom,

@@ -120,6 +120,7 @@ async function main() {
     due.floorLatenessMs = await floorTimerPhase(client, `${taskQueue}-floor`, due.dueAtMs);
   }
   const overallPeak = (await memoryMiB(pid)).peak;
+  const mainThread = await mainThreadMemory(worker);
   const peakRss = Math.max(overallPeak, duzhan.workerPeakRssMiB);
 
   if (due) printTable(duzhan, floor, perPhase, households / admissionSeconds, due);
@@ -140,6 +141,11 @@ async function main() {
     `worker RSS: ${idle.rss.toFixed(0)} MiB idle after start-up (both bundles loaded), ` +
       `${peakRss.toFixed(0)} MiB peak over the whole run`,
   );
+  if (mainThread)
+    console.log(
+      `worker main thread: V8 heap peak ${mainThread.heapTotalMiB.toFixed(0)} MiB (limit ${mainThread.mainHeapLimitMiB.toFixed(0)}), ` +
+        `external ${mainThread.externalMiB.toFixed(0)} MiB; the rest is the workflow threads and native memory`,
+    );
   console.log(
     `households ${households}, concurrency ${concurrency}, ${os.cpus().length} CPUs, Node ${process.version}`,
   );
@@ -160,7 +166,7 @@ async function main() {
           floorLatenessP99Ms: percentile(due.floorLatenessMs, 99),
         }
       : undefined,
-    workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase },
+    workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase, mainThread },
     loadAverage: os.loadavg(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
@@ -445,7 +451,8 @@ async function until(probe: () => Promise<boolean>, intervalMs = 200): Promise<v
 }
 
 async function startWorkerProcess(address: string, databaseUrl: string, taskQueue: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/worker-process.ts'], {
+  const profiling = process.env.BENCH_WORKER_NODE_ARGS?.split(' ') ?? [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'bench/worker-process.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -474,6 +481,28 @@ async function stopWorkerProcess(child: ChildProcess) {
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   await exited;
   clearTimeout(timer);
+}
+
+interface MainThreadMemory {
+  heapTotalMiB: number;
+  externalMiB: number;
+  mainHeapLimitMiB: number;
+}
+
+/** The worker process's own account of its main thread's peak heap (bench/worker-process.ts). */
+async function mainThreadMemory(child: ChildProcess): Promise<MainThreadMemory | undefined> {
+  if (!child.connected) return undefined;
+  const answer = new Promise<MainThreadMemory>((resolve) => {
+    const listener = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'memory' in message) {
+        child.off('message', listener);
+        resolve((message as { memory: MainThreadMemory }).memory);
+      }
+    };
+    child.on('message', listener);
+  });
+  child.send('memory');
+  return Promise.race([answer, sleep(5_000).then(() => undefined)]);
 }
 
 async function memoryMiB(pid: number): Promise<{ rss: number; peak: number }> {

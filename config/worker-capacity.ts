@@ -23,6 +23,12 @@ const TASK_SLOTS = 10;
 export const DEFAULT_WORKER_MEMORY_MIB = 1024;
 
 export interface WorkerCapacity {
+  /**
+   * V8 heap limit (old space, MiB) of each workflow thread, where the cache lives: without it V8
+   * lets garbage pile up to its own default limit (about 4 GiB on these machines) before it
+   * collects, and the RSS follows. Applied by startWorker (worker/worker.ts) before the threads start.
+   */
+  workflowThreadHeapMiB: number;
   /** Sticky cache: workflows kept in memory between tasks; one evicted is replayed from its history. */
   maxCachedWorkflows: number;
   /** Workflow tasks run at once (a household's local activities run inside them). */
@@ -38,6 +44,7 @@ export function workerCapacity(memoryMiB = DEFAULT_WORKER_MEMORY_MIB): WorkerCap
   if (!(memoryMiB >= BASELINE_MIB + IN_FLIGHT_MIB))
     throw new Error(`a worker needs at least ${BASELINE_MIB + IN_FLIGHT_MIB} MiB (WORKER_MEMORY_MIB)`);
   return {
+    workflowThreadHeapMiB: memoryMiB - BASELINE_MIB,
     maxCachedWorkflows: Math.floor((memoryMiB - BASELINE_MIB - IN_FLIGHT_MIB) / PER_CACHED_WORKFLOW_MIB),
     maxConcurrentWorkflowTaskExecutions: TASK_SLOTS,
     maxConcurrentLocalActivityExecutions: TASK_SLOTS,

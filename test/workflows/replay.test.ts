@@ -22,7 +22,8 @@ const EXPECTED_HISTORIES = [
   'findings-follow-ups',
   'findings-follow-ups.patched-caps',
   'local-writes', // admission, a visit, its follow-up escalated: every write a local activity, measures bounded
-  'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
+  'old-schema-record',
+  'one-write-per-transition', // admission and each task opened in one write each (patched: one-write-per-transition) // a visit record today's schema would refuse, accepted by an older one
   'pause-resume',
   'pause-shift', // a resume with a task opened during the pause and a shock active
   'pause-shift.before-patch', // the same, with the old whole-pause shift
