@@ -95,6 +95,34 @@ describe('one write per transition: the admission and each task opened are one t
     });
   });
 
+  it('households admitted at once are paired with the least-loaded leaders: loads never differ by more than one', async () => {
+    await stack.run(async () => {
+      const ids = await Promise.all(Array.from({ length: 6 }, () => town.addHousehold()));
+      const handles = await Promise.all(ids.map((id) => stack.startHousehold(id)));
+      await Promise.all(handles.map((h) => stack.until(h, (s) => s.status === 'SUPERVISED')));
+      const leaders = [
+        town.cadres.villageLeader,
+        town.cadres.leaderInCharge,
+        town.cadres.townshipHead,
+        town.cadres.partySecretary,
+      ];
+      const rows = await stack.prisma.assignment.groupBy({
+        by: ['cadreId'],
+        where: { cadreId: { in: leaders }, role: 'LEADER', to: null },
+        _count: { _all: true },
+      });
+      const loads = leaders.map((id) => rows.find((r) => r.cadreId === id)?._count._all ?? 0);
+      expect(loads.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
+      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
+      // Each household paired once, with one of the leaders covering its village.
+      const paired = await stack.prisma.assignment.findMany({
+        where: { householdId: { in: ids }, role: 'LEADER' },
+      });
+      expect(paired.map((a) => a.householdId).sort()).toEqual([...ids].sort());
+      expect(paired.every((a) => leaders.includes(a.cadreId))).toBe(true);
+    });
+  });
+
   it('before the patch, the same run writes each row with an activity of its own', async () => {
     await stack.run(
       async () => {
