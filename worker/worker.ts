@@ -16,7 +16,14 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Workflow code is bundled once per process (about 2 s) and shared by every worker it starts. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: quietBundlerLogger,
+    // zod (the policy's and the visit record's schemas) is loaded once per workflow thread and
+    // shared, instead of being evaluated anew for every household the thread creates or replays:
+    // it keeps no per-workflow state (our schemas, built from it, stay per workflow).
+    preloadModules: ['zod'],
+  });
   return bundle;
 }
 
