@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { workerNodeOptions } from '../config/worker-capacity.js';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
@@ -451,19 +452,25 @@ async function until(probe: () => Promise<boolean>, intervalMs = 200): Promise<v
 }
 
 async function startWorkerProcess(address: string, databaseUrl: string, taskQueue: string) {
-  const profiling = process.env.BENCH_WORKER_NODE_ARGS?.split(' ') ?? [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'bench/worker-process.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      DATABASE_URL: databaseUrl,
-      TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'warn',
-      ...(values['worker-memory'] ? { WORKER_MEMORY_MIB: values['worker-memory'] } : {}),
+  // BENCH_WORKER_NODE_ARGS: more Node options for the worker, e.g. `--cpu-prof --cpu-prof-dir=DIR`.
+  const profiling = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const memory = values['worker-memory'] ? Number(values['worker-memory']) : undefined;
+  const child = spawn(
+    process.execPath,
+    [...workerNodeOptions(memory), ...profiling, '--import', 'tsx', 'bench/worker-process.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: address,
+        DATABASE_URL: databaseUrl,
+        TASK_QUEUE: taskQueue,
+        LOG_LEVEL: 'warn',
+        ...(values['worker-memory'] ? { WORKER_MEMORY_MIB: values['worker-memory'] } : {}),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  );
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {

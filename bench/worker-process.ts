@@ -44,9 +44,11 @@ const floorDone = floor.run();
 
 /** The household worker's cache and slots (its heap cap, process-wide, is already set). */
 function floorCapacity() {
-  const { workflowThreadHeapMiB: _heap, ...capacity } = workerCapacity(
-    process.env.WORKER_MEMORY_MIB ? Number(process.env.WORKER_MEMORY_MIB) : undefined,
-  );
+  const {
+    workflowThreadHeapMiB: _heap,
+    mainThreadHeapMiB: _main,
+    ...capacity
+  } = workerCapacity(process.env.WORKER_MEMORY_MIB ? Number(process.env.WORKER_MEMORY_MIB) : undefined);
   return capacity;
 }
 

@@ -72,7 +72,7 @@ function capWorkflowThreadHeap(heapMiB: number) {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const { workflowThreadHeapMiB, ...capacity } = workerCapacity(options.memoryMiB);
+  const { workflowThreadHeapMiB, mainThreadHeapMiB: _main, ...capacity } = workerCapacity(options.memoryMiB);
   capWorkflowThreadHeap(workflowThreadHeapMiB);
   const connection = await NativeConnection.connect({ address: options.address });
   // One pooled SMTP transport per worker, closed when the worker has stopped.
