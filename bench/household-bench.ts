@@ -13,7 +13,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { workerNodeOptions } from '../config/worker-capacity.js';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
@@ -272,9 +278,11 @@ async function completeFirstVisit(client: Client, id: string, visits: Map<string
     byCadreId: task.assigneeId,
     record: compliantRecord(task.assigneeId, task.openedAt.toISOString()),
   };
-  return client.workflow
-    .getHandle(householdWorkflowId(id))
-    .executeUpdate(completeTaskUpdate, { args: [args] });
+  // Retried with the same update id, a call the server did not answer in time attaches to its update.
+  const handle = client.workflow.getHandle(householdWorkflowId(id));
+  return persistently(() =>
+    handle.executeUpdate(completeTaskUpdate, { args: [args], updateId: `bench-complete-${task.id}` }),
+  );
 }
 
 interface DueFigures {
@@ -419,14 +427,17 @@ function printTable(
 
 /**
  * Retries a call the server did not answer in time (a shared machine's dev server can stall for
- * seconds); the calls retried are idempotent (a start finds its workflow, an update its id).
+ * seconds, an update wait past the server's deadline); the calls retried are idempotent (a start
+ * finds its workflow, an update its id).
  */
 async function persistently<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= 10 || !(error instanceof ServiceError)) throw error;
+      const unanswered =
+        error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+      if (attempt >= 10 || !unanswered) throw error;
       say(`retrying after: ${error.message}`);
       await sleep(1_000 * attempt);
     }
