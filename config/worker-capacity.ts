@@ -32,6 +32,11 @@ const TASK_SLOTS = 10;
  */
 const WORKFLOW_THREADS = 1;
 
+/** The least a worker can run in: the baseline, the main thread's share, work in flight and 10 workflows cached. */
+export const MIN_WORKER_MEMORY_MIB = Math.ceil(
+  (BASELINE_MIB + IN_FLIGHT_MIB + 10 * PER_CACHED_WORKFLOW_MIB) / (1 - MAIN_HEAP_SHARE),
+);
+
 /** What a worker is given when WORKER_MEMORY_MIB is not set. */
 export const DEFAULT_WORKER_MEMORY_MIB = 1024;
 
@@ -59,13 +64,17 @@ export interface WorkerCapacity {
 
 /** The worker's limits for `memoryMiB` of memory: fixed task slots, and the cache takes what is left. */
 export function workerCapacity(memoryMiB = DEFAULT_WORKER_MEMORY_MIB): WorkerCapacity {
-  if (!(memoryMiB >= BASELINE_MIB + IN_FLIGHT_MIB))
-    throw new Error(`a worker needs at least ${BASELINE_MIB + IN_FLIGHT_MIB} MiB (WORKER_MEMORY_MIB)`);
+  if (!(memoryMiB >= MIN_WORKER_MEMORY_MIB))
+    throw new Error(`a worker needs at least ${MIN_WORKER_MEMORY_MIB} MiB (WORKER_MEMORY_MIB)`);
+  const mainThreadHeapMiB = Math.floor(memoryMiB * MAIN_HEAP_SHARE);
+  // The workflow threads take what the baseline and the main thread's heap leave; the cache is
+  // sized to fit in it, with room for the work in flight.
+  const workflowHeapMiB = memoryMiB - BASELINE_MIB - mainThreadHeapMiB;
   return {
-    workflowThreadHeapMiB: Math.floor((memoryMiB - BASELINE_MIB) / WORKFLOW_THREADS),
-    mainThreadHeapMiB: Math.floor(memoryMiB * MAIN_HEAP_SHARE),
+    workflowThreadHeapMiB: Math.floor(workflowHeapMiB / WORKFLOW_THREADS),
+    mainThreadHeapMiB,
     workflowThreadPoolSize: WORKFLOW_THREADS,
-    maxCachedWorkflows: Math.floor((memoryMiB - BASELINE_MIB - IN_FLIGHT_MIB) / PER_CACHED_WORKFLOW_MIB),
+    maxCachedWorkflows: Math.floor((workflowHeapMiB - IN_FLIGHT_MIB) / PER_CACHED_WORKFLOW_MIB),
     maxConcurrentWorkflowTaskExecutions: TASK_SLOTS,
     maxConcurrentLocalActivityExecutions: TASK_SLOTS,
     maxConcurrentActivityTaskExecutions: TASK_SLOTS,
