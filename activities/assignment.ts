@@ -44,25 +44,34 @@ async function leaderCandidates(
 }
 
 /**
- * Among the candidates, the one with the fewest households; ties go to the village's own leaders
- * first. Under the pairing lock: one query, so the lock is held for a few milliseconds.
+ * Pairs the household with the candidate who has the fewest households; ties go to the village's
+ * own leaders first, then by id. Under the pairing lock, in ONE statement (count and insert), so the
+ * lock is held for one round trip: it serialises every admission of the township. Answers the
+ * leader paired, or undefined when the row was already there (an earlier attempt committed it).
  */
-async function leastLoadedLeader(tx: Tx, candidates: CadreRef[], own: string[]): Promise<CadreRef> {
-  const loads = await tx.assignment.groupBy({
-    by: ['cadreId'],
-    where: { cadreId: { in: candidates.map((c) => c.id) }, role: 'LEADER', to: null },
-    _count: { _all: true },
-  });
-  const load = new Map(loads.map((l) => [l.cadreId, l._count._all]));
+async function pairLeastLoaded(
+  tx: Tx,
+  input: { leaderKey: string; householdId: string; from: Date },
+  candidates: CadreRef[],
+  own: string[],
+): Promise<CadreRef | undefined> {
   const ownFirst = (id: string) => (own.includes(id) ? own.indexOf(id) : own.length);
-  const [best] = [...candidates].sort(
-    (a, b) =>
-      (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) ||
-      ownFirst(a.id) - ownFirst(b.id) ||
-      a.id.localeCompare(b.id),
-  );
-  if (!best) throw new Error('没有可结对的乡镇领导干部（添加领导干部后自动重试）');
-  return best;
+  // The tie-break order, fixed here; the statement orders by load, then by this position.
+  const ordered = [...candidates].sort((a, b) => ownFirst(a.id) - ownFirst(b.id) || a.id.localeCompare(b.id));
+  if (ordered.length === 0) throw new Error('没有可结对的乡镇领导干部（添加领导干部后自动重试）');
+  const rows = await tx.$queryRaw<Array<{ cadreId: string }>>`
+    INSERT INTO "Assignment" ("id", "householdId", "cadreId", "role", "from")
+    SELECT ${input.leaderKey}, ${input.householdId}, c.id, 'LEADER', ${input.from}
+    FROM unnest(${ordered.map((c) => c.id)}::text[]) WITH ORDINALITY AS c(id, position)
+    ORDER BY (
+      SELECT count(*) FROM "Assignment" a
+      WHERE a."cadreId" = c.id AND a."role" = 'LEADER' AND a."to" IS NULL
+    ), c.position
+    LIMIT 1
+    ON CONFLICT ("id") DO NOTHING
+    RETURNING "cadreId"`;
+  const paired = rows[0]?.cadreId;
+  return paired === undefined ? undefined : ordered.find((c) => c.id === paired);
 }
 
 /** The household's current 帮扶责任人, kept (from the ledger or an earlier run); none yet: undefined. */
@@ -135,13 +144,12 @@ export function createAssignmentActivities(prisma: PrismaClient) {
             },
           });
         }
-        const again =
-          paired ?? (await tx.assignment.findUnique({ where: { id: leaderKey }, include: { cadre: true } }));
-        if (again) return { assistance, leader: ref(again.cadre) };
-        const leader = await leastLoadedLeader(tx, candidates, own);
-        await tx.assignment.create({
-          data: { id: leaderKey, householdId: household.id, cadreId: leader.id, role: 'LEADER', from },
-        });
+        const leader =
+          (await pairLeastLoaded(tx, { leaderKey, householdId: household.id, from }, candidates, own)) ??
+          ref(
+            (await tx.assignment.findUniqueOrThrow({ where: { id: leaderKey }, include: { cadre: true } }))
+              .cadre,
+          );
         return { assistance, leader };
       });
     },

@@ -46,26 +46,34 @@ function matchMembers(
   return { ids, removed: free.map((s) => s.id) };
 }
 
+/**
+ * What the workflow needs to apply the policy: category, size, labour (one rule: factsOfProfile).
+ * Also read by the admission's one write (activities/transitions.ts).
+ */
+export async function readHouseholdFacts(prisma: PrismaClient, householdId: string): Promise<HouseholdFacts> {
+  const household = await prisma.household.findUnique({
+    where: { id: householdId },
+    include: { members: true },
+  });
+  if (!household) throw ApplicationFailure.nonRetryable(`没有编号为 ${householdId} 的农户`, 'NotFound');
+  return factsOfProfile(household.category as HouseholdCategory, {
+    labourClass: household.labourClass as HouseholdProfile['labourClass'],
+    members: household.members.map((m) => ({
+      name: m.name,
+      relation: m.relation,
+      age: m.age,
+      labourAbility: m.labourAbility as LabourAbility,
+      inSchool: m.inSchool,
+      chronicIllness: m.chronicIllness,
+    })),
+  });
+}
+
 export function createHouseholdFactsActivities(prisma: PrismaClient) {
   return {
     /** What the workflow needs to apply the policy: category, size, labour (one rule: factsOfProfile). */
     async loadHousehold({ householdId }: { householdId: string }): Promise<HouseholdFacts> {
-      const household = await prisma.household.findUnique({
-        where: { id: householdId },
-        include: { members: true },
-      });
-      if (!household) throw ApplicationFailure.nonRetryable(`没有编号为 ${householdId} 的农户`, 'NotFound');
-      return factsOfProfile(household.category as HouseholdCategory, {
-        labourClass: household.labourClass as HouseholdProfile['labourClass'],
-        members: household.members.map((m) => ({
-          name: m.name,
-          relation: m.relation,
-          age: m.age,
-          labourAbility: m.labourAbility as LabourAbility,
-          inSchool: m.inSchool,
-          chronicIllness: m.chronicIllness,
-        })),
-      });
+      return readHouseholdFacts(prisma, householdId);
     },
 
     /**

@@ -15,6 +15,7 @@ import { createNotifyActivities } from './notify.js';
 import { createPolicyUpgradeActivities } from './policy-upgrade.js';
 import { createSupervisionActivities } from './supervision.js';
 import { createTaskActivities } from './tasks.js';
+import { createTransitionActivities } from './transitions.js';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -60,6 +61,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createSupervisionActivities(deps.prisma),
       ...createIdentificationActivities(deps.prisma),
       ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
+      ...createTransitionActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     }),
     ...mail,
     ...createChannelActivities({

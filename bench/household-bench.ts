@@ -13,7 +13,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { workerNodeOptions } from '../config/worker-capacity.js';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
@@ -120,6 +127,7 @@ async function main() {
     due.floorLatenessMs = await floorTimerPhase(client, `${taskQueue}-floor`, due.dueAtMs);
   }
   const overallPeak = (await memoryMiB(pid)).peak;
+  const mainThread = await mainThreadMemory(worker);
   const peakRss = Math.max(overallPeak, duzhan.workerPeakRssMiB);
 
   if (due) printTable(duzhan, floor, perPhase, households / admissionSeconds, due);
@@ -140,6 +148,11 @@ async function main() {
     `worker RSS: ${idle.rss.toFixed(0)} MiB idle after start-up (both bundles loaded), ` +
       `${peakRss.toFixed(0)} MiB peak over the whole run`,
   );
+  if (mainThread)
+    console.log(
+      `worker main thread: V8 heap peak ${mainThread.heapTotalMiB.toFixed(0)} MiB (limit ${mainThread.mainHeapLimitMiB.toFixed(0)}), ` +
+        `external ${mainThread.externalMiB.toFixed(0)} MiB; the rest is the workflow threads and native memory`,
+    );
   console.log(
     `households ${households}, concurrency ${concurrency}, ${os.cpus().length} CPUs, Node ${process.version}`,
   );
@@ -160,7 +173,7 @@ async function main() {
           floorLatenessP99Ms: percentile(due.floorLatenessMs, 99),
         }
       : undefined,
-    workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase },
+    workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase, mainThread },
     loadAverage: os.loadavg(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
@@ -265,9 +278,11 @@ async function completeFirstVisit(client: Client, id: string, visits: Map<string
     byCadreId: task.assigneeId,
     record: compliantRecord(task.assigneeId, task.openedAt.toISOString()),
   };
-  return client.workflow
-    .getHandle(householdWorkflowId(id))
-    .executeUpdate(completeTaskUpdate, { args: [args] });
+  // Retried with the same update id, a call the server did not answer in time attaches to its update.
+  const handle = client.workflow.getHandle(householdWorkflowId(id));
+  return persistently(() =>
+    handle.executeUpdate(completeTaskUpdate, { args: [args], updateId: `bench-complete-${task.id}` }),
+  );
 }
 
 interface DueFigures {
@@ -412,14 +427,17 @@ function printTable(
 
 /**
  * Retries a call the server did not answer in time (a shared machine's dev server can stall for
- * seconds); the calls retried are idempotent (a start finds its workflow, an update its id).
+ * seconds, an update wait past the server's deadline); the calls retried are idempotent (a start
+ * finds its workflow, an update its id).
  */
 async function persistently<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= 10 || !(error instanceof ServiceError)) throw error;
+      const unanswered =
+        error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError;
+      if (attempt >= 10 || !unanswered) throw error;
       say(`retrying after: ${error.message}`);
       await sleep(1_000 * attempt);
     }
@@ -445,18 +463,25 @@ async function until(probe: () => Promise<boolean>, intervalMs = 200): Promise<v
 }
 
 async function startWorkerProcess(address: string, databaseUrl: string, taskQueue: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/worker-process.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      DATABASE_URL: databaseUrl,
-      TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'warn',
-      ...(values['worker-memory'] ? { WORKER_MEMORY_MIB: values['worker-memory'] } : {}),
+  // BENCH_WORKER_NODE_ARGS: more Node options for the worker, e.g. `--cpu-prof --cpu-prof-dir=DIR`.
+  const profiling = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const memory = values['worker-memory'] ? Number(values['worker-memory']) : undefined;
+  const child = spawn(
+    process.execPath,
+    [...workerNodeOptions(memory), ...profiling, '--import', 'tsx', 'bench/worker-process.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: address,
+        DATABASE_URL: databaseUrl,
+        TASK_QUEUE: taskQueue,
+        LOG_LEVEL: 'warn',
+        ...(values['worker-memory'] ? { WORKER_MEMORY_MIB: values['worker-memory'] } : {}),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  );
   const [message] = await Promise.race([
     once(child, 'message'),
     once(child, 'exit').then(([code]) => {
@@ -474,6 +499,28 @@ async function stopWorkerProcess(child: ChildProcess) {
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   await exited;
   clearTimeout(timer);
+}
+
+interface MainThreadMemory {
+  heapTotalMiB: number;
+  externalMiB: number;
+  mainHeapLimitMiB: number;
+}
+
+/** The worker process's own account of its main thread's peak heap (bench/worker-process.ts). */
+async function mainThreadMemory(child: ChildProcess): Promise<MainThreadMemory | undefined> {
+  if (!child.connected) return undefined;
+  const answer = new Promise<MainThreadMemory>((resolve) => {
+    const listener = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && 'memory' in message) {
+        child.off('message', listener);
+        resolve((message as { memory: MainThreadMemory }).memory);
+      }
+    };
+    child.on('message', listener);
+  });
+  child.send('memory');
+  return Promise.race([answer, sleep(5_000).then(() => undefined)]);
 }
 
 async function memoryMiB(pid: number): Promise<{ rss: number; peak: number }> {

@@ -2,6 +2,7 @@
 // worker (household workflow, real activities on PostgreSQL) and a worker for the floor workflow on
 // `${TASK_QUEUE}-floor`, sharing one connection. Sends 'ready' over IPC; stops on 'stop'.
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workerCapacity } from '../config/worker-capacity.js';
 import { createPrisma } from '../db/client.js';
@@ -37,9 +38,19 @@ const floor = await Worker.create({
   taskQueue: `${taskQueue}-floor`,
   workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
   // The same cache and slots as the household worker, so the two share the process alike.
-  ...workerCapacity(process.env.WORKER_MEMORY_MIB ? Number(process.env.WORKER_MEMORY_MIB) : undefined),
+  ...floorCapacity(),
 });
 const floorDone = floor.run();
+
+/** The household worker's cache and slots (its heap cap, process-wide, is already set). */
+function floorCapacity() {
+  const {
+    workflowThreadHeapMiB: _heap,
+    mainThreadHeapMiB: _main,
+    ...capacity
+  } = workerCapacity(process.env.WORKER_MEMORY_MIB ? Number(process.env.WORKER_MEMORY_MIB) : undefined);
+  return capacity;
+}
 
 // The floor worker goes first: the household worker closes the shared connection when it is done.
 let stopping: Promise<void> | undefined;
@@ -53,8 +64,21 @@ const stop = () => {
   })();
   return stopping;
 };
+// Where the worker's memory is: the main thread's V8 heap (activities, Prisma, the SDK's bridge),
+// sampled every second; the rest of the RSS is the workflow threads' heaps and native memory.
+const mainPeak = { heapTotalMiB: 0, externalMiB: 0 };
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  mainPeak.heapTotalMiB = Math.max(mainPeak.heapTotalMiB, usage.heapTotal / 2 ** 20);
+  mainPeak.externalMiB = Math.max(mainPeak.externalMiB, usage.external / 2 ** 20);
+}, 1_000);
+sampler.unref();
 process.on('message', (message) => {
   if (message === 'stop') void stop().then(() => process.exit(0));
+  if (message === 'memory')
+    process.send?.({
+      memory: { ...mainPeak, mainHeapLimitMiB: v8.getHeapStatistics().heap_size_limit / 2 ** 20 },
+    });
 });
 process.on('disconnect', () => void stop().then(() => process.exit(0)));
 process.send?.('ready');

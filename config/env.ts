@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { isTimeZone } from './township-clock.js';
-import { DEFAULT_WORKER_MEMORY_MIB } from './worker-capacity.js';
+import { DEFAULT_WORKER_MEMORY_MIB, MIN_WORKER_MEMORY_MIB } from './worker-capacity.js';
 
 /**
  * Every setting duzhan reads from the environment, with its embedded default.
@@ -72,7 +72,7 @@ export const envSchema = z.object({
   WORKER_MEMORY_MIB: z.coerce
     .number()
     .int()
-    .min(580, 'WORKER_MEMORY_MIB must be at least 580 (MiB)')
+    .min(MIN_WORKER_MEMORY_MIB, `WORKER_MEMORY_MIB must be at least ${MIN_WORKER_MEMORY_MIB} (MiB)`)
     .default(DEFAULT_WORKER_MEMORY_MIB),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -5,6 +5,12 @@
 /** A worker with nothing cached: Node, both workflow bundles, Prisma, the SMTP pool, the core SDK. */
 const BASELINE_MIB = 420;
 /**
+ * The main thread's V8 heap limit (activities, Prisma, the SDK's bridge; nothing that grows with
+ * the households): a quarter of the memory. Uncapped, V8 let it reach 260 MiB of mostly garbage
+ * under the 1,000-household bench. Only a process started with the flag has it (workerNodeOptions).
+ */
+const MAIN_HEAP_SHARE = 0.25;
+/**
  * One cached household workflow (its sandboxed state, the history it keeps, its share of the
  * worker's buffers), measured by `npm run bench` at 1,000 and 10,000 households (README).
  */
@@ -19,10 +25,33 @@ const IN_FLIGHT_MIB = 160;
  */
 const TASK_SLOTS = 10;
 
+/**
+ * Workflow threads (each its own V8 context, heap, copy of the bundle and its source map, the cache
+ * shared out between them). One: a second one measured no faster on a machine this busy (both
+ * threads stood idle half the run) and cost its baseline again.
+ */
+const WORKFLOW_THREADS = 1;
+
+/** The least a worker can run in: the baseline, the main thread's share, work in flight and 10 workflows cached. */
+export const MIN_WORKER_MEMORY_MIB = Math.ceil(
+  (BASELINE_MIB + IN_FLIGHT_MIB + 10 * PER_CACHED_WORKFLOW_MIB) / (1 - MAIN_HEAP_SHARE),
+);
+
 /** What a worker is given when WORKER_MEMORY_MIB is not set. */
 export const DEFAULT_WORKER_MEMORY_MIB = 1024;
 
 export interface WorkerCapacity {
+  /**
+   * V8 heap limit (old space, MiB) of each workflow thread, where the cache lives (what is left
+   * after the baseline, shared between the threads): without it V8
+   * lets garbage pile up to its own default limit (about 4 GiB on these machines) before it
+   * collects, and the RSS follows. Applied by startWorker (worker/worker.ts) before the threads start.
+   */
+  workflowThreadHeapMiB: number;
+  /** The main thread's heap limit, given at process start (workerNodeOptions). */
+  mainThreadHeapMiB: number;
+  /** Workflow threads; the heap limit above is each one's. */
+  workflowThreadPoolSize: number;
   /** Sticky cache: workflows kept in memory between tasks; one evicted is replayed from its history. */
   maxCachedWorkflows: number;
   /** Workflow tasks run at once (a household's local activities run inside them). */
@@ -35,12 +64,29 @@ export interface WorkerCapacity {
 
 /** The worker's limits for `memoryMiB` of memory: fixed task slots, and the cache takes what is left. */
 export function workerCapacity(memoryMiB = DEFAULT_WORKER_MEMORY_MIB): WorkerCapacity {
-  if (!(memoryMiB >= BASELINE_MIB + IN_FLIGHT_MIB))
-    throw new Error(`a worker needs at least ${BASELINE_MIB + IN_FLIGHT_MIB} MiB (WORKER_MEMORY_MIB)`);
+  if (!(memoryMiB >= MIN_WORKER_MEMORY_MIB))
+    throw new Error(`a worker needs at least ${MIN_WORKER_MEMORY_MIB} MiB (WORKER_MEMORY_MIB)`);
+  const mainThreadHeapMiB = Math.floor(memoryMiB * MAIN_HEAP_SHARE);
+  // The workflow threads take what the baseline and the main thread's heap leave; the cache is
+  // sized to fit in it, with room for the work in flight.
+  const workflowHeapMiB = memoryMiB - BASELINE_MIB - mainThreadHeapMiB;
   return {
-    maxCachedWorkflows: Math.floor((memoryMiB - BASELINE_MIB - IN_FLIGHT_MIB) / PER_CACHED_WORKFLOW_MIB),
+    workflowThreadHeapMiB: Math.floor(workflowHeapMiB / WORKFLOW_THREADS),
+    mainThreadHeapMiB,
+    workflowThreadPoolSize: WORKFLOW_THREADS,
+    maxCachedWorkflows: Math.floor((workflowHeapMiB - IN_FLIGHT_MIB) / PER_CACHED_WORKFLOW_MIB),
     maxConcurrentWorkflowTaskExecutions: TASK_SLOTS,
     maxConcurrentLocalActivityExecutions: TASK_SLOTS,
     maxConcurrentActivityTaskExecutions: TASK_SLOTS,
   };
+}
+
+/**
+ * The Node option that caps a worker process's main-thread heap: a V8 flag only takes effect when
+ * the process starts, so whoever starts a worker process passes it (the bench, the tests that
+ * spawn `scripts/worker.ts`, the compose file's NODE_OPTIONS). The workflow threads are capped by
+ * startWorker itself.
+ */
+export function workerNodeOptions(memoryMiB = DEFAULT_WORKER_MEMORY_MIB): string[] {
+  return [`--max-old-space-size=${workerCapacity(memoryMiB).mainThreadHeapMiB}`];
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import {
   bundleWorkflowCode,
   NativeConnection,
@@ -15,7 +16,14 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Workflow code is bundled once per process (about 2 s) and shared by every worker it starts. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: quietBundlerLogger,
+    // zod (the policy's and the visit record's schemas) is loaded once per workflow thread and
+    // shared, instead of being evaluated anew for every household the thread creates or replays:
+    // it keeps no per-workflow state (our schemas, built from it, stay per workflow).
+    preloadModules: ['zod'],
+  });
   return bundle;
 }
 
@@ -54,7 +62,18 @@ function activityDepsOf({
   return deps;
 }
 
+/**
+ * Caps the V8 heap of the workflow threads the next Worker.create starts (a V8 flag is read when an
+ * isolate is created; the SDK gives its threads no limits of their own). The flag is process-wide:
+ * every workflow thread of the process gets the same cap.
+ */
+function capWorkflowThreadHeap(heapMiB: number) {
+  v8.setFlagsFromString(`--max-old-space-size=${heapMiB}`);
+}
+
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { workflowThreadHeapMiB, mainThreadHeapMiB: _main, ...capacity } = workerCapacity(options.memoryMiB);
+  capWorkflowThreadHeap(workflowThreadHeapMiB);
   const connection = await NativeConnection.connect({ address: options.address });
   // One pooled SMTP transport per worker, closed when the worker has stopped.
   const mailTransport = createMailTransport(options.smtpUrl);
@@ -63,7 +82,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    ...workerCapacity(options.memoryMiB),
+    ...capacity,
     activities: createActivities({ ...activityDepsOf(options), mailTransport }),
   }).catch(async (error: unknown) => {
     mailTransport.close();

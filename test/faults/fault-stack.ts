@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Connection } from '@temporalio/client';
+import { workerNodeOptions } from '../../config/worker-capacity.js';
 import { applyMigrations } from '../../db/migrate.js';
 import { PrismaClient } from '../../prisma/generated/client.js';
 import { type ManagedProcess, startProcess } from '../../stack/child-process.js';
@@ -94,7 +95,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     const isReady = new Promise<void>((resolve) => {
       resolveReady = resolve;
     });
-    const proc = startProcess(name, process.execPath, ['--import', 'tsx', script], {
+    // A worker process gets its main-thread heap cap, as every worker process is started.
+    const nodeOptions = script === 'scripts/worker.ts' ? workerNodeOptions() : [];
+    const proc = startProcess(name, process.execPath, [...nodeOptions, '--import', 'tsx', script], {
       env,
       onLine: (line) => {
         if (line.includes(`"msg":"${ready}"`)) resolveReady();

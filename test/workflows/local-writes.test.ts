@@ -55,28 +55,34 @@ describe('the household writes PostgreSQL inside its own workflow tasks (local a
   }
 
   it('admission, a visit record, its follow-up and the rungs are written once each, as local activities but the pairing', async () => {
-    await stack.run(async () => {
-      const { handle, householdId, visit, followUp } = await visitWithOverdueFollowUp();
-      const { prisma } = stack;
-      const tasks = await prisma.task.findMany({ where: { householdId }, orderBy: { openedAt: 'asc' } });
-      expect(tasks.map((t) => [t.id, t.kind, t.status])).toEqual([
-        [visit.id, 'VISIT', 'DONE'],
-        [followUp.id, 'FOLLOW_UP', 'OPEN'],
-      ]);
-      expect(await prisma.visitRecord.count({ where: { taskId: visit.id } })).toBe(1);
-      const notices = await prisma.notification.findMany({ where: { householdId }, select: { kind: true } });
-      expect(notices.map((n) => n.kind).sort()).toEqual(
-        ['ASSIGNED', 'ASSIGNED', 'ESCALATED', 'ESCALATED', 'REMINDER', 'TASK_OPENED', 'TASK_OPENED'].sort(),
-      );
-      expect(await prisma.escalation.count({ where: { taskId: followUp.id } })).toBe(2);
-      const events = await activityEvents(handle);
-      // Only the pairing, which waits for the township's pairing lock, is an activity task.
-      expect(events.scheduled).toBe(1);
-      // loadHousehold, updateHousehold, 2 × notify, openTask, notify, completeTask,
-      // openTask, notify (follow-up), its reminder, then per rung escalateTask and notify: at least 13.
-      expect(events.local).toBeGreaterThanOrEqual(13);
-      await recordHistory(handle, 'local-writes');
-    });
+    await stack.run(
+      async () => {
+        const { handle, householdId, visit, followUp } = await visitWithOverdueFollowUp();
+        const { prisma } = stack;
+        const tasks = await prisma.task.findMany({ where: { householdId }, orderBy: { openedAt: 'asc' } });
+        expect(tasks.map((t) => [t.id, t.kind, t.status])).toEqual([
+          [visit.id, 'VISIT', 'DONE'],
+          [followUp.id, 'FOLLOW_UP', 'OPEN'],
+        ]);
+        expect(await prisma.visitRecord.count({ where: { taskId: visit.id } })).toBe(1);
+        const notices = await prisma.notification.findMany({
+          where: { householdId },
+          select: { kind: true },
+        });
+        expect(notices.map((n) => n.kind).sort()).toEqual(
+          ['ASSIGNED', 'ASSIGNED', 'ESCALATED', 'ESCALATED', 'REMINDER', 'TASK_OPENED', 'TASK_OPENED'].sort(),
+        );
+        expect(await prisma.escalation.count({ where: { taskId: followUp.id } })).toBe(2);
+        const events = await activityEvents(handle);
+        // Only the pairing, which waits for the township's pairing lock, is an activity task.
+        expect(events.scheduled).toBe(1);
+        // loadHousehold, updateHousehold, 2 × notify, openTask, notify, completeTask,
+        // openTask, notify (follow-up), its reminder, then per rung escalateTask and notify: at least 13.
+        expect(events.local).toBeGreaterThanOrEqual(13);
+        await recordHistory(handle, 'local-writes');
+      },
+      { patchesOff: [PATCHES.oneWritePerTransition] },
+    );
   });
 
   it('before the patch, the same run schedules each write as an activity task, one workflow task each', async () => {
@@ -87,7 +93,7 @@ describe('the household writes PostgreSQL inside its own workflow tasks (local a
         expect(events.local).toBe(0);
         expect(events.scheduled).toBeGreaterThanOrEqual(14);
       },
-      { patchesOff: [PATCHES.localWrites] },
+      { patchesOff: [PATCHES.localWrites, PATCHES.oneWritePerTransition] },
     );
   });
 });

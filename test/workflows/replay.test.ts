@@ -26,6 +26,7 @@ const EXPECTED_HISTORIES = [
   'mail-delivery-refused.before-channels', // e-mail only, the address refused (550): the delivery before channels
   'mail-delivery.before-channels', // e-mail only, sent: the delivery before channels
   'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
+  'one-write-per-transition', // admission and each task opened in one write each (patched: one-write-per-transition)
   'pause-resume',
   'pause-shift', // a resume with a task opened during the pause and a shock active
   'pause-shift.before-patch', // the same, with the old whole-pause shift

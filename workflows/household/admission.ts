@@ -3,6 +3,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import { ASSIGNMENT_ROLE_LABELS } from '../../policy/index.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import { type HouseholdState, type HouseholdWorkflowInput, householdWorkflowId } from './definitions.js';
+import { isPatched } from './patches.js';
 
 /** The state before admission: the start arguments only; facts are read by `admit`. */
 export function admitting(start: HouseholdWorkflowInput): HouseholdState {
@@ -26,6 +27,7 @@ export function admitting(start: HouseholdWorkflowInput): HouseholdState {
 }
 
 export async function admit(run: HouseholdRun) {
+  if (isPatched('oneWritePerTransition')) return admitInOneWrite(run);
   const { state } = run;
   const { workflowId, chainId, householdId } = state;
   state.facts = await acts.loadHousehold({ householdId });
@@ -57,4 +59,42 @@ export async function admit(run: HouseholdRun) {
       role: ASSIGNMENT_ROLE_LABELS[role],
     });
   }
+}
+
+/**
+ * The same admission in two activities: the pairing (an activity task: it waits for the pairing
+ * lock), then one local write of everything else (activities/transitions.ts `recordAdmission`),
+ * which also answers the facts and the village. Before: eight activities, one after the other.
+ */
+async function admitInOneWrite(run: HouseholdRun) {
+  const { state } = run;
+  const { workflowId, chainId, householdId } = state;
+  const now = nowIso();
+  const cadres = await acts.assignCadres({ householdId, key: `${workflowId}/${chainId}`, at: now });
+  const admitted = await acts.recordAdmission({
+    change: {
+      householdId,
+      workflowId,
+      key: `${workflowId}/${chainId}/admitted`,
+      actor: 'workflow',
+      action: 'SUPERVISION_STARTED',
+      status: 'SUPERVISED',
+      policyVersion: state.policy.version,
+      at: now,
+      detail: { assistance: cadres.assistance.id, leader: cadres.leader.id },
+    },
+    notices: (['ASSISTANCE', 'LEADER'] as const).map((role) => ({
+      key: `${workflowId}/${chainId}/assigned/${role}`,
+      kind: 'ASSIGNED',
+      cadreId: role === 'ASSISTANCE' ? cadres.assistance.id : cadres.leader.id,
+      householdId,
+      role: ASSIGNMENT_ROLE_LABELS[role],
+    })),
+  });
+  state.facts = admitted.facts;
+  state.village = admitted.village;
+  state.cadres = cadres;
+  state.admittedAt = now;
+  state.nextVisitAt = now;
+  state.status = 'SUPERVISED';
 }

@@ -170,14 +170,24 @@ export class HouseholdRun {
     };
     state.openTasks.push(task);
     const { reminded: _r, rung: _g, ...row } = task;
-    await this.survive('openTask', () =>
-      acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId }),
-    );
-    await this.notify({
+    const notice = {
       key: `${task.id}/opened`,
       kind: 'TASK_OPENED',
       cadreId: assigneeId,
       task: this.taskInfo(task),
-    });
+    } as const;
+    if (isPatched('oneWritePerTransition')) {
+      await this.survive('openTaskNotified', () =>
+        acts.openTaskNotified({
+          task: { ...row, householdId: state.householdId, workflowId: state.workflowId },
+          notice: { ...notice, householdId: state.householdId },
+        }),
+      );
+      return;
+    }
+    await this.survive('openTask', () =>
+      acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId }),
+    );
+    await this.notify(notice);
   }
 }

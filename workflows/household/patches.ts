@@ -39,6 +39,10 @@ export const PATCHES = {
   /** The measures list is kept bounded: totals per kind for caps over the whole supervision, and
    * only the 12 months a per-year cap counts (visits.ts). */
   boundedMeasures: 'bounded-measures',
+  /** One activity per transition, its rows in one transaction (activities/transitions.ts): the
+   * admission after the pairing (facts, status, audit, both ASSIGNED notices, the village), and a
+   * task opened with its TASK_OPENED notice (admission.ts, context.ts). */
+  oneWritePerTransition: 'one-write-per-transition',
 } as const;
 
 export const isPatched = (id: keyof typeof PATCHES) => patched(PATCHES[id]);
