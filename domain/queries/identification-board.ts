@@ -2,7 +2,7 @@
 // past the whole procedure's limit (each listed).
 import type { PrismaClient } from '../../db/client.js';
 import { IDENTIFICATION_STEP_LABELS, IDENTIFICATION_STEPS } from '../../policy/index.js';
-import { type IdentificationCaseRow, toCaseRow } from './identification-cases.js';
+import { caseInclude, type IdentificationCaseRow, toCaseRow } from './identification-cases.js';
 
 export interface IdentificationBoard {
   byStep: Array<{ step: string; stepLabel: string; count: number }>;
@@ -14,17 +14,7 @@ export interface IdentificationBoard {
 }
 
 export async function identificationBoard(prisma: PrismaClient, now: Date): Promise<IdentificationBoard> {
-  const include = {
-    household: {
-      select: {
-        id: true,
-        number: true,
-        headName: true,
-        status: true,
-        village: { select: { id: true, name: true } },
-      },
-    },
-  } as const;
+  const include = caseInclude;
   const [counts, stepOverdue, overLimit] = await Promise.all([
     prisma.identificationCase.groupBy({ by: ['step'], where: { status: 'OPEN' }, _count: { _all: true } }),
     prisma.identificationCase.findMany({

@@ -59,7 +59,8 @@ export interface IdentificationCaseDetail extends IdentificationCaseRow {
   steps: IdentificationStepRow[];
 }
 
-const caseInclude = {
+/** What a case row shows of its household (the board's panel reads the same). */
+export const caseInclude = {
   household: {
     select: {
       id: true,

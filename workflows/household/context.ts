@@ -1,15 +1,10 @@
 // What every part of the household workflow shares: the state, the one-at-a-time lock, the
 // activity proxies and the writes that keep the ledger in step with the state.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  proxyActivities,
-  proxyLocalActivities,
-} from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
 import { addDays, type Finding, TASK_KIND_LABELS } from '../../policy/index.js';
+import { permanentFailure } from '../permanent-failure.js';
 import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './definitions.js';
 import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
@@ -97,15 +92,8 @@ export class HouseholdRun {
     try {
       return await work();
     } catch (error) {
-      // A remote activity's failure comes wrapped in an ActivityFailure; a local one's may come as is.
-      const cause =
-        error instanceof ActivityFailure
-          ? error.cause
-          : error instanceof ApplicationFailure
-            ? error
-            : undefined;
-      const permanent = cause instanceof ApplicationFailure && cause.nonRetryable === true;
-      if (!permanent || !isPatched('activityFailureReported')) throw error;
+      const cause = permanentFailure(error);
+      if (!cause || !isPatched('activityFailureReported')) throw error;
       const state = this.state;
       await acts.reportActivityFailure({
         householdId: state.householdId,

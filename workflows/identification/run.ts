@@ -1,12 +1,13 @@
 // What the parts of the identification workflow share: the state, the one-at-a-time lock, and the
 // writes and notices its steps make. The activities are the household's (household/context.ts), so
 // both workflows run them the same way; it passes itself to the household's ladder as a LadderRun.
-import { ActivityFailure, ApplicationFailure, condition } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import type { NotifyInput } from '../../activities/notify.js';
 import { IDENTIFICATION_STEP_LABELS, TASK_KIND_LABELS } from '../../policy/index.js';
 import { acts } from '../household/context.js';
 import type { OpenTask } from '../household/definitions.js';
 import type { LadderRun } from '../household/escalation.js';
+import { permanentFailure } from '../permanent-failure.js';
 import type { IdentificationState } from './definitions.js';
 
 export class IdentificationRun implements LadderRun {
@@ -31,13 +32,8 @@ export class IdentificationRun implements LadderRun {
     try {
       return await work();
     } catch (error) {
-      const cause =
-        error instanceof ActivityFailure
-          ? error.cause
-          : error instanceof ApplicationFailure
-            ? error
-            : undefined;
-      if (!(cause instanceof ApplicationFailure && cause.nonRetryable === true)) throw error;
+      const cause = permanentFailure(error);
+      if (!cause) throw error;
       const { state } = this;
       await acts.reportActivityFailure({
         householdId: state.householdId,
