@@ -92,6 +92,7 @@ async function runInLanes(): Promise<number> {
           `--shard=${lane}/${lanes}`,
           '--reporter=blob',
           `--outputFile=${path.join(blobs, `lane-${lane}.json`)}`,
+          '--reporter=./test/lane-progress-reporter.ts',
         ],
         { log },
       );
