@@ -61,7 +61,8 @@ async function printProgress(lanes: number, started: number): Promise<void> {
     const text = await readFile(path.join(artifacts, `lane-${lane}.log`), 'utf8').catch(() => '');
     for (const line of text.split('\n')) {
       const total = /^\[lane\] files (\d+)$/.exec(line);
-      if (total) files += Number(total[1]);
+      // Every lane is told of all the run's files (before the split), so any one of them gives the total.
+      if (total) files = Math.max(files, Number(total[1]));
       const end = /^\[lane\] done (\w+) (.+)$/.exec(line);
       if (end) done += 1;
       if (end?.[1] === 'failed') failed.push(end[2] ?? '');
