@@ -8,6 +8,7 @@ import { createPrisma, type PrismaClient } from '../../db/client.js';
 import { DEFAULT_POLICY, type Policy } from '../../policy/index.js';
 import { workflowBundle } from '../../worker/worker.js';
 import {
+  completeTaskUpdate,
   type HouseholdView,
   householdWorkflowId,
   stateQuery,
@@ -15,6 +16,7 @@ import {
 import { PATCHES } from '../../workflows/household/patches.js';
 import { householdWorkflow } from '../../workflows/household/workflow.js';
 import { createTownshipFixture, type TownshipFixture } from './township-fixture.js';
+import { compliantRecord } from './visit-records.js';
 
 /**
  * The real time-skipping Temporal test server (the pinned `temporal-test-server` binary), a real
@@ -182,4 +184,32 @@ export function useTimeSkippingTownship(): { stack: TimeSkippingStack; town: Tow
   afterEach(async () => ctx.stack?.stopLeftovers());
   afterAll(async () => ctx.stack?.close());
   return ctx;
+}
+
+/**
+ * A household admitted, then its first visit recorded with the water guarantee failing, which
+ * opens a follow-up: admission, a visit record and a task opened by a finding, in one run.
+ */
+export async function admitAndVisitWithFinding(stack: TimeSkippingStack, town: TownshipFixture) {
+  const householdId = await town.addHousehold();
+  const handle = await stack.startHousehold(householdId);
+  const admitted = await stack.until(handle, (s) => !!openVisit(s));
+  const visit = openVisit(admitted);
+  if (!visit) throw new Error('no visit');
+  const record = compliantRecord(visit.assigneeId, visit.openedAt, {
+    guarantees: {
+      food: { ok: true },
+      clothing: { ok: true },
+      education: { ok: true },
+      medical: { ok: true },
+      housing: { ok: true },
+      water: { ok: false, note: '水管冻裂' },
+    },
+  });
+  const done = await handle.executeUpdate(completeTaskUpdate, {
+    args: [{ taskId: visit.id, byCadreId: visit.assigneeId, record }],
+  });
+  const followUp = done.openTasks.find((t) => t.kind === 'FOLLOW_UP');
+  if (!followUp) throw new Error('no follow-up');
+  return { handle, householdId, admitted, visit, followUp };
 }

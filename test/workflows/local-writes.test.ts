@@ -1,11 +1,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { completeTaskUpdate } from '../../workflows/household/definitions.js';
 import { PATCHES } from '../../workflows/household/patches.js';
 import { recordHistory } from '../helpers/history-recorder.js';
-import { DAY, openVisit, type TimeSkippingStack, useTimeSkippingTownship } from '../helpers/time-skipping.js';
+import {
+  admitAndVisitWithFinding,
+  DAY,
+  type TimeSkippingStack,
+  useTimeSkippingTownship,
+} from '../helpers/time-skipping.js';
 import type { TownshipFixture } from '../helpers/township-fixture.js';
-import { compliantRecord } from '../helpers/visit-records.js';
 
 /** What the household's history says about how its activities ran. */
 async function activityEvents(handle: WorkflowHandle) {
@@ -28,26 +31,7 @@ describe('the household writes PostgreSQL inside its own workflow tasks (local a
 
   /** Admission, a visit whose failed water guarantee opens a follow-up, that follow-up left to escalate. */
   async function visitWithOverdueFollowUp() {
-    const householdId = await town.addHousehold();
-    const handle = await stack.startHousehold(householdId);
-    const admitted = await stack.until(handle, (s) => !!openVisit(s));
-    const visit = openVisit(admitted);
-    if (!visit) throw new Error('no visit');
-    const record = compliantRecord(visit.assigneeId, visit.openedAt, {
-      guarantees: {
-        food: { ok: true },
-        clothing: { ok: true },
-        education: { ok: true },
-        medical: { ok: true },
-        housing: { ok: true },
-        water: { ok: false, note: '水管冻裂' },
-      },
-    });
-    const done = await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ taskId: visit.id, byCadreId: visit.assigneeId, record }],
-    });
-    const followUp = done.openTasks.find((t) => t.kind === 'FOLLOW_UP');
-    if (!followUp) throw new Error('no follow-up');
+    const { handle, householdId, visit, followUp } = await admitAndVisitWithFinding(stack, town);
     // Past the follow-up's due date and two rungs of the ladder (0 h, then 48 h).
     await stack.env.sleep(7 * DAY + 50 * 3_600_000);
     await stack.until(handle, (s) => (s.openTasks.find((t) => t.id === followUp.id)?.rung ?? 0) >= 2);

@@ -1,11 +1,13 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { completeTaskUpdate } from '../../workflows/household/definitions.js';
 import { PATCHES } from '../../workflows/household/patches.js';
 import { recordHistory } from '../helpers/history-recorder.js';
-import { openVisit, type TimeSkippingStack, useTimeSkippingTownship } from '../helpers/time-skipping.js';
+import {
+  admitAndVisitWithFinding,
+  type TimeSkippingStack,
+  useTimeSkippingTownship,
+} from '../helpers/time-skipping.js';
 import type { TownshipFixture } from '../helpers/township-fixture.js';
-import { compliantRecord } from '../helpers/visit-records.js';
 
 /** The activities the household's history ran, by type, local or remote. */
 async function activitiesRun(handle: WorkflowHandle) {
@@ -32,34 +34,9 @@ describe('one write per transition: the admission and each task opened are one t
     ({ stack, town } = ctx);
   });
 
-  /** Admission, then a visit whose failed water guarantee opens a follow-up. */
-  async function admittedAndVisited() {
-    const householdId = await town.addHousehold();
-    const handle = await stack.startHousehold(householdId);
-    const admitted = await stack.until(handle, (s) => !!openVisit(s));
-    const visit = openVisit(admitted);
-    if (!visit) throw new Error('no visit');
-    const record = compliantRecord(visit.assigneeId, visit.openedAt, {
-      guarantees: {
-        food: { ok: true },
-        clothing: { ok: true },
-        education: { ok: true },
-        medical: { ok: true },
-        housing: { ok: true },
-        water: { ok: false, note: '水管冻裂' },
-      },
-    });
-    const done = await handle.executeUpdate(completeTaskUpdate, {
-      args: [{ taskId: visit.id, byCadreId: visit.assigneeId, record }],
-    });
-    const followUp = done.openTasks.find((t) => t.kind === 'FOLLOW_UP');
-    if (!followUp) throw new Error('no follow-up');
-    return { handle, householdId, admitted, visit, followUp };
-  }
-
   it('admits with the pairing and one write, opens each task with its notice in one write, every row once', async () => {
     await stack.run(async () => {
-      const { handle, householdId, admitted, visit, followUp } = await admittedAndVisited();
+      const { handle, householdId, admitted, visit, followUp } = await admitAndVisitWithFinding(stack, town);
       const { prisma } = stack;
       // The state the workflow keeps came from the one write: facts, village, both cadres.
       expect(admitted.status).toBe('SUPERVISED');
@@ -126,7 +103,7 @@ describe('one write per transition: the admission and each task opened are one t
   it('before the patch, the same run writes each row with an activity of its own', async () => {
     await stack.run(
       async () => {
-        const { handle } = await admittedAndVisited();
+        const { handle } = await admitAndVisitWithFinding(stack, town);
         const { local } = await activitiesRun(handle);
         expect(local).not.toContain('recordAdmission');
         expect(local.filter((type) => type === 'notify').length).toBe(4);
