@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartSeries, STATUS_OF_ACTION } from '../../domain/queries/charts.js';
+import { STATUS_OF_ACTION } from '../../domain/queries/charts.js';
 import { type ExitProgressRow, supervisionBoard } from '../../domain/queries/index.js';
 import { ACTIVE_STATUSES, HOUSEHOLD_STATUSES } from '../../policy/vocabulary.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
-import { householdCountsTruth, standingKept, standingTruth } from '../helpers/standing-truth.js';
+import { expectChartCountsTrue, standingKept, standingTruth } from '../helpers/standing-truth.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 
 // HouseholdStanding, HouseholdStateChange and HouseholdCountDelta are written by triggers only
@@ -48,16 +48,7 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
       new Date(t.getTime() + 1),
       new Date(t.getTime() + DAY),
     ]);
-    const truth = await householdCountsTruth(stack.prisma, town.villageId, instants);
-    const nonzero = (lines: Array<{ key: string; values: number[] }>) =>
-      Object.fromEntries(lines.filter((l) => l.values[0] !== 0).map((l) => [l.key, l.values[0]]));
-    for (const [i, now] of instants.entries()) {
-      const series = await chartSeries(stack.prisma, { now, weeks: 1, villageId: town.villageId });
-      expect(
-        { statuses: nonzero(series.statuses), categories: nonzero(series.categories) },
-        now.toISOString(),
-      ).toEqual(truth[i]);
-    }
+    await expectChartCountsTrue(stack.prisma, town.villageId, instants);
   }
 
   it('a household gets its row when it is registered', async () => {

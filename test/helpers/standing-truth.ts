@@ -1,7 +1,9 @@
 // What HouseholdStanding and the charts' household counts must equal, recomputed from scratch by
 // queries written independently of the triggers (correlated subqueries; the charts' former
 // interval query), so a test can hold the kept rows against the truth after any mix of writes.
+import { expect } from 'vitest';
 import type { PrismaClient } from '../../db/client.js';
+import { chartSeries } from '../../domain/queries/charts.js';
 import { ACTIVE_STATUSES } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 
@@ -163,4 +165,18 @@ export async function householdCountsTruth(prisma: PrismaClient, villageId: stri
       );
     return { statuses: of('status'), categories: of('category') };
   });
+}
+
+/** The charts' household counts (one week ending at each instant) equal the truth at every instant. */
+export async function expectChartCountsTrue(prisma: PrismaClient, villageId: string, instants: Date[]) {
+  const truth = await householdCountsTruth(prisma, villageId, instants);
+  const nonzero = (lines: Array<{ key: string; values: number[] }>) =>
+    Object.fromEntries(lines.filter((l) => l.values[0] !== 0).map((l) => [l.key, l.values[0]]));
+  for (const [i, now] of instants.entries()) {
+    const series = await chartSeries(prisma, { now, weeks: 1, villageId });
+    expect(
+      { statuses: nonzero(series.statuses), categories: nonzero(series.categories) },
+      now.toISOString(),
+    ).toEqual(truth[i]);
+  }
 }
