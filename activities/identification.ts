@@ -13,7 +13,6 @@ import {
   type IdentificationStep,
   type Policy,
 } from '../policy/index.js';
-import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { holdersOfRank } from './village-leaders.js';
 
 export interface CadreRef {
@@ -230,10 +229,6 @@ export function createIdentificationActivities(prisma: PrismaClient) {
       }
       await startSupervision({ prisma, temporal: client, taskQueue: info.taskQueue }, input.householdId, {
         policy: input.policy,
-      });
-      await prisma.household.updateMany({
-        where: { id: input.householdId, workflowId: null },
-        data: { workflowId: householdWorkflowId(input.householdId) },
       });
     },
   };

@@ -58,8 +58,7 @@ export async function registerHousehold(deps: HouseholdDeps, input: RegisterHous
   if (!(await startSupervision(deps, household.id))) {
     throw new DomainError('CONFLICT', `户编号 ${input.number} 的督战流程已存在`);
   }
-  const workflowId = householdWorkflowId(household.id);
-  return prisma.household.update({ where: { id: household.id }, data: { workflowId, status: 'SUPERVISED' } });
+  return prisma.household.update({ where: { id: household.id }, data: { status: 'SUPERVISED' } });
 }
 
 /**

@@ -2,7 +2,6 @@
 // per key household. Both steps can be run again at any time: they only add what is missing.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
-import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { createSeedAccounts } from './seed-accounts.js';
 import type { SeedCadre, SeedHousehold, SeedTownship } from './seed-data.js';
 import { generateSeedTownship } from './seed-data.js';
@@ -164,10 +163,6 @@ export async function startSeedWorkflows(
     const started = await startSupervision({ prisma, temporal, taskQueue }, householdId);
     if (started) result.started += 1;
     else result.alreadyRunning += 1;
-    await prisma.household.update({
-      where: { id: householdId },
-      data: { workflowId: householdWorkflowId(householdId) },
-    });
   }
   return result;
 }

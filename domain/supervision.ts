@@ -45,11 +45,22 @@ export async function startSupervision(
       workflowIdReusePolicy: options.readmission ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
     });
+    await recordWorkflowId(deps.prisma, householdId);
     return true;
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
-    throw error;
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    // Started by an earlier call that did not live to record it (a retried activity, a restart).
+    await recordWorkflowId(deps.prisma, householdId);
+    return false;
   }
+}
+
+/** The ledger row names the household's workflow once it runs (the pages link to it). */
+async function recordWorkflowId(prisma: PrismaClient, householdId: string) {
+  await prisma.household.update({
+    where: { id: householdId },
+    data: { workflowId: householdWorkflowId(householdId) },
+  });
 }
 
 const ENDED_STATUSES = ['STABLY_OUT', 'CANCELLED'];

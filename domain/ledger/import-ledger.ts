@@ -273,10 +273,6 @@ export async function importLedger(
   await inParallel(fresh, async (r) => {
     try {
       await startSupervision(deps, r.number);
-      await prisma.household.update({
-        where: { id: r.number },
-        data: { workflowId: householdWorkflowId(r.number) },
-      });
       workflowsStarted += 1;
     } catch (error) {
       notStarted.push({ householdId: r.number, message: (error as Error).message });
