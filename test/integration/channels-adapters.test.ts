@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatText, smsTitle } from '../../activities/channels/compose.js';
 import { createDingtalkAdapter } from '../../activities/channels/dingtalk.js';
-import { createAliyunSmsAdapter } from '../../activities/channels/sms-aliyun.js';
+import { createAliyunSmsAdapter, sendDates } from '../../activities/channels/sms-aliyun.js';
 import type { ChannelMessage, SendOptions } from '../../activities/channels/types.js';
 import { ChannelError } from '../../activities/channels/types.js';
 import { createWecomAdapter } from '../../activities/channels/wecom.js';
@@ -107,6 +107,16 @@ describe('企业微信 adapter against a server speaking its API', () => {
     expect(unreachable.message).toContain('ECONNREFUSED');
     expect(unreachable.message).not.toContain(wecom.secret);
   });
+
+  it('begins no send past the attempt’s deadline, and the same request again is delivered once', async () => {
+    const a = adapter();
+    const before = wecom.received('zhangsan').length;
+    const late = await failure(a.send(message('zhangsan', 11), { key: 'k/WECOM', deadline: Date.now() - 1 }));
+    expect(late.permanent).toBe(false);
+    await a.send(message('zhangsan', 12), sendOptions(12));
+    await a.send(message('zhangsan', 12), sendOptions(12)); // enable_duplicate_check
+    expect(wecom.received('zhangsan').length - before).toBe(1);
+  });
 });
 
 describe('钉钉 adapter against a server speaking its work-notice API', () => {
@@ -137,7 +147,7 @@ describe('钉钉 adapter against a server speaking its work-notice API', () => {
     // The same content to the same person again the same day (143106), then past the daily count (143105).
     const again = await a.send(message('lisi', 1), sendOptions(1));
     expect(await a.confirm?.(again.providerId, 'lisi')).toMatchObject({
-      state: 'OVER_LIMIT',
+      state: 'SAME_CONTENT_DELIVERED',
       detail: expect.stringContaining('143106'),
     });
     dingtalk.perUserPerDay = 1;
@@ -188,8 +198,43 @@ describe('Alibaba Cloud SMS: the official SDK pointed at a server speaking SendS
         templateCode: sms.templateCode,
         params: { title: message('', 1).title },
         bizId: providerId,
+        outId: sendOptions(1).key,
+        sendDate: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
       },
     ]);
+  });
+
+  it('finds a send by its OutId in the day’s QuerySendDetails (signed like SendSms), and only that one', async () => {
+    const since = new Date(Date.now() - 60_000);
+    expect(await adapter().findSent?.(sendOptions(1).key, '13800138000', since)).toEqual({
+      providerId: `OutId:${sendOptions(1).key}`,
+    });
+    expect(await adapter().findSent?.(sendOptions(2).key, '13800138000', since)).toBeUndefined();
+    expect(await adapter().findSent?.(sendOptions(1).key, '13900000000', since)).toBeUndefined();
+    const badKey = await failure(
+      adapter({ accessKeySecret: 'wrong' }).findSent?.(sendOptions(1).key, '13800138000', since) ??
+        Promise.resolve(),
+    );
+    expect(badKey).toMatchObject({
+      permanent: false,
+      message: expect.stringContaining('SignatureDoesNotMatch'),
+    });
+    // SendDate is the day in China Standard Time: a look-up from 23:59 there covers the next day too.
+    expect(sendDates(new Date('2026-11-29T15:59:00Z'), new Date('2026-11-30T03:00:00Z'))).toEqual([
+      '20261129',
+      '20261130',
+    ]);
+    expect(sendDates(new Date('2026-11-30T01:00:00Z'), new Date('2026-11-30T03:00:00Z'))).toEqual([
+      '20261130',
+    ]);
+  });
+
+  it('begins no send past the attempt’s deadline', async () => {
+    const late = await failure(
+      adapter().send(message('13800138000', 6), { key: 'late/SMS', deadline: Date.now() - 1 }),
+    );
+    expect(late.permanent).toBe(false);
+    expect(sms.sent.filter((s) => s.outId === 'late/SMS')).toHaveLength(0);
   });
 
   it('retries the per-number flow control and a bad key; refuses a bad number or template for good', async () => {
