@@ -138,29 +138,34 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
         const at = await dbNow(tx);
         const now = at.getTime();
         const since = new Date(now - limit.windowMs);
-        // What went out to this person in the window: sends (a combined message counts once; sentAt
-        // is recorded after the provider answered, so never earlier than the provider counts it) and
-        // sends under way.
-        const sent = await tx.channelDelivery.findMany({
-          where: { cadreId, channel, combinedInto: null, status: 'SENT', sentAt: { gte: since } },
-          select: { sentAt: true },
-          orderBy: { sentAt: 'asc' },
-        });
-        // Under way: accepted and not yet confirmed (providerId set), or an attempt begun whose outcome
-        // is not recorded (attemptBeganAt), however long ago: it may have reached the person, or may
-        // still (its retry sends the same message), and once recorded its sentAt is later than that.
-        const underWay = await tx.channelDelivery.count({
+        // What went out to this person in the window, read in ONE statement (one snapshot): read in
+        // two (the sends, then those under way), a send recorded SENT between the two was in neither
+        // — PostgreSQL's READ COMMITTED gives each statement its own snapshot — and the room it held
+        // was taken again (the race once seen under load: a combined message dropped by WeCom).
+        // - sends in the window: a combined message counts once (its leader's row); sentAt is recorded
+        //   after the provider answered, so never earlier than the provider counts it;
+        // - under way: accepted and not yet confirmed (providerId set), or an attempt begun whose
+        //   outcome is not recorded (attemptBeganAt), however long ago: it may have reached the
+        //   person, or may still (its retry sends the same message); once recorded, its sentAt is later.
+        const counted = await tx.channelDelivery.findMany({
           where: {
             cadreId,
             channel,
             combinedInto: null,
-            status: 'PENDING',
             id: { not: id },
-            OR: [{ providerId: { not: null } }, { attemptBeganAt: { not: null } }],
+            OR: [
+              { status: 'SENT', sentAt: { gte: since } },
+              { status: 'PENDING', OR: [{ providerId: { not: null } }, { attemptBeganAt: { not: null } }] },
+            ],
           },
+          select: { status: true, sentAt: true },
         });
+        const sent = counted
+          .flatMap((row) => (row.status === 'SENT' && row.sentAt ? [row.sentAt.getTime()] : []))
+          .sort((a, b) => a - b);
+        const underWay = counted.length - sent.length;
         if (sent.length + underWay >= limit.max) {
-          const oldest = sent[0]?.sentAt?.getTime() ?? now;
+          const oldest = sent[0] ?? now;
           const heldUntil = new Date(Math.max(oldest + limit.windowMs, now + 1_000));
           await tx.channelDelivery.update({ where: { id }, data: { heldUntil } });
           return { heldForMs: heldUntil.getTime() - now };
