@@ -177,6 +177,8 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
             status: 'PENDING',
             heldUntil: { not: null },
             combinedInto: null,
+            // Never a row whose own send may have gone out: its retry sends that message again.
+            attemptBeganAt: null,
             id: { not: id },
           },
           select: { id: true },
@@ -200,7 +202,7 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
    * The send is known not to have gone out (refused, or dropped by the provider's limit): the mark is
    * cleared and the held deliveries it carried go back to waiting on their own.
    */
-  async function release(id: string, data: { error: string } & Record<string, unknown>) {
+  async function release(id: string, data: { error: string; providerId?: null; heldUntil?: Date }) {
     await prisma.$transaction([
       prisma.channelDelivery.update({ where: { id }, data: { ...data, attemptBeganAt: null } }),
       prisma.channelDelivery.updateMany({
