@@ -6,6 +6,14 @@
 // Per-person limits (config/channels.ts): a send that would pass the cadre's limit on the channel is
 // held until the window has room (the workflow sleeps on a durable timer); the first delivery that
 // then gets the room sends every held notification of that cadre and channel as one message.
+//
+// The crash window: an attempt marks the row (`attemptBeganAt`) before it sends and clears the mark
+// once the outcome is recorded. A retry that finds the mark does not know whether the provider got
+// the message, so it sends the very same message again (the same rows carried, composed the same
+// way): WeCom's duplicate check and DingTalk's once-a-day rule for the same content absorb a repeat;
+// SMS, which does not, is looked up first (QuerySendDetails by OutId). Other deliveries count a
+// marked row as under way however long it stays marked, so a send whose answer was lost still holds
+// its room in the window.
 import { ApplicationFailure } from '@temporalio/activity';
 import {
   CHANNEL_LABELS,
@@ -19,7 +27,13 @@ import type { SendEmailResult } from '../mail.js';
 import { chatText, type OutboxRow, smsTitle } from './compose.js';
 import { createDingtalkAdapter } from './dingtalk.js';
 import { createAliyunSmsAdapter } from './sms-aliyun.js';
-import { type ChannelAdapter, ChannelError, type ChannelMessage } from './types.js';
+import {
+  type ChannelAdapter,
+  ChannelError,
+  type ChannelMessage,
+  type ChannelSent,
+  type Confirmation,
+} from './types.js';
 import { createWecomAdapter } from './wecom.js';
 
 /** Error types; the workflow records the non-retryable ones as FAILED and tries the next channel. */
@@ -29,8 +43,13 @@ export const CHANNEL_ERROR_TYPES = {
   noAddress: 'ChannelNoAddress',
 } as const;
 
-/** The longest one attempt of deliverOnChannel runs (its start-to-close timeout in the workflow). */
-const ATTEMPT_MAX_MS = 90_000;
+/**
+ * How long after an attempt starts it may still begin a send. The activity's start-to-close timeout
+ * is 90 s (workflows/mail/delivery.ts) and Temporal starts the next attempt only after it: an attempt
+ * that outlives its timeout (its code is not stopped) begins no request that could reach the provider
+ * after the next attempt looked whether the first got through.
+ */
+const SEND_BEGIN_BUDGET_MS = 60_000;
 
 /** WeCom's and DingTalk's text messages both take 2,048 bytes. */
 const CHAT_TEXT_MAX_BYTES = 2048;
@@ -68,8 +87,23 @@ function refused(message: string, type: string = CHANNEL_ERROR_TYPES.refused): A
   return ApplicationFailure.nonRetryable(message, type);
 }
 
+type Db = Pick<PrismaClient, '$queryRaw'>;
+
+/**
+ * PostgreSQL's clock, the one clock every worker shares: the window is counted from the times it
+ * records (sentAt, attemptBeganAt), so workers whose clocks differ cannot disagree on it.
+ * clock_timestamp(), not now(): now() is the transaction's start, before the lock was waited for.
+ */
+async function dbNow(db: Db): Promise<Date> {
+  const [row] = await db.$queryRaw<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
+  if (!row) throw new Error('PostgreSQL did not answer clock_timestamp()');
+  return row.now;
+}
+
 export function createChannelActivities({ prisma, settings, sendEmail }: ChannelDeliveryDeps) {
   const adapters = adaptersFor(settings);
+  const recheckInMs = (channel: Exclude<Channel, 'EMAIL'>) =>
+    Math.min(30_000, Math.max(1_000, Math.round(settings.limits[channel].windowMs / 5)));
 
   /** The cadre's id on a channel, or '' when the cadre has none. */
   async function addressOf(cadreId: string, channel: Channel): Promise<string> {
@@ -100,31 +134,38 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
         // since it was read; then it is that one's to send (looked at again in a second).
         const self = await tx.channelDelivery.findUniqueOrThrow({ where: { id } });
         if (self.combinedInto !== null || self.status !== 'PENDING') return { heldForMs: 1_000 };
-        const now = Date.now();
+        // Read after the lock was taken: a time from before the wait would let the window end early.
+        const at = await dbNow(tx);
+        const now = at.getTime();
         const since = new Date(now - limit.windowMs);
-        // What went out to this person in the window: sends (a combined message counts once) and
-        // sends under way (claimed, not yet confirmed).
-        const sent = await tx.channelDelivery.findMany({
-          where: { cadreId, channel, combinedInto: null, status: 'SENT', sentAt: { gte: since } },
-          select: { sentAt: true },
-          orderBy: { sentAt: 'asc' },
-        });
-        // Under way: sent and not yet recorded SENT (providerId set), or an attempt that may still
-        // be sending (begun within an attempt's longest run); however long ago it was claimed, it
-        // reaches the person after the claim, so it counts.
-        const underWay = await tx.channelDelivery.count({
+        // What went out to this person in the window, read in ONE statement (one snapshot): read in
+        // two (the sends, then those under way), a send recorded SENT between the two was in neither
+        // — PostgreSQL's READ COMMITTED gives each statement its own snapshot — and the room it held
+        // was taken again (the race once seen under load: a combined message dropped by WeCom).
+        // - sends in the window: a combined message counts once (its leader's row); sentAt is recorded
+        //   after the provider answered, so never earlier than the provider counts it;
+        // - under way: accepted and not yet confirmed (providerId set), or an attempt begun whose
+        //   outcome is not recorded (attemptBeganAt), however long ago: it may have reached the
+        //   person, or may still (its retry sends the same message); once recorded, its sentAt is later.
+        const counted = await tx.channelDelivery.findMany({
           where: {
             cadreId,
             channel,
             combinedInto: null,
-            status: 'PENDING',
-            heldUntil: null,
             id: { not: id },
-            OR: [{ providerId: { not: null } }, { lastAttemptAt: { gte: new Date(now - ATTEMPT_MAX_MS) } }],
+            OR: [
+              { status: 'SENT', sentAt: { gte: since } },
+              { status: 'PENDING', OR: [{ providerId: { not: null } }, { attemptBeganAt: { not: null } }] },
+            ],
           },
+          select: { status: true, sentAt: true },
         });
+        const sent = counted
+          .flatMap((row) => (row.status === 'SENT' && row.sentAt ? [row.sentAt.getTime()] : []))
+          .sort((a, b) => a - b);
+        const underWay = counted.length - sent.length;
         if (sent.length + underWay >= limit.max) {
-          const oldest = sent[0]?.sentAt?.getTime() ?? now;
+          const oldest = sent[0] ?? now;
           const heldUntil = new Date(Math.max(oldest + limit.windowMs, now + 1_000));
           await tx.channelDelivery.update({ where: { id }, data: { heldUntil } });
           return { heldForMs: heldUntil.getTime() - now };
@@ -136,6 +177,8 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
             status: 'PENDING',
             heldUntil: { not: null },
             combinedInto: null,
+            // Never a row whose own send may have gone out: its retry sends that message again.
+            attemptBeganAt: null,
             id: { not: id },
           },
           select: { id: true },
@@ -144,9 +187,10 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
         const carried = held.map((h) => h.id);
         if (carried.length > 0)
           await tx.channelDelivery.updateMany({ where: { id: { in: carried } }, data: { combinedInto: id } });
+        // The room is taken before the lock is let go: from here every other claim counts this send.
         await tx.channelDelivery.update({
           where: { id },
-          data: { heldUntil: null, attempts: { increment: 1 }, lastAttemptAt: new Date(now) },
+          data: { heldUntil: null, attempts: { increment: 1 }, lastAttemptAt: at, attemptBeganAt: at },
         });
         return { carried };
       },
@@ -154,12 +198,28 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
     );
   }
 
-  /** The held deliveries a failed or dropped send carried go back to waiting on their own. */
-  const release = (id: string) =>
-    prisma.channelDelivery.updateMany({
+  /**
+   * The send is known not to have gone out (refused, or dropped by the provider's limit): the mark is
+   * cleared and the held deliveries it carried go back to waiting on their own.
+   */
+  async function release(id: string, data: { error: string; providerId?: null; heldUntil?: Date }) {
+    await prisma.$transaction([
+      prisma.channelDelivery.update({ where: { id }, data: { ...data, attemptBeganAt: null } }),
+      prisma.channelDelivery.updateMany({
+        where: { combinedInto: id, status: 'PENDING' },
+        data: { combinedInto: null },
+      }),
+    ]);
+  }
+
+  /** The rows an earlier attempt of `id` carried (they stay its until its outcome is known). */
+  async function carriedBy(id: string): Promise<string[]> {
+    const rows = await prisma.channelDelivery.findMany({
       where: { combinedInto: id, status: 'PENDING' },
-      data: { combinedInto: null },
+      select: { id: true },
     });
+    return rows.map((r) => r.id);
+  }
 
   async function message(channel: Channel, to: string, ids: string[]): Promise<ChannelMessage> {
     const rows = await prisma.channelDelivery.findMany({
@@ -179,11 +239,11 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
       where: { OR: [{ id }, { combinedInto: id }] },
       select: { notificationId: true },
     });
-    const sentAt = new Date();
+    const sentAt = await dbNow(prisma);
     await prisma.$transaction([
       prisma.channelDelivery.updateMany({
         where: { OR: [{ id }, { combinedInto: id }] },
-        data: { status: 'SENT', sentAt, providerId, error: null, heldUntil: null },
+        data: { status: 'SENT', sentAt, providerId, error: null, heldUntil: null, attemptBeganAt: null },
       }),
       prisma.notification.updateMany({
         where: { id: { in: group.map((g) => g.notificationId) }, status: { not: 'SENT' } },
@@ -250,6 +310,7 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
      * good; answers HELD when the cadre's limit on the channel is reached.
      */
     async deliverOnChannel(input: ChannelDeliveryInput): Promise<ChannelOutcome> {
+      const sendDeadline = Date.now() + SEND_BEGIN_BUDGET_MS;
       const notification = await prisma.notification.findUnique({
         where: { id: input.notificationId },
         select: { cadreId: true },
@@ -274,53 +335,85 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
       if (row.status === 'FAILED') return { status: 'FAILED', error: row.error ?? '' };
       if (row.combinedInto) {
         const leader = await prisma.channelDelivery.findUnique({ where: { id: row.combinedInto } });
-        // Carried by another delivery's send, still under way: look again shortly (within the
-        // channel's window, at most 30 s).
-        if (leader?.status === 'PENDING')
-          return { status: 'HELD', retryInMs: Math.min(30_000, settings.limits[input.channel].windowMs) };
+        // Carried by another delivery's send, still under way: look again shortly (a fifth of the
+        // channel's window, between 1 s and 30 s).
+        if (leader?.status === 'PENDING') return { status: 'HELD', retryInMs: recheckInMs(input.channel) };
         row = await prisma.channelDelivery.update({ where: { id }, data: { combinedInto: null } });
       }
 
       const limit = settings.limits[input.channel];
+      const noteError = async (reason: string) => {
+        await prisma.channelDelivery.update({ where: { id }, data: { error: reason } });
+      };
       if (!row.providerId) {
-        const claimed = await claim(id, cadreId, input.channel, limit);
-        if ('heldForMs' in claimed) return { status: 'HELD', retryInMs: claimed.heldForMs };
-        const outgoing = await message(input.channel, to, [id, ...claimed.carried]);
+        let carried: string[];
+        let found: ChannelSent | undefined;
+        if (row.attemptBeganAt) {
+          // An earlier attempt began and its outcome was lost (the worker died, the answer never
+          // came): it may have gone out. Its room is still counted by the others; send the very same
+          // message again, which the provider absorbs if it has it, or, where it would not, look first.
+          carried = await carriedBy(id);
+          try {
+            found = await adapter.findSent?.(id, to, row.attemptBeganAt);
+          } catch (error) {
+            throw await failureOf(error, noteError);
+          }
+          if (!found)
+            await prisma.channelDelivery.update({
+              where: { id },
+              data: { attempts: { increment: 1 }, lastAttemptAt: await dbNow(prisma) },
+            });
+        } else {
+          const claimed = await claim(id, cadreId, input.channel, limit);
+          if ('heldForMs' in claimed) return { status: 'HELD', retryInMs: claimed.heldForMs };
+          carried = claimed.carried;
+        }
         try {
-          const sent = await adapter.send(outgoing);
+          const sent =
+            found ??
+            (await adapter.send(await message(input.channel, to, [id, ...carried]), {
+              key: id,
+              deadline: sendDeadline,
+            }));
           // From here the message is out: a retried attempt confirms this send instead of sending again.
           row = await prisma.channelDelivery.update({ where: { id }, data: { providerId: sent.providerId } });
         } catch (error) {
-          await release(id);
-          throw await failureOf(error, async (reason) => {
-            await prisma.channelDelivery.update({ where: { id }, data: { error: reason } });
-          });
+          // Refused: it did not go out. Anything else (unreachable, a timeout, no answer): it may have;
+          // the mark and what it carries stay for the retry to send the same again.
+          if (error instanceof ChannelError && error.permanent) await release(id, { error: error.message });
+          throw await failureOf(error, noteError);
         }
       }
 
       if (adapter.confirm) {
-        let confirmation: Awaited<ReturnType<NonNullable<ChannelAdapter['confirm']>>>;
+        let confirmation: Confirmation;
         try {
           confirmation = await adapter.confirm(row.providerId ?? '', to);
         } catch (error) {
-          const permanent = error instanceof ChannelError && error.permanent;
-          if (permanent) await release(id);
-          throw await failureOf(error, async (reason) => {
-            await prisma.channelDelivery.update({ where: { id }, data: { error: reason } });
-          });
+          if (error instanceof ChannelError && error.permanent) await release(id, { error: error.message });
+          throw await failureOf(error, noteError);
         }
-        if (confirmation.state === 'OVER_LIMIT') {
+        // Sent again after an attempt whose outcome was lost, and refused as the same content the
+        // person already has today: that attempt delivered it.
+        const sentAgain =
+          row.attemptBeganAt !== null &&
+          row.lastAttemptAt !== null &&
+          row.lastAttemptAt.getTime() > row.attemptBeganAt.getTime();
+        if (
+          confirmation.state === 'OVER_LIMIT' ||
+          (confirmation.state === 'SAME_CONTENT_DELIVERED' && !sentAgain)
+        ) {
           // Accepted and dropped: send again (with whatever is held by then) once the limit allows.
-          const retryInMs = confirmation.retryAfterMs ?? limit.windowMs;
-          await prisma.channelDelivery.update({
-            where: { id },
-            data: {
-              providerId: null,
-              heldUntil: new Date(Date.now() + retryInMs),
-              error: confirmation.detail,
-            },
+          const retryInMs =
+            confirmation.state === 'OVER_LIMIT'
+              ? (confirmation.retryAfterMs ?? limit.windowMs)
+              : limit.windowMs;
+          const now = await dbNow(prisma);
+          await release(id, {
+            providerId: null,
+            heldUntil: new Date(now.getTime() + retryInMs),
+            error: confirmation.detail,
           });
-          await release(id);
           return { status: 'HELD', retryInMs };
         }
       }

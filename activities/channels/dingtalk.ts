@@ -15,6 +15,8 @@ const TOKEN_REFUSED = new Set([40014, 42001, 41001]);
 const RETRYABLE = new Set([-1, 143103, 143104, 90018, 1430003, 40089]);
 /** Per-person limits of the result's forbidden_list: 143105/143205 per day, 143106/143206 the same content. */
 const OVER_LIMIT = new Set(['143105', '143106', '143205', '143206']);
+/** "The same content to one person once a day": the person already has this very text. */
+const SAME_CONTENT = new Set(['143106', '143206']);
 
 interface SendResult {
   invalid_user_id_list?: string[];
@@ -37,7 +39,7 @@ export function createDingtalkAdapter(settings: DingtalkSettings): ChannelAdapte
   });
 
   /** One call with the cached token; once more with a new one if the token was refused. */
-  async function call(path: string, body: unknown): Promise<Record<string, unknown>> {
+  async function call(path: string, body: unknown, deadline?: number): Promise<Record<string, unknown>> {
     for (let attempt = 1; ; attempt++) {
       const token = await tokens.get();
       const answer = await fetchJson(`${settings.baseUrl}${path}?access_token=${encodeURIComponent(token)}`, {
@@ -45,6 +47,7 @@ export function createDingtalkAdapter(settings: DingtalkSettings): ChannelAdapte
         body,
         timeoutMs: TIMEOUT_MS,
         service: SERVICE,
+        deadline,
       });
       const errcode = Number(answer.errcode);
       if (errcode === 0) return answer;
@@ -58,12 +61,16 @@ export function createDingtalkAdapter(settings: DingtalkSettings): ChannelAdapte
   }
 
   return {
-    async send(message) {
-      const answer = await call('/topapi/message/corpconversation/asyncsend_v2', {
-        agent_id: settings.agentId,
-        userid_list: message.to,
-        msg: { msgtype: 'text', text: { content: message.text } },
-      });
+    async send(message, { deadline }) {
+      const answer = await call(
+        '/topapi/message/corpconversation/asyncsend_v2',
+        {
+          agent_id: settings.agentId,
+          userid_list: message.to,
+          msg: { msgtype: 'text', text: { content: message.text } },
+        },
+        deadline,
+      );
       if (answer.task_id === undefined || answer.task_id === null)
         throw new ChannelError(`${SERVICE}答复中没有 task_id`, false);
       return { providerId: String(answer.task_id) };
@@ -85,8 +92,11 @@ export function createDingtalkAdapter(settings: DingtalkSettings): ChannelAdapte
       if (forbidden || has(result.forbidden_user_id_list, userId)) {
         const code = forbidden?.code ?? '';
         const detail = `${SERVICE}流控：${code || 'forbidden'}${forbidden?.count ? `（阈值 ${forbidden.count}）` : ''}`;
-        // Per person per day (or the same content): not delivered; sent again, combined, once the
-        // cadre's limit allows. A per-minute rate limit: again in a minute.
+        // The same content already delivered today: for a message sent again after an attempt whose
+        // answer was lost, that attempt delivered it (the delivery decides, delivery.ts).
+        if (SAME_CONTENT.has(code)) return { state: 'SAME_CONTENT_DELIVERED', detail };
+        // Per person per day: not delivered; sent again, combined, once the cadre's limit allows. A
+        // per-minute rate limit: again in a minute.
         return OVER_LIMIT.has(code) || code === ''
           ? { state: 'OVER_LIMIT', detail }
           : { state: 'OVER_LIMIT', detail, retryAfterMs: 60_000 };

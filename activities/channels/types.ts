@@ -20,12 +20,37 @@ export interface ChannelSent {
 export type Confirmation =
   | { state: 'DELIVERED' }
   /** Accepted but dropped by the per-person limit: send again, combined, when the limit allows. */
-  | { state: 'OVER_LIMIT'; detail: string; retryAfterMs?: number };
+  | { state: 'OVER_LIMIT'; detail: string; retryAfterMs?: number }
+  /**
+   * Not delivered because the very same content already reached the person today (DingTalk 143106):
+   * for a message sent again after an attempt whose outcome was lost, that earlier attempt delivered it.
+   */
+  | { state: 'SAME_CONTENT_DELIVERED'; detail: string };
+
+export interface SendOptions {
+  /** The delivery's own id: the same on every attempt (SMS sends it as OutId, to look it up later). */
+  key: string;
+  /**
+   * No request may begin after this time (ms since the epoch): the attempt has outlived its budget and
+   * a retry may already be running; a send begun now could pass the retry's look-up.
+   */
+  deadline: number;
+}
 
 export interface ChannelAdapter {
-  send(message: ChannelMessage): Promise<ChannelSent>;
+  send(message: ChannelMessage, options: SendOptions): Promise<ChannelSent>;
   /** For channels whose send answers before delivering: throws like send, or says what became of it. */
   confirm?(providerId: string, to: string): Promise<Confirmation>;
+  /**
+   * For channels that do not absorb a repeated send (SMS): the send of `key` to `to` since `since`, if
+   * the provider has it (an attempt that reached the provider but whose answer was lost).
+   */
+  findSent?(key: string, to: string, since: Date): Promise<ChannelSent | undefined>;
+}
+
+/** The error of an attempt that stopped at its deadline, before sending anything. */
+export function pastDeadline(service: string): ChannelError {
+  return new ChannelError(`${service}：本次尝试已超时，未再发送，稍后重试`, false);
 }
 
 /**
@@ -46,8 +71,9 @@ export class ChannelError extends Error {
 /** fetch, JSON in and out, within a deadline; unreachable, a timeout or a 5xx is retryable. */
 export async function fetchJson(
   url: string,
-  init: { method: 'GET' | 'POST'; body?: unknown; timeoutMs: number; service: string },
+  init: { method: 'GET' | 'POST'; body?: unknown; timeoutMs: number; service: string; deadline?: number },
 ): Promise<Record<string, unknown>> {
+  if (init.deadline !== undefined && Date.now() >= init.deadline) throw pastDeadline(init.service);
   let response: Response;
   try {
     response = await fetch(url, {

@@ -32,11 +32,12 @@ export function createWecomAdapter(settings: WecomSettings): ChannelAdapter {
     return { token: body.access_token, expiresInSeconds: Number(body.expires_in ?? 7200) };
   });
 
-  async function post(message: ChannelMessage, token: string) {
+  async function post(message: ChannelMessage, token: string, deadline: number) {
     return fetchJson(`${settings.baseUrl}/cgi-bin/message/send?access_token=${encodeURIComponent(token)}`, {
       method: 'POST',
       timeoutMs: TIMEOUT_MS,
       service: SERVICE,
+      deadline,
       body: {
         touser: message.to,
         msgtype: 'text',
@@ -44,7 +45,8 @@ export function createWecomAdapter(settings: WecomSettings): ChannelAdapter {
         text: { content: message.text },
         safe: 0,
         // The same request again within 30 minutes is not delivered twice: a send retried after a
-        // worker died between WeCom's answer and our record of it reaches the cadre once.
+        // worker died between WeCom's answer and our record of it (the delivery sends the very same
+        // message again, delivery.ts) reaches the cadre once.
         enable_duplicate_check: 1,
         duplicate_check_interval: 1800,
       },
@@ -52,13 +54,13 @@ export function createWecomAdapter(settings: WecomSettings): ChannelAdapter {
   }
 
   return {
-    async send(message) {
+    async send(message, { deadline }) {
       let token = await tokens.get();
-      let body = await post(message, token);
+      let body = await post(message, token, deadline);
       if (TOKEN_REFUSED.has(Number(body.errcode))) {
         tokens.invalidate(token);
         token = await tokens.get();
-        body = await post(message, token);
+        body = await post(message, token, deadline);
       }
       const errcode = Number(body.errcode);
       if (errcode !== 0) {

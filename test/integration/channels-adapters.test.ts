@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatText, smsTitle } from '../../activities/channels/compose.js';
 import { createDingtalkAdapter } from '../../activities/channels/dingtalk.js';
-import { createAliyunSmsAdapter } from '../../activities/channels/sms-aliyun.js';
-import type { ChannelMessage } from '../../activities/channels/types.js';
+import { createAliyunSmsAdapter, sendDates } from '../../activities/channels/sms-aliyun.js';
+import type { ChannelMessage, SendOptions } from '../../activities/channels/types.js';
 import { ChannelError } from '../../activities/channels/types.js';
 import { createWecomAdapter } from '../../activities/channels/wecom.js';
 import { loadChannelSettings } from '../../config/channels.js';
@@ -20,6 +20,12 @@ const message = (to: string, n: number): ChannelMessage => ({
   subject: `【挂牌督战】逾期督办（第 2 级）：入户走访 王二 户 #${n}`,
   text: `【挂牌督战】逾期督办（第 2 级）：入户走访 王二 户 #${n}\n自 2030/3/14 起逾期未完成\nhttp://duzhan.test/tasks/t${n}`,
   title: `逾期督办（第 2 级）：入户走访 王二 户 #${n}`,
+});
+
+/** What the delivery passes each send: its id (SMS: OutId), and no deadline passed. */
+const sendOptions = (n: number): SendOptions => ({
+  key: `notification-${n}/CHANNEL`,
+  deadline: Date.now() + 60_000,
 });
 
 /** The ChannelError a call failed with (failing the test if it did not fail so). */
@@ -47,8 +53,8 @@ describe('企业微信 adapter against a server speaking its API', () => {
   it('sends a text app message to the member, fetching the token once for several sends', async () => {
     wecom.members.add('zhangsan');
     const a = adapter();
-    const first = await a.send(message('zhangsan', 1));
-    await a.send(message('zhangsan', 2));
+    const first = await a.send(message('zhangsan', 1), sendOptions(1));
+    await a.send(message('zhangsan', 2), sendOptions(2));
     expect(wecom.tokensIssued).toBe(1);
     expect(wecom.received('zhangsan').map((d) => d.content)).toEqual([
       message('zhangsan', 1).text,
@@ -60,9 +66,9 @@ describe('企业微信 adapter against a server speaking its API', () => {
   it('fetches a new token when the service says it expired (42001) or is invalid (40014), and sends', async () => {
     const a = adapter();
     const issued = wecom.tokensIssued;
-    await a.send(message('zhangsan', 3));
+    await a.send(message('zhangsan', 3), sendOptions(3));
     wecom.expireTokens();
-    await a.send(message('zhangsan', 4));
+    await a.send(message('zhangsan', 4), sendOptions(4));
     expect(wecom.tokensIssued).toBe(issued + 2);
     expect(wecom.received('zhangsan').at(-1)?.content).toContain('#4');
   });
@@ -72,9 +78,9 @@ describe('企业微信 adapter against a server speaking its API', () => {
     try {
       const a = adapter();
       const issued = wecom.tokensIssued;
-      await a.send(message('zhangsan', 5));
+      await a.send(message('zhangsan', 5), sendOptions(5));
       await new Promise((r) => setTimeout(r, 1_000));
-      await a.send(message('zhangsan', 6));
+      await a.send(message('zhangsan', 6), sendOptions(6));
       expect(wecom.tokensIssued).toBe(issued + 2);
     } finally {
       wecom.tokenLifetimeSeconds = 7200;
@@ -84,10 +90,10 @@ describe('企业微信 adapter against a server speaking its API', () => {
   it('retries the rate limit (45009), a 5xx and an unreachable service; refuses an unknown member for good (81013)', async () => {
     const a = adapter();
     wecom.nextSendAnswers.push({ json: { errcode: 45009, errmsg: 'api freq out of limit' } });
-    expect((await failure(a.send(message('zhangsan', 7)))).permanent).toBe(false);
+    expect((await failure(a.send(message('zhangsan', 7), sendOptions(7)))).permanent).toBe(false);
     wecom.nextSendAnswers.push({ status: 503, json: {} });
-    expect((await failure(a.send(message('zhangsan', 8)))).permanent).toBe(false);
-    const refused = await failure(a.send(message('nobody', 9)));
+    expect((await failure(a.send(message('zhangsan', 8), sendOptions(8)))).permanent).toBe(false);
+    const refused = await failure(a.send(message('nobody', 9), sendOptions(9)));
     expect(refused.permanent).toBe(true);
     expect(refused.message).toContain('81013');
     const gone = createWecomAdapter({
@@ -96,10 +102,20 @@ describe('企业微信 adapter against a server speaking its API', () => {
       agentId: wecom.agentId,
       baseUrl: `http://127.0.0.1:${await freePort()}`,
     });
-    const unreachable = await failure(gone.send(message('zhangsan', 10)));
+    const unreachable = await failure(gone.send(message('zhangsan', 10), sendOptions(10)));
     expect(unreachable.permanent).toBe(false);
     expect(unreachable.message).toContain('ECONNREFUSED');
     expect(unreachable.message).not.toContain(wecom.secret);
+  });
+
+  it('begins no send past the attempt’s deadline, and the same request again is delivered once', async () => {
+    const a = adapter();
+    const before = wecom.received('zhangsan').length;
+    const late = await failure(a.send(message('zhangsan', 11), { key: 'k/WECOM', deadline: Date.now() - 1 }));
+    expect(late.permanent).toBe(false);
+    await a.send(message('zhangsan', 12), sendOptions(12));
+    await a.send(message('zhangsan', 12), sendOptions(12)); // enable_duplicate_check
+    expect(wecom.received('zhangsan').length - before).toBe(1);
   });
 });
 
@@ -119,7 +135,7 @@ describe('钉钉 adapter against a server speaking its work-notice API', () => {
     dingtalk.users.add('lisi');
     dingtalk.pendingQueriesPerTask = 1;
     const a = adapter();
-    const { providerId } = await a.send(message('lisi', 1));
+    const { providerId } = await a.send(message('lisi', 1), sendOptions(1));
     expect((await failure(a.confirm?.(providerId, 'lisi') ?? Promise.resolve())).permanent).toBe(false);
     expect(await a.confirm?.(providerId, 'lisi')).toEqual({ state: 'DELIVERED' });
     expect(dingtalk.received('lisi')).toHaveLength(1);
@@ -129,13 +145,13 @@ describe('钉钉 adapter against a server speaking its work-notice API', () => {
   it('an over-limit send is answered success but the result shows it undelivered', async () => {
     const a = adapter();
     // The same content to the same person again the same day (143106), then past the daily count (143105).
-    const again = await a.send(message('lisi', 1));
+    const again = await a.send(message('lisi', 1), sendOptions(1));
     expect(await a.confirm?.(again.providerId, 'lisi')).toMatchObject({
-      state: 'OVER_LIMIT',
+      state: 'SAME_CONTENT_DELIVERED',
       detail: expect.stringContaining('143106'),
     });
     dingtalk.perUserPerDay = 1;
-    const past = await a.send(message('lisi', 2));
+    const past = await a.send(message('lisi', 2), sendOptions(2));
     expect(await a.confirm?.(past.providerId, 'lisi')).toMatchObject({
       state: 'OVER_LIMIT',
       detail: expect.stringContaining('143105'),
@@ -146,13 +162,13 @@ describe('钉钉 adapter against a server speaking its work-notice API', () => {
 
   it('refuses an unknown user for good, retries a busy service, and renews an expired token', async () => {
     const a = adapter();
-    const sent = await a.send(message('ghost', 1));
+    const sent = await a.send(message('ghost', 1), sendOptions(1));
     expect((await failure(a.confirm?.(sent.providerId, 'ghost') ?? Promise.resolve())).permanent).toBe(true);
     dingtalk.nextSendAnswers.push({ json: { errcode: -1, errmsg: '系统繁忙' } });
-    expect((await failure(a.send(message('lisi', 3)))).permanent).toBe(false);
+    expect((await failure(a.send(message('lisi', 3), sendOptions(3)))).permanent).toBe(false);
     const issued = dingtalk.tokensIssued;
     dingtalk.expireTokens();
-    const renewed = await a.send(message('lisi', 4));
+    const renewed = await a.send(message('lisi', 4), sendOptions(4));
     expect(await a.confirm?.(renewed.providerId, 'lisi')).toEqual({ state: 'DELIVERED' });
     expect(dingtalk.tokensIssued).toBe(issued + 1);
   });
@@ -174,7 +190,7 @@ describe('Alibaba Cloud SMS: the official SDK pointed at a server speaking SendS
     });
 
   it('sends with the approved signature, template code and parameter; answers the BizId', async () => {
-    const { providerId } = await adapter().send(message('13800138000', 1));
+    const { providerId } = await adapter().send(message('13800138000', 1), sendOptions(1));
     expect(sms.sent).toEqual([
       {
         phone: '13800138000',
@@ -182,27 +198,66 @@ describe('Alibaba Cloud SMS: the official SDK pointed at a server speaking SendS
         templateCode: sms.templateCode,
         params: { title: message('', 1).title },
         bizId: providerId,
+        outId: sendOptions(1).key,
+        sendDate: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
       },
     ]);
   });
 
+  it('finds a send by its OutId in the day’s QuerySendDetails (signed like SendSms), and only that one', async () => {
+    const since = new Date(Date.now() - 60_000);
+    expect(await adapter().findSent?.(sendOptions(1).key, '13800138000', since)).toEqual({
+      providerId: `OutId:${sendOptions(1).key}`,
+    });
+    expect(await adapter().findSent?.(sendOptions(2).key, '13800138000', since)).toBeUndefined();
+    expect(await adapter().findSent?.(sendOptions(1).key, '13900000000', since)).toBeUndefined();
+    const badKey = await failure(
+      adapter({ accessKeySecret: 'wrong' }).findSent?.(sendOptions(1).key, '13800138000', since) ??
+        Promise.resolve(),
+    );
+    expect(badKey).toMatchObject({
+      permanent: false,
+      message: expect.stringContaining('SignatureDoesNotMatch'),
+    });
+    // SendDate is the day in China Standard Time: a look-up from 23:59 there covers the next day too.
+    expect(sendDates(new Date('2026-11-29T15:59:00Z'), new Date('2026-11-30T03:00:00Z'))).toEqual([
+      '20261129',
+      '20261130',
+    ]);
+    expect(sendDates(new Date('2026-11-30T01:00:00Z'), new Date('2026-11-30T03:00:00Z'))).toEqual([
+      '20261130',
+    ]);
+  });
+
+  it('begins no send past the attempt’s deadline', async () => {
+    const late = await failure(
+      adapter().send(message('13800138000', 6), { key: 'late/SMS', deadline: Date.now() - 1 }),
+    );
+    expect(late.permanent).toBe(false);
+    expect(sms.sent.filter((s) => s.outId === 'late/SMS')).toHaveLength(0);
+  });
+
   it('retries the per-number flow control and a bad key; refuses a bad number or template for good', async () => {
     sms.perNumberPerDay = 1;
-    const limited = await failure(adapter().send(message('13800138000', 2)));
+    const limited = await failure(adapter().send(message('13800138000', 2), sendOptions(2)));
     expect(limited.permanent).toBe(false);
     expect(limited.message).toContain('isv.BUSINESS_LIMIT_CONTROL');
     sms.perNumberPerDay = 40;
-    const badNumber = await failure(adapter().send(message('12345', 3)));
+    const badNumber = await failure(adapter().send(message('12345', 3), sendOptions(3)));
     expect(badNumber).toMatchObject({
       permanent: true,
       message: expect.stringContaining('isv.MOBILE_NUMBER_ILLEGAL'),
     });
-    const badTemplate = await failure(adapter({ templateCode: 'SMS_0' }).send(message('13800138000', 4)));
+    const badTemplate = await failure(
+      adapter({ templateCode: 'SMS_0' }).send(message('13800138000', 4), sendOptions(4)),
+    );
     expect(badTemplate).toMatchObject({
       permanent: true,
       message: expect.stringContaining('isv.SMS_TEMPLATE_ILLEGAL'),
     });
-    const badKey = await failure(adapter({ accessKeySecret: 'wrong' }).send(message('13800138000', 5)));
+    const badKey = await failure(
+      adapter({ accessKeySecret: 'wrong' }).send(message('13800138000', 5), sendOptions(5)),
+    );
     expect(badKey).toMatchObject({
       permanent: false,
       message: expect.stringContaining('SignatureDoesNotMatch'),

@@ -13,7 +13,7 @@ import { FakeAliyunSms } from '../helpers/fake-services/fake-aliyun-sms.js';
 import { FakeDingtalk } from '../helpers/fake-services/fake-dingtalk.js';
 import { FakeWecom } from '../helpers/fake-services/fake-wecom.js';
 import { recordHistory } from '../helpers/history-recorder.js';
-import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
+import { connectRealStack, eventually, type RealStack } from '../helpers/real-stack.js';
 import { TestSmtpServer } from '../helpers/test-smtp.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 
@@ -49,7 +49,7 @@ describe('delivery on the cadre’s channels, falling back to e-mail', () => {
       protocol: 'http',
       maxParamLength: 35,
     },
-    // WeCom's limit shortened to 2 in 3 s, so a test can pass it and see the window open again.
+    // WeCom's limit shortened to 2 in 10 s, so a test can pass it and see the window open again.
     limits: {
       WECOM: { max: 2, windowMs: 10_000 },
       DINGTALK: { max: 500, windowMs: 86_400_000 },
@@ -80,6 +80,12 @@ describe('delivery on the cadre’s channels, falling back to e-mail', () => {
       responsibleCadreId: town.cadres.assistance,
       overdueSince: '2030-03-14T02:00:00.000Z',
     },
+  });
+  /** A notification's words, as the row keeps them (for rows the test writes itself). */
+  const escalationRow = (what: string) => ({
+    subject: `【挂牌督战】逾期督办：${what}`,
+    text: `【挂牌督战】逾期督办：${what}\nhttp://duzhan.test/tasks/${encodeURIComponent(what)}`,
+    link: `http://duzhan.test/tasks/${encodeURIComponent(what)}`,
   });
   const delivery = (key: string) => stack.temporal.workflow.getHandle(mailWorkflowId(key));
   const channelRows = (notificationId: string) =>
@@ -187,42 +193,135 @@ describe('delivery on the cadre’s channels, falling back to e-mail', () => {
     await recordHistory(handle, 'mail-delivery-channels');
   });
 
-  it('combines a cadre’s pending notifications into one message past the per-person limit', async () => {
+  it('combines a cadre’s pending notifications past the limit; WeCom drops none, even when an answer is lost', async () => {
     const cadreId = await newCadre('wecom-busy', '钱很忙');
     await setCadreChannels(stack.prisma, cadreId, {
       channels: [{ channel: 'WECOM', address: 'qianhenmang' }],
     });
     wecom.members.add('qianhenmang');
-    // The fake drops what passes the limit, as WeCom does (see the report: under heavy load the
-    // combined message was once seen to arrive inside the window, so drops are not asserted yet).
+    // The fake drops what passes the limit, silently, as WeCom does past 30 a minute: here 2 in 10 s,
+    // the deployment's setting. Every answer comes late (WeCom has counted the message well before
+    // duzhan hears of it), and the answer to the first combined message is lost after WeCom
+    // delivered it (the connection drops, as when the worker dies between the two).
     wecom.perMemberLimit = { max: 2, windowMs: 10_000 };
-    const keys = [1, 2, 3, 4].map((n) => `esc-busy/${town.suffix}/${n}`);
-    // The first two fill the window; the next two, raised while it is full, are held and go out
-    // as one message when it has room. (Raised all four at once, a slow machine can take longer than
-    // the window to raise them, and then each goes out alone, rightly.)
-    for (const [i, key] of keys.slice(0, 2).entries()) await notify(escalation(key, cadreId, 10 + i));
-    await Promise.all(keys.slice(0, 2).map((key) => delivery(key).result()));
-    await Promise.all(keys.slice(2).map((key, i) => notify(escalation(key, cadreId, 12 + i))));
-    await Promise.all(keys.map((key) => delivery(key).result()));
-    const rows = await stack.prisma.notification.findMany({ where: { id: { in: keys } } });
-    expect(rows.every((r) => r.status === 'SENT')).toBe(true);
-    const received = wecom.received('qianhenmang');
-    const messages = [...received, ...wecom.dropped].filter((m) => m.touser === 'qianhenmang');
-    expect(messages).toHaveLength(3); // two alone, then the two held as one message
-    const combined = messages.find((m) => m.content.startsWith('【挂牌督战】您有'))?.content ?? '';
-    expect(combined).toMatch(/^【挂牌督战】您有 2 条督战通知/);
-    const deliveries = await stack.prisma.channelDelivery.findMany({
-      where: { notificationId: { in: keys } },
-    });
-    const carried = deliveries.filter((d) => d.combinedInto !== null);
-    expect(carried).toHaveLength(1);
-    const leader = deliveries.find((d) => d.id === carried[0]?.combinedInto);
-    expect(messages.find((m) => m.msgid === leader?.providerId)?.content).toBe(combined);
-    for (const d of [leader, carried[0]]) {
-      const subject =
-        rows.find((r) => r.id === d?.notificationId)?.subject.replace('【挂牌督战】', '') ?? 'never';
-      expect(combined).toContain(subject);
+    wecom.answerDelayMs = 300;
+    let lost: string | undefined;
+    wecom.loseAnswerOf = (request) => {
+      const content = (request.body as { text?: { content?: string } } | undefined)?.text?.content ?? '';
+      if (lost !== undefined || !content.startsWith('【挂牌督战】您有')) return false;
+      lost = content;
+      return true;
+    };
+    try {
+      const keys = Array.from({ length: 10 }, (_, i) => `esc-busy/${town.suffix}/${i + 1}`);
+      await Promise.all(keys.map((key, i) => notify(escalation(key, cadreId, 10 + i))));
+      // One more, raised while the lost send waits for its retry: it must count that send as under
+      // way, and must not take the notifications it carried.
+      await eventually(async () => lost, 40_000);
+      const late = `esc-busy/${town.suffix}/11`;
+      await notify(escalation(late, cadreId, 20));
+      const all = [...keys, late];
+      await Promise.all(all.map((key) => delivery(key).result()));
+
+      expect(wecom.dropped.filter((m) => m.touser === 'qianhenmang')).toEqual([]);
+      const rows = await stack.prisma.notification.findMany({ where: { id: { in: all } } });
+      expect(rows.map((r) => r.status)).toEqual(all.map(() => 'SENT'));
+      const received = wecom.received('qianhenmang');
+      // Each notification reached the cadre exactly once: its link is a line of one message only.
+      for (const row of rows)
+        expect(received.filter((m) => m.content.split('\n').includes(row.link))).toHaveLength(1);
+      // The two that filled the window alone, then the eight held as one message (the lost answer's,
+      // delivered once: its retry sent the same request, which WeCom's duplicate check absorbed).
+      expect(received.filter((m) => m.content.startsWith('【挂牌督战】您有 8 条督战通知'))).toEqual([
+        expect.objectContaining({ content: lost }),
+      ]);
+      const deliveries = await stack.prisma.channelDelivery.findMany({
+        where: { notificationId: { in: all } },
+      });
+      expect(deliveries.every((d) => d.status === 'SENT' && d.attemptBeganAt === null)).toBe(true);
+      const leaders = new Set(deliveries.flatMap((d) => (d.combinedInto ? [d.combinedInto] : [])));
+      expect(leaders.size).toBe(1);
+      const leader = deliveries.find((d) => leaders.has(d.id));
+      expect(leader?.attempts).toBe(2);
+      expect(deliveries.filter((d) => d.combinedInto === leader?.id)).toHaveLength(7);
+    } finally {
+      wecom.loseAnswerOf = undefined;
+      wecom.answerDelayMs = 0;
     }
+  });
+
+  it('钉钉: a send whose answer was lost is sent again; DingTalk’s "same content today" (143106) then means delivered', async () => {
+    const cadreId = await newCadre('ding-lost', '郑断线');
+    await setCadreChannels(stack.prisma, cadreId, {
+      channels: [{ channel: 'DINGTALK', address: 'zhengduanxian' }],
+    });
+    dingtalk.users.add('zhengduanxian');
+    const id = `ding-lost/${town.suffix}`;
+    await stack.prisma.notification.create({
+      data: { id, cadreId, householdId, kind: 'ESCALATED', ...escalationRow('断线') },
+    });
+    const sendsBefore = dingtalk.sends;
+    dingtalk.loseAnswerOf = (request) => request.path.endsWith('/asyncsend_v2');
+    try {
+      await expect(direct.deliverOnChannel({ notificationId: id, channel: 'DINGTALK' })).rejects.toThrow(
+        '钉钉不可达',
+      );
+    } finally {
+      dingtalk.loseAnswerOf = undefined;
+    }
+    expect(dingtalk.received('zhengduanxian')).toHaveLength(1);
+    const marked = await stack.prisma.channelDelivery.findUniqueOrThrow({ where: { id: `${id}/DINGTALK` } });
+    expect(marked).toMatchObject({ status: 'PENDING', providerId: null, attempts: 1 });
+    expect(marked.attemptBeganAt).not.toBeNull();
+
+    // The activity's retry: the same content again, refused by DingTalk as already delivered today.
+    const outcome = await direct.deliverOnChannel({ notificationId: id, channel: 'DINGTALK' });
+    expect(outcome).toMatchObject({ status: 'SENT', channel: 'DINGTALK' });
+    expect(dingtalk.sends - sendsBefore).toBe(2);
+    expect(dingtalk.received('zhengduanxian')).toHaveLength(1);
+    const row = await stack.prisma.channelDelivery.findUniqueOrThrow({ where: { id: `${id}/DINGTALK` } });
+    expect(row).toMatchObject({ status: 'SENT', attempts: 2, attemptBeganAt: null, heldUntil: null });
+    expect((await stack.prisma.notification.findUniqueOrThrow({ where: { id } })).status).toBe('SENT');
+  });
+
+  it('短信: a send whose answer was lost is found by its OutId on the retry and not sent again', async () => {
+    const phone = '13912340011';
+    const cadreId = await newCadre('sms-lost', '冯断线', phone);
+    await setCadreChannels(stack.prisma, cadreId, { channels: [{ channel: 'SMS' }] });
+    const id = `sms-lost/${town.suffix}`;
+    await stack.prisma.notification.create({
+      data: { id, cadreId, householdId, kind: 'ESCALATED', ...escalationRow('短信断线') },
+    });
+    sms.loseAnswerOf = (request) => request.headers['x-acs-action'] === 'SendSms';
+    try {
+      await expect(direct.deliverOnChannel({ notificationId: id, channel: 'SMS' })).rejects.toThrow(
+        '短信服务',
+      );
+    } finally {
+      sms.loseAnswerOf = undefined;
+    }
+    expect(sms.sent.filter((s) => s.phone === phone)).toMatchObject([{ outId: `${id}/SMS` }]);
+    const outcome = await direct.deliverOnChannel({ notificationId: id, channel: 'SMS' });
+    expect(outcome).toMatchObject({ status: 'SENT', channel: 'SMS', providerId: `OutId:${id}/SMS` });
+    expect(sms.sent.filter((s) => s.phone === phone)).toHaveLength(1);
+    const row = await stack.prisma.channelDelivery.findUniqueOrThrow({ where: { id: `${id}/SMS` } });
+    expect(row).toMatchObject({ status: 'SENT', attemptBeganAt: null });
+
+    // An attempt that failed before SMS took it (a 5xx): the retry looks, finds nothing, sends once.
+    const second = `sms-lost/${town.suffix}/2`;
+    await stack.prisma.notification.create({
+      data: { id: second, cadreId, householdId, kind: 'ESCALATED', ...escalationRow('短信重试') },
+    });
+    sms.nextAnswers.push({ status: 503, json: { Code: 'ServiceUnavailable', Message: 'busy' } });
+    await expect(direct.deliverOnChannel({ notificationId: second, channel: 'SMS' })).rejects.toThrow(
+      '短信服务',
+    );
+    expect(sms.sent.filter((s) => s.outId === `${second}/SMS`)).toHaveLength(0);
+    expect(await direct.deliverOnChannel({ notificationId: second, channel: 'SMS' })).toMatchObject({
+      status: 'SENT',
+      channel: 'SMS',
+    });
+    expect(sms.sent.filter((s) => s.outId === `${second}/SMS`)).toHaveLength(1);
   });
 
   it('钉钉: confirmed by the send result; an over-limit "success" is held, not counted as delivered', async () => {
@@ -231,6 +330,7 @@ describe('delivery on the cadre’s channels, falling back to e-mail', () => {
       channels: [{ channel: 'DINGTALK', address: 'sundingding' }],
     });
     dingtalk.users.add('sundingding');
+    const sendsBefore = dingtalk.sends;
     const first = `ding/${town.suffix}/1`;
     await notify(escalation(first, cadreId, 20));
     expect(await delivery(first).result()).toMatchObject({ status: 'SENT', channel: 'DINGTALK' });
@@ -256,7 +356,7 @@ describe('delivery on the cadre’s channels, falling back to e-mail', () => {
     expect(row).toMatchObject({ status: 'PENDING', providerId: null });
     expect(row.error).toContain('143105');
     expect(row.heldUntil?.getTime()).toBeGreaterThan(Date.now() + 86_000_000);
-    expect(dingtalk.sends).toBe(2);
+    expect(dingtalk.sends - sendsBefore).toBe(2);
     expect(dingtalk.received('sundingding')).toHaveLength(1);
   });
 

@@ -5,7 +5,11 @@
 // the refusal: isv.SMS_SIGNATURE_ILLEGAL, isv.SMS_TEMPLATE_ILLEGAL, isv.TEMPLATE_MISSING_PARAMETERS,
 // isv.PARAM_LENGTH_LIMIT (a parameter over 35 characters), isv.MOBILE_NUMBER_ILLEGAL, and
 // isv.BUSINESS_LIMIT_CONTROL past the per-number limit. A bad key: HTTP 404 InvalidAccessKeyId.NotFound;
-// a bad signature: HTTP 400 SignatureDoesNotMatch.
+// a bad signature: HTTP 400 SignatureDoesNotMatch. SendSms keeps its OutId (外部流水扩展字段), and
+// QuerySendDetails (PhoneNumber, SendDate yyyyMMdd, optional BizId, PageSize 1–50, CurrentPage) lists
+// the day's sends to a number as documented: { Code, Message, RequestId, TotalCount,
+// SmsSendDetailDTOs: { SmsSendDetailDTO: [{ PhoneNum, SendStatus, ErrCode, TemplateCode, Content,
+// SendDate, ReceiveDate, OutId }] } } (no BizId in a record), with the same signature checked.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type JsonAnswer, type JsonRequest, JsonServer } from './json-server.js';
@@ -16,7 +20,13 @@ export interface SmsSent {
   templateCode: string;
   params: Record<string, string>;
   bizId: string;
+  outId: string;
+  /** China Standard Time, as the service reports it: `yyyy-MM-dd HH:mm:ss`. */
+  sendDate: string;
 }
+
+/** A time as the service writes it, in China Standard Time. */
+const chinaTime = (t: number) => new Date(t + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 const encode = (value: string) =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
@@ -65,7 +75,11 @@ export class FakeAliyunSms extends JsonServer {
 
   private handleRequest(request: JsonRequest): JsonAnswer {
     const requestId = randomUUID().toUpperCase();
-    if (request.headers['x-acs-action'] !== 'SendSms' || request.headers['x-acs-version'] !== '2017-05-25')
+    const action = request.headers['x-acs-action'];
+    if (
+      (action !== 'SendSms' && action !== 'QuerySendDetails') ||
+      request.headers['x-acs-version'] !== '2017-05-25'
+    )
       return {
         status: 404,
         json: { Code: 'InvalidAction.NotFound', Message: 'Specified api is not found', RequestId: requestId },
@@ -91,10 +105,11 @@ export class FakeAliyunSms extends JsonServer {
           RequestId: requestId,
         },
       };
-    const injected = this.nextAnswers.shift();
-    if (injected) return injected;
     const refuse = (Code: string, Message: string) => ({ json: { Code, Message, RequestId: requestId } });
     const q = request.query;
+    if (action === 'QuerySendDetails') return this.details(q, requestId);
+    const injected = this.nextAnswers.shift();
+    if (injected) return injected;
     const phone = q.get('PhoneNumbers') ?? '';
     if (q.get('SignName') !== this.signName)
       return refuse('isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');
@@ -114,7 +129,51 @@ export class FakeAliyunSms extends JsonServer {
       return refuse('isv.BUSINESS_LIMIT_CONTROL', `触发号码天级流控Permits:${this.perNumberPerDay}`);
     this.perNumber.set(phone, count + 1);
     const bizId = `${Date.now()}^0`;
-    this.sent.push({ phone, signName: this.signName, templateCode: this.templateCode, params, bizId });
+    this.sent.push({
+      phone,
+      signName: this.signName,
+      templateCode: this.templateCode,
+      params,
+      bizId,
+      outId: q.get('OutId') ?? '',
+      sendDate: chinaTime(Date.now()),
+    });
     return { json: { Code: 'OK', Message: 'OK', BizId: bizId, RequestId: requestId } };
+  }
+
+  private details(q: URLSearchParams, requestId: string): JsonAnswer {
+    const refuse = (Code: string, Message: string) => ({ json: { Code, Message, RequestId: requestId } });
+    const phone = q.get('PhoneNumber') ?? '';
+    const date = q.get('SendDate') ?? '';
+    const pageSize = Number(q.get('PageSize'));
+    const page = Number(q.get('CurrentPage') ?? '1');
+    if (!/^1\d{10}$/.test(phone)) return refuse('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
+    if (!/^\d{8}$/.test(date)) return refuse('isv.INVALID_PARAMETERS', 'SendDate 格式应为 yyyyMMdd');
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50)
+      return refuse('isv.INVALID_PARAMETERS', 'PageSize 取值范围为 1~50');
+    const bizId = q.get('BizId');
+    const day = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
+    const matching = this.sent.filter(
+      (s) => s.phone === phone && s.sendDate.startsWith(day) && (!bizId || s.bizId === bizId),
+    );
+    const records = matching.slice((page - 1) * pageSize, page * pageSize).map((s) => ({
+      PhoneNum: s.phone,
+      SendStatus: 3,
+      ErrCode: 'DELIVERED',
+      TemplateCode: s.templateCode,
+      Content: `【${s.signName}】您有一条督战通知：${s.params.title ?? ''}，请登录督战系统办理。`,
+      SendDate: s.sendDate,
+      ReceiveDate: s.sendDate,
+      OutId: s.outId,
+    }));
+    return {
+      json: {
+        Code: 'OK',
+        Message: 'OK',
+        RequestId: requestId,
+        TotalCount: String(matching.length),
+        SmsSendDetailDTOs: { SmsSendDetailDTO: records },
+      },
+    };
   }
 }

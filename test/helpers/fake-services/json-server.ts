@@ -15,6 +15,13 @@ export type JsonAnswer = { status?: number; json: unknown };
 export class JsonServer {
   private server: http.Server | undefined;
   port = 0;
+  /** Every answer leaves this long after the request was handled (the service is slow to answer). */
+  answerDelayMs = 0;
+  /**
+   * Requests whose answer is lost: handled (the service did what was asked) and then the connection
+   * drops before the answer, as when the network or the worker dies between the two.
+   */
+  loseAnswerOf: ((request: JsonRequest) => boolean) | undefined;
 
   constructor(private readonly handle: (request: JsonRequest) => JsonAnswer | Promise<JsonAnswer>) {}
 
@@ -37,14 +44,20 @@ export class JsonServer {
         } catch {
           body = undefined;
         }
-        const answer = await this.handle({
+        const request: JsonRequest = {
           method: req.method ?? 'GET',
           path: url.pathname,
           query: url.searchParams,
           headers: req.headers,
           body,
           rawBody: raw,
-        });
+        };
+        const answer = await this.handle(request);
+        if (this.answerDelayMs > 0) await new Promise((r) => setTimeout(r, this.answerDelayMs));
+        if (this.loseAnswerOf?.(request)) {
+          req.socket.destroy();
+          return;
+        }
         res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(answer.json));
       });

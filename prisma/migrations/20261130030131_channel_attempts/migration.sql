@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ChannelDelivery" ADD COLUMN     "attemptBeganAt" TIMESTAMP(3);
