@@ -1,11 +1,23 @@
 // The evidence a visit record may carry (入户照片, location), and the policy's rules for it. Photos
 // travel as their sha256 only: the bytes live in PostgreSQL, never in a workflow's history.
 import { z } from 'zod';
-import { POLICY_2026_2 } from './default-policy.js';
 import { singleLine } from './plain-text.js';
 import type { Policy } from './policy-schema.js';
 
 export type VisitEvidenceRules = NonNullable<Policy['visitEvidence']>;
+
+/**
+ * The rules 2026.2 introduced: up to three 入户照片 (resized on the phone, at most 600 kB and 1,600 px
+ * each) and the visit's location; a visit more than 500 m from the household's first located visit
+ * is marked for the supervisor. Written out here rather than read from the built-in 2026.2, so that
+ * the workflows need not load the built-in versions.
+ */
+export const FIRST_VISIT_EVIDENCE_RULES: VisitEvidenceRules = {
+  maxPhotos: 3,
+  maxPhotoBytes: 600_000,
+  maxPhotoEdgePx: 1600,
+  farFromHomeMeters: 500,
+};
 
 /**
  * The evidence rules under a policy. A version older than the first that has them said nothing about
@@ -13,7 +25,7 @@ export type VisitEvidenceRules = NonNullable<Policy['visitEvidence']>;
  * still bring evidence.
  */
 export function visitEvidenceRules(policy: Policy): VisitEvidenceRules {
-  return policy.visitEvidence ?? (POLICY_2026_2.visitEvidence as VisitEvidenceRules);
+  return policy.visitEvidence ?? FIRST_VISIT_EVIDENCE_RULES;
 }
 
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
