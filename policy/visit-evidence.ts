@@ -1,6 +1,7 @@
 // The evidence a visit record may carry (入户照片, location), and the policy's rules for it. Photos
 // travel as their sha256 only: the bytes live in PostgreSQL, never in a workflow's history.
 import { z } from 'zod';
+import { lazySchema } from './lazy-schema.js';
 import { singleLine } from './plain-text.js';
 import type { Policy } from './policy-schema.js';
 
@@ -32,39 +33,43 @@ export const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Beyond any number of photos a policy may allow: a typo or an attack, refused by shape. */
 const MAX_PHOTO_REFERENCES = 20;
 
-export const visitLocationSchema = z.object(
-  {
-    latitude: z.number({ error: '纬度必须是数字' }).min(-90, '纬度不正确').max(90, '纬度不正确'),
-    longitude: z.number({ error: '经度必须是数字' }).min(-180, '经度不正确').max(180, '经度不正确'),
-    accuracyMeters: z
-      .number({ error: '定位精度必须是数字（单位：米）' })
-      .min(0, '定位精度不能是负数')
-      .max(100_000, '定位精度不正确'),
-  },
-  { error: '走访位置格式不正确' },
+export const visitLocationSchema = lazySchema(() =>
+  z.object(
+    {
+      latitude: z.number({ error: '纬度必须是数字' }).min(-90, '纬度不正确').max(90, '纬度不正确'),
+      longitude: z.number({ error: '经度必须是数字' }).min(-180, '经度不正确').max(180, '经度不正确'),
+      accuracyMeters: z
+        .number({ error: '定位精度必须是数字（单位：米）' })
+        .min(0, '定位精度不能是负数')
+        .max(100_000, '定位精度不正确'),
+    },
+    { error: '走访位置格式不正确' },
+  ),
 );
 export type VisitLocation = z.infer<typeof visitLocationSchema>;
 
-export const visitEvidenceSchema = z
-  .object(
-    {
-      photos: z
-        .array(z.string({ error: '照片编号不正确' }).regex(SHA256_HEX, '照片编号不正确'), {
-          error: '照片必须是一个列表',
-        })
-        .max(MAX_PHOTO_REFERENCES, `一次走访最多 ${MAX_PHOTO_REFERENCES} 张照片`)
-        .refine((list) => new Set(list).size === list.length, '同一张照片不能重复提交')
-        .default([]),
-      location: visitLocationSchema.optional(),
-      // Why there is no location (the cadre refused it, no signal for the GPS, an old phone).
-      locationMissingReason: singleLine('未定位原因', 200).optional(),
-    },
-    { error: '走访佐证格式不正确' },
-  )
-  .refine((e) => e.location !== undefined || e.locationMissingReason !== undefined, {
-    message: '没有走访位置时，请说明原因',
-    path: ['locationMissingReason'],
-  });
+export const visitEvidenceSchema = lazySchema(() =>
+  z
+    .object(
+      {
+        photos: z
+          .array(z.string({ error: '照片编号不正确' }).regex(SHA256_HEX, '照片编号不正确'), {
+            error: '照片必须是一个列表',
+          })
+          .max(MAX_PHOTO_REFERENCES, `一次走访最多 ${MAX_PHOTO_REFERENCES} 张照片`)
+          .refine((list) => new Set(list).size === list.length, '同一张照片不能重复提交')
+          .default([]),
+        location: visitLocationSchema.optional(),
+        // Why there is no location (the cadre refused it, no signal for the GPS, an old phone).
+        locationMissingReason: singleLine('未定位原因', 200).optional(),
+      },
+      { error: '走访佐证格式不正确' },
+    )
+    .refine((e) => e.location !== undefined || e.locationMissingReason !== undefined, {
+      message: '没有走访位置时，请说明原因',
+      path: ['locationMissingReason'],
+    }),
+);
 export type VisitEvidence = z.output<typeof visitEvidenceSchema>;
 
 /** The photo count against the policy; '' when within it. */
