@@ -11,7 +11,7 @@ import { profileColumns, replaceMembers } from './household-profile-rows.js';
 import { startSupervision } from './supervision.js';
 
 /** What registration takes (page form, API): the household's identity and its whole profile. */
-export const registerHouseholdSchema = householdProfileSchema.extend({
+export const registerHouseholdSchema = householdProfileSchema.unwrap().extend({
   number: householdNumberSchema,
   headName: singleLine('户主姓名', 40),
   villageName: singleLine('所属村', 40),

@@ -1,7 +1,9 @@
 // The township's starting policy. Numbers marked (seed) come from the township work plan
 // (XX乡脱贫攻坚挂牌督战工作方案); (county) from published county rules for closing a monitored
 // case (风险消除) after 2021; the rest are this system's defaults, which the township may change.
+import { FIRST_IDENTIFICATION_RULES } from './identification.js';
 import { type Policy, parsePolicy } from './policy-schema.js';
+import { FIRST_VISIT_EVIDENCE_RULES } from './visit-evidence.js';
 
 /** Freezes a parsed policy all the way down so no caller can edit a shared version in place. */
 export function deepFreeze<T>(value: T): T {
@@ -103,32 +105,12 @@ export const POLICY_2026_1: Policy = deepFreeze(
   }),
 );
 
-/**
- * 2026.2: a visit may carry evidence: up to three 入户照片 (resized on the phone, at most 600 kB and
- * 1,600 px each) and its location; a visit more than 500 m from the household's first located visit
- * is marked for the supervisor.
- */
+/** 2026.2: a visit may carry evidence, photos and its location (FIRST_VISIT_EVIDENCE_RULES). */
 export const POLICY_2026_2: Policy = deepFreeze(
-  parsePolicy({
-    ...POLICY_2026_1,
-    version: '2026.2',
-    visitEvidence: { maxPhotos: 3, maxPhotoBytes: 600_000, maxPhotoEdgePx: 1600, farFromHomeMeters: 500 },
-  }),
+  parsePolicy({ ...POLICY_2026_1, version: '2026.2', visitEvidence: FIRST_VISIT_EVIDENCE_RULES }),
 );
 
-/**
- * 2026.3: 识别纳入 as a procedure with deadlines (published county rules: first clue → recognition
- * within 15 days, 公示 included and at least 5 days; the home check within a few days). Calendar days.
- */
+/** 2026.3: 识别纳入 as a procedure with deadlines (its first rules: FIRST_IDENTIFICATION_RULES). */
 export const POLICY_2026_3: Policy = deepFreeze(
-  parsePolicy({
-    ...POLICY_2026_2,
-    version: '2026.3',
-    identification: {
-      dayCount: 'CALENDAR',
-      stepDays: { HOME_CHECK: 3, DATA_CHECK: 2, VILLAGE_REVIEW: 2, TOWNSHIP_REVIEW: 1, COUNTY_APPROVAL: 2 },
-      publicNoticeDays: 5, // (county) 公示不少于 5 天
-      totalLimitDays: 15, // (county) 从发现线索到认定不超过 15 天
-    },
-  }),
+  parsePolicy({ ...POLICY_2026_2, version: '2026.3', identification: FIRST_IDENTIFICATION_RULES }),
 );

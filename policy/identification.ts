@@ -68,11 +68,21 @@ export function nextIdentificationStep(step: IdentificationStep): Identification
 export type IdentificationRules = NonNullable<Policy['identification']>;
 
 /**
- * The rules of a policy; a policy from before 2026.3 has none, and a case started under it follows
- * the first version that has them (as visit evidence does).
+ * The rules 2026.3 introduced (published county rules: first clue → recognition within 15 days,
+ * 公示 included and at least 5 days; the home check within a few days; calendar days). A policy from
+ * before 2026.3 has none, and a case started under it follows these. Written out here rather than
+ * read from the built-in 2026.3, so that the workflows need not load the built-in versions.
  */
-export function identificationRules(policy: Policy, fallback: IdentificationRules): IdentificationRules {
-  return policy.identification ?? fallback;
+export const FIRST_IDENTIFICATION_RULES: IdentificationRules = {
+  dayCount: 'CALENDAR',
+  stepDays: { HOME_CHECK: 3, DATA_CHECK: 2, VILLAGE_REVIEW: 2, TOWNSHIP_REVIEW: 1, COUNTY_APPROVAL: 2 },
+  publicNoticeDays: 5, // (county) 公示不少于 5 天
+  totalLimitDays: 15, // (county) 从发现线索到认定不超过 15 天
+};
+
+/** The rules of a policy; one from before 2026.3 has none and follows the first that had them. */
+export function identificationRules(policy: Policy): IdentificationRules {
+  return policy.identification ?? FIRST_IDENTIFICATION_RULES;
 }
 
 /** How many days a step may take (for the public notice: how long it stays posted). */

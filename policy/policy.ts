@@ -1,5 +1,5 @@
-// The versioned Policy in one import: its schema, the default, and the built-in versions.
-// (Split over three files so that none of them imports another in a cycle.)
+// The built-in policy versions in one import: the default, the later versions and the registry.
+// (Split over two files so that neither imports the other in a cycle.)
 export {
   DEFAULT_POLICY,
   POLICY_2024_2,
@@ -13,18 +13,3 @@ export {
   policyRegistry,
   UnknownPolicyVersionError,
 } from './policy-registry.js';
-export {
-  comparePolicyVersions,
-  ESCALATION_RANK_LABELS,
-  ESCALATION_RANKS,
-  type EscalationRank,
-  type EscalationRung,
-  escalationRankSchema,
-  type MeasureCap,
-  MIN_PUBLIC_NOTICE_DAYS,
-  type Policy,
-  PolicyValidationError,
-  parsePolicy,
-  policySchema,
-  validatePolicy,
-} from './policy-schema.js';

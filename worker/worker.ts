@@ -11,6 +11,7 @@ import { createMailTransport } from '../activities/mail-transport.js';
 import { workerCapacity } from '../config/worker-capacity.js';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+const sharedModulesPath = fileURLToPath(new URL('../workflows/shared-modules.ts', import.meta.url));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -19,10 +20,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath,
     logger: quietBundlerLogger,
-    // zod (the policy's and the visit record's schemas) is loaded once per workflow thread and
-    // shared, instead of being evaluated anew for every household the thread creates or replays:
-    // it keeps no per-workflow state (our schemas, built from it, stay per workflow).
-    preloadModules: ['zod'],
+    // zod is loaded once per workflow thread and shared, instead of being evaluated anew for every
+    // household the thread creates or replays (see the module for why it is not just 'zod').
+    preloadModules: [sharedModulesPath],
   });
   return bundle;
 }

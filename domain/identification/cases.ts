@@ -11,12 +11,10 @@ import {
   householdProfileSchema,
   IDENTIFICATION_SOURCES,
   IDENTIFICATION_STEPS,
-  type IdentificationRules,
   type IdentificationSource,
   identificationLimitAt,
   identificationRules,
   multiLine,
-  POLICY_2026_3,
   singleLine,
 } from '../../policy/index.js';
 import { Prisma } from '../../prisma/generated/client.js';
@@ -55,8 +53,6 @@ export const raiseCaseSchema = z
     message: '请选择农户，或填写新农户的户编号、户主姓名和所属村',
   });
 export type RaiseCaseInput = z.infer<typeof raiseCaseSchema>;
-
-const FIRST_RULES = POLICY_2026_3.identification as IdentificationRules;
 
 /** The refusal for a household that may not have a new case, or undefined when it may. */
 export async function whyNoNewCase(
@@ -103,7 +99,7 @@ export async function raiseIdentificationCase(
   }
 
   const policy = await currentPolicy(prisma);
-  const rules = identificationRules(policy, FIRST_RULES);
+  const rules = identificationRules(policy);
   const timeZone = townshipTimeZone();
   // Provisional: the workflow writes the case's clock from its own start (a moment later).
   const raisedAt = new Date().toISOString();

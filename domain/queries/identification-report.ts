@@ -4,11 +4,11 @@
 import { townshipTimeZone } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
 import {
+  FIRST_IDENTIFICATION_RULES,
   IDENTIFICATION_STATUS_LABELS,
   type IdentificationRules,
   type IdentificationStatus,
   identificationRules,
-  POLICY_2026_3,
   policyRegistry,
   townshipDaysBetween,
 } from '../../policy/index.js';
@@ -36,12 +36,10 @@ export interface IdentificationReport {
   }>;
 }
 
-const FIRST_RULES = POLICY_2026_3.identification as IdentificationRules;
-
 /** The rules a case ran under: its built-in version's, else the first version's that had them. */
 function rulesOf(version: string): IdentificationRules {
   const policy = policyRegistry.get(version);
-  return policy ? identificationRules(policy, FIRST_RULES) : FIRST_RULES;
+  return policy ? identificationRules(policy) : FIRST_IDENTIFICATION_RULES;
 }
 
 export async function identificationReport(

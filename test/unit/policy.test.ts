@@ -9,7 +9,10 @@ import {
   escalationSchedule,
   escalationStepsReached,
   evaluateVisit,
+  FIRST_IDENTIFICATION_RULES,
+  FIRST_VISIT_EVIDENCE_RULES,
   type HouseholdFacts,
+  identificationRules,
   isCompliantVisit,
   latestPolicy,
   NATIONAL_CATEGORY_LABELS,
@@ -31,6 +34,7 @@ import {
   type VisitRecordInput,
   validatePolicy,
   validateVisitRecord,
+  visitEvidenceRules,
   visitRecordSchema,
   wholeMonthsBetween,
 } from '../../policy/index.js';
@@ -820,5 +824,16 @@ describe('the closing procedure’s deadlines (2026.1)', () => {
     expect(messagesOf({ ...POLICY_2026_1, closingOverdue: { graceHours: 0 } })).toContain(
       '逾期督办间隔不能少于 1 小时',
     );
+  });
+});
+
+describe('the rules a policy from before a section inherits', () => {
+  // Workflows read them from the rules module, not from the built-in versions they were introduced
+  // in: the two must stay the same, or an old household would follow other rules than the version's.
+  it('are exactly the sections the versions that introduced them hold', () => {
+    expect(POLICY_2026_2.visitEvidence).toEqual(FIRST_VISIT_EVIDENCE_RULES);
+    expect(POLICY_2026_3.identification).toEqual(FIRST_IDENTIFICATION_RULES);
+    expect(visitEvidenceRules(POLICY_2024_2)).toEqual(FIRST_VISIT_EVIDENCE_RULES);
+    expect(identificationRules(POLICY_2026_2)).toEqual(FIRST_IDENTIFICATION_RULES);
   });
 });

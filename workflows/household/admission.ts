@@ -1,6 +1,6 @@
 // Admission: the household's facts and its two cadres; the first visit is due at once.
 import { workflowInfo } from '@temporalio/workflow';
-import { ASSIGNMENT_ROLE_LABELS } from '../../policy/index.js';
+import { ASSIGNMENT_ROLE_LABELS } from '../../policy/rules.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import { type HouseholdState, type HouseholdWorkflowInput, householdWorkflowId } from './definitions.js';
 import { isPatched } from './patches.js';

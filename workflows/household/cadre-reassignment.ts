@@ -1,5 +1,5 @@
 // A cadre replaced: the open tasks follow the new one, who gets a handover visit.
-import { ASSIGNMENT_ROLE_LABELS } from '../../policy/index.js';
+import { ASSIGNMENT_ROLE_LABELS } from '../../policy/rules.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CadreRef, ReassignCadreArgs } from './definitions.js';
 

@@ -6,7 +6,7 @@ import {
   incomeBelowLine,
   type Policy,
   parseInstant,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import { recheckClosing, reviewExit } from './closing.js';
 import { type HouseholdRun, nowIso } from './context.js';
 import { isPatched } from './patches.js';

@@ -9,7 +9,7 @@ import {
   closingStepDeadline,
   isDecidedClosingStep,
   type StableExitAssessment,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { ClosingDecisionArgs, HouseholdState } from './definitions.js';
 import { isPatched } from './patches.js';

@@ -3,7 +3,7 @@
 import { condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
-import { addDays, type Finding, TASK_KIND_LABELS } from '../../policy/index.js';
+import { addDays, type Finding, TASK_KIND_LABELS } from '../../policy/rules.js';
 import { permanentFailure } from '../permanent-failure.js';
 import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './definitions.js';
 import { isPatched } from './patches.js';

@@ -10,7 +10,7 @@ import type {
   MeasureReceived,
   Policy,
   VisitRecordInput,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 
 export const householdWorkflowId = (householdId: string) => `household-${householdId}`;
 

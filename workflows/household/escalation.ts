@@ -2,7 +2,7 @@
 // every workflow whose work is a Task on a household (the household's own, the identification of
 // one): each passes itself as a LadderRun.
 import type { NotifyInput } from '../../activities/notify.js';
-import { ESCALATION_RANK_LABELS, escalationSchedule, type Policy } from '../../policy/index.js';
+import { ESCALATION_RANK_LABELS, escalationSchedule, type Policy } from '../../policy/rules.js';
 import { acts } from './context.js';
 import type { OpenTask } from './definitions.js';
 import { isDue, nextEscalation, reminderAt } from './schedule.js';

@@ -8,7 +8,7 @@ import {
   type HouseholdProfile,
   householdProfileSchema,
   safeParseInChinese,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import { recheckClosing, reviewExit } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { UpdateFactsArgs } from './definitions.js';

@@ -7,7 +7,7 @@ import {
   escalationSchedule,
   nextClosingOverdueAt,
   parseInstant,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import type { HouseholdState, OpenTask } from './definitions.js';
 
 /** Days between scheduled visits: the category's cadence, shortened while a declared shock lasts. */

@@ -1,5 +1,5 @@
 // Shock, pause, resume and cancel: changes to the course of supervision itself.
-import { addDays, parseInstant } from '../../policy/index.js';
+import { addDays, parseInstant } from '../../policy/rules.js';
 import { abortClosing } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CancelReason, HouseholdState } from './definitions.js';

@@ -11,7 +11,7 @@ import {
   type VisitRecordInput,
   validateVisitRecord,
   visitEvidenceRules,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import { abortClosing, reviewExit } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
 import type { CompleteTaskArgs, HouseholdState } from './definitions.js';

@@ -11,7 +11,7 @@ import {
   parseInstant,
   unresolvedLargeCosts,
   type VisitRecord,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import type { HouseholdState, VisitSummary } from './definitions.js';
 
 /** Visits kept in the state: enough for any stable period, bounded so continue-as-new stays small. */

@@ -9,7 +9,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { describeIssues, HOUSEHOLD_CATEGORIES, parseInstant, validatePolicy } from '../../policy/index.js';
+import { describeIssues, HOUSEHOLD_CATEGORIES, parseInstant, validatePolicy } from '../../policy/rules.js';
 import { admit, admitting } from './admission.js';
 import { reassignCadre } from './cadre-reassignment.js';
 import { changeCategory, upgradePolicy } from './classification.js';

@@ -9,7 +9,7 @@ import type {
   IdentificationStatus,
   IdentificationStep,
   Policy,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import type { OpenTask } from '../household/definitions.js';
 
 export const identificationWorkflowId = (caseId: string) => `identification-${caseId}`;

@@ -3,7 +3,7 @@
 // both workflows run them the same way; it passes itself to the household's ladder as a LadderRun.
 import { condition } from '@temporalio/workflow';
 import type { NotifyInput } from '../../activities/notify.js';
-import { IDENTIFICATION_STEP_LABELS, TASK_KIND_LABELS } from '../../policy/index.js';
+import { IDENTIFICATION_STEP_LABELS, TASK_KIND_LABELS } from '../../policy/rules.js';
 import { acts } from '../household/context.js';
 import type { OpenTask } from '../household/definitions.js';
 import type { LadderRun } from '../household/escalation.js';

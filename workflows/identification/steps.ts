@@ -8,17 +8,15 @@ import {
   householdCategorySchema,
   householdProfileSchema,
   IDENTIFICATION_STEP_LABELS,
-  type IdentificationRules,
   type IdentificationStep,
   identificationLimitAt,
   identificationRules,
   identificationStepDeadline,
   isDecidedIdentificationStep,
   nextIdentificationStep,
-  POLICY_2026_3,
   parseInstant,
   safeParseInChinese,
-} from '../../policy/index.js';
+} from '../../policy/rules.js';
 import { acts, nowIso } from '../household/context.js';
 import type { OpenTask } from '../household/definitions.js';
 import { remindAndEscalate } from '../household/escalation.js';
@@ -33,12 +31,9 @@ import type {
 import { identificationWorkflowId } from './definitions.js';
 import type { IdentificationRun } from './run.js';
 
-/** A policy from before 2026.3 has no identification rules: its cases follow the first that has them. */
-const FIRST_RULES = POLICY_2026_3.identification as IdentificationRules;
-
 /** The case is counted from the workflow's start: the first clue reached the procedure then. */
 export function initialState(input: IdentificationWorkflowInput): IdentificationState {
-  const rules = identificationRules(input.policy, FIRST_RULES);
+  const rules = identificationRules(input.policy);
   const raisedAt = nowIso();
   return {
     caseId: input.caseId,

@@ -2,7 +2,7 @@
 // validators, its query, and the loop that sleeps on durable timers until a reminder, a rung of the
 // ladder or the end of the public notice is due. The steps' work lives in steps.ts.
 import { ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { parseInstant } from '../../policy/index.js';
+import { parseInstant } from '../../policy/rules.js';
 import {
   decideIdentificationStepUpdate,
   type IdentificationState,

@@ -1,7 +1,7 @@
 // Start arguments, progress and query of `policy-upgrade-<version>`, next to the workflow
 // (workflow.ts). Imported by the server, the activities and the tests as well.
 import { defineQuery } from '@temporalio/workflow';
-import type { HouseholdCategory, Policy } from '../../policy/index.js';
+import type { HouseholdCategory, Policy } from '../../policy/rules.js';
 
 export const policyUpgradeWorkflowId = (version: string) => `policy-upgrade-${version}`;
 /**

@@ -51,7 +51,7 @@ export const householdWriteRoutes = [
       '修改农户家庭信息（成员、劳动力类型、致贫原因、帮扶需求、一户一策、联系电话）：管理员或该户帮扶干部；督战中的农户由其流程重新核算',
     access: 'editHousehold',
     params: householdIdParams,
-    body: householdProfileSchema.extend({ reason: factsReasonSchema }),
+    body: householdProfileSchema.unwrap().extend({ reason: factsReasonSchema }),
     handle: async ({ deps, params, body, user, actor }) => {
       await assertMayEditFacts(deps, user, params.id);
       const { reason, ...profile } = body;
