@@ -11,10 +11,12 @@ const BASELINE_MIB = 420;
  */
 const MAIN_HEAP_SHARE = 0.25;
 /**
- * One cached household workflow (its sandboxed state, the history it keeps, its share of the
- * worker's buffers), measured by `npm run bench` at 1,000 and 10,000 households (README).
+ * One cached household workflow: its own copy of the workflow modules (157 KiB, `npm run
+ * bench:modules`; 1.35 MiB before zod was shared and the schemas built on first use), its state,
+ * the SDK's and the core's share. Measured by `npm run bench -- --worker-memory 4096` with all 1,000
+ * households cached: 508 MiB idle, 1,336 MiB peak, so at most 0.83 MiB each, garbage included (README).
  */
-const PER_CACHED_WORKFLOW_MIB = 1.6;
+const PER_CACHED_WORKFLOW_MIB = 0.8;
 /** Kept free for work in flight: workflow tasks replaying uncached histories, activities, GC headroom. */
 const IN_FLIGHT_MIB = 160;
 

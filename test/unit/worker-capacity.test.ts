@@ -15,7 +15,7 @@ describe('the worker is sized from WORKER_MEMORY_MIB in one place', () => {
       // 420 MiB of baseline (Node, the bundles, Prisma, the core SDK) is outside both heaps.
       expect(heaps + 420).toBeLessThanOrEqual(memoryMiB);
       expect(c.maxCachedWorkflows).toBeGreaterThanOrEqual(10);
-      expect(c.maxCachedWorkflows * 1.6).toBeLessThan(c.workflowThreadHeapMiB * c.workflowThreadPoolSize);
+      expect(c.maxCachedWorkflows * 0.8).toBeLessThan(c.workflowThreadHeapMiB * c.workflowThreadPoolSize);
     },
   );
 
