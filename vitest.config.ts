@@ -13,6 +13,7 @@ const SLOW_FILE_SECONDS: Record<string, number> = {
   'test/faults/outages.test.ts': 52,
   'test/cluster/cluster.test.ts': 49,
   'test/integration/worker-restart.test.ts': 42,
+  'test/integration/channels-delivery.test.ts': 40,
   'test/browser/household-roster.test.ts': 31,
   'test/domain/ledger.test.ts': 26,
   'test/integration/email-delivery.test.ts': 23,
