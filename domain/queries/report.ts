@@ -140,7 +140,9 @@ async function periodCountsByVillage(prisma: PrismaClient, since: Date, now: Dat
       FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
       WHERE r."visitedAt" >= ${tailFrom} AND r."visitedAt" <= ${now}
       UNION ALL
-      SELECT h."villageId", 0, 0, 1 FROM "ExitAssessment" x JOIN "Household" h ON h.id = x."householdId"
+      -- Each exit's village looked up by its household (a join may hash every household).
+      SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, 1
+      FROM "ExitAssessment" x
       WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" <= ${now}
     ) figures GROUP BY 1`;
 }
@@ -157,26 +159,38 @@ export async function dispatchReport(
   const listLimit = pageSize(pages.limit);
   const first = { limit: listLimit };
 
-  const [overdueTasks, stillOpen, openedInPeriod, closedInPeriod, { atRisk, progress }, counts] =
-    await Promise.all([
-      loadOverdueTasks(prisma, now, pages.overdueTasks),
-      loadEscalations(prisma, OPEN_ESCALATION, first),
-      loadEscalations(prisma, { openedAt: inPeriod }, first),
-      loadEscalations(prisma, { closedAt: inPeriod }, first),
-      householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
-      boardCounts(prisma, now),
-    ]);
-  const [escalationsOpened, escalationsClosed, figures, created, periodFigures, villages, tasksCompleted] =
-    await Promise.all([
-      prisma.escalation.count({ where: { openedAt: inPeriod } }),
-      prisma.escalation.count({ where: { closedAt: inPeriod } }),
-      householdCounts(prisma),
-      createdByVillage(prisma, since, now),
-      periodCountsByVillage(prisma, since, now),
-      prisma.village.findMany({ orderBy: { name: 'asc' } }),
-      prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
-    ]);
-  const [newRows, exitRows, cancelRows] = await Promise.all([
+  // One round: no query waits for another's answer.
+  const [
+    overdueTasks,
+    stillOpen,
+    openedInPeriod,
+    closedInPeriod,
+    { atRisk, progress },
+    counts,
+    escalationsOpened,
+    escalationsClosed,
+    figures,
+    created,
+    periodFigures,
+    villages,
+    tasksCompleted,
+    newRows,
+    exitRows,
+    cancelRows,
+  ] = await Promise.all([
+    loadOverdueTasks(prisma, now, pages.overdueTasks),
+    loadEscalations(prisma, OPEN_ESCALATION, first),
+    loadEscalations(prisma, { openedAt: inPeriod }, first),
+    loadEscalations(prisma, { closedAt: inPeriod }, first),
+    householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
+    boardCounts(prisma, now),
+    prisma.escalation.count({ where: { openedAt: inPeriod } }),
+    prisma.escalation.count({ where: { closedAt: inPeriod } }),
+    householdCounts(prisma),
+    createdByVillage(prisma, since, now),
+    periodCountsByVillage(prisma, since, now),
+    prisma.village.findMany({ orderBy: { name: 'asc' } }),
+    prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
     prisma.household.findMany({
       where: { createdAt: inPeriod },
       select: { ...summarySelect, createdAt: true },

@@ -31,6 +31,15 @@ DROP INDEX "Escalation_closedAt_idx";
 CREATE INDEX "Escalation_closedAt_rung_openedAt_id_idx" ON "Escalation"("closedAt", "rung", "openedAt", "id");
 
 -- CreateIndex
+CREATE INDEX "HouseholdStanding_underSupervision_policyVersion_lastIncome_idx" ON "HouseholdStanding"("underSupervision", "policyVersion", "lastIncomeYuan");
+
+-- CreateIndex
+CREATE INDEX "HouseholdStanding_underSupervision_openFollowUps_policyVers_idx" ON "HouseholdStanding"("underSupervision", "openFollowUps", "policyVersion", "lastIncomeYuan");
+
+-- CreateIndex
+CREATE INDEX "ExitAssessment_decision_decidedAt_idx" ON "ExitAssessment"("decision", "decidedAt");
+
+-- CreateIndex
 CREATE INDEX "Household_createdAt_id_idx" ON "Household"("createdAt", "id");
 
 -- CreateIndex
