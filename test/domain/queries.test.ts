@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { townshipToday } from '../../config/township-clock.js';
 import { DomainError } from '../../domain/errors.js';
+import { householdRoster, rosterQuerySchema } from '../../domain/queries/household-roster.js';
 import {
   allOpenTasks,
   type BoardPages,
@@ -675,6 +676,39 @@ describe('read-model queries over PostgreSQL', () => {
     await expect(chartSeries(stack.prisma, { now: NOW, weeks: 0 })).rejects.toMatchObject({
       kind: 'INVALID',
     });
+  });
+
+  it('householdRoster: each total (kept counts, index ranges or a count) is the number of rows its pages hold', async () => {
+    const filters = [
+      {},
+      { category: 'MONITORED' },
+      { villageId: town.villageId, status: 'SUPERVISED' },
+      { risk: 'any' },
+      { risk: 'income' },
+      { risk: 'followUp' },
+      { risk: 'any', villageId: town.villageId },
+    ];
+    for (const query of filters) {
+      let rows = 0;
+      let total = -1;
+      for (let page = 1; page <= 1000; page += 1) {
+        const result = await householdRoster(stack.prisma, {
+          filter: rosterQuerySchema.parse({ ...query, page, pageSize: 100 }),
+          scope: { all: true },
+          now: NOW,
+        });
+        total = result.total;
+        rows += result.rows.length;
+        if (result.rows.length < 100) break;
+      }
+      expect(rows, JSON.stringify(query)).toBe(total);
+    }
+    const risky = await householdRoster(stack.prisma, {
+      filter: rosterQuerySchema.parse({ risk: 'any', villageId: town.villageId }),
+      scope: { all: true },
+      now: NOW,
+    });
+    expect(risky.rows.map((r) => r.id)).toContain(h2); // an open follow-up
   });
 
   it('cadreList: rank labels, villages and current load', async () => {
