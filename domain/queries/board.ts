@@ -222,17 +222,19 @@ interface Counts {
  */
 export async function boardCounts(prisma: PrismaClient, now: Date) {
   const dayStart = startOfUtcDay(now);
+  // A rung's counts are kept in shards (`<rung>/<shard>`): summed here.
+  const keyOf = Prisma.sql`CASE k.dim WHEN 'rung' THEN split_part(k.key, '/', 1) ELSE k.key END AS key`;
   const [rows, villages] = await Promise.all([
     prisma.$queryRaw<Array<{ dim: string; key: string; overdue: number; escalations: number }>>`
       WITH counted AS (
-        SELECT k.dim, k.key, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
+        SELECT k.dim, ${keyOf}, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
         WHERE k.kind = 'open-task' AND k.dim IN ('rung', 'village') AND k.bucket < ${dayStart}
         UNION ALL
         SELECT d.dim, d.key, 1, 0 FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
         CROSS JOIN LATERAL (VALUES ('rung', t.rung::text), ('village', h."villageId")) AS d(dim, key)
         WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
         UNION ALL
-        SELECT k.dim, k.key, 0, k.n FROM "KeptCount" k
+        SELECT k.dim, ${keyOf}, 0, k.n FROM "KeptCount" k
         WHERE k.kind = 'open-escalation' AND k.dim IN ('rung', 'village')
       )
       SELECT dim, key, sum(overdue)::int AS overdue, sum(escalations)::int AS escalations

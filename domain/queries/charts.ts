@@ -136,8 +136,10 @@ async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string
   const tailFroms = ends.map(
     (t, i) => new Date(Math.max(startOfUtcHour(t).getTime(), headEnds[i]?.getTime() ?? 0)),
   );
-  const dim = villageId ? 'village' : 'township';
-  const key = villageId ?? '';
+  // The township's counts are kept in shards (their keys): summed.
+  const ofScope = villageId
+    ? Prisma.sql`c.dim = 'village' AND c.key = ${villageId}`
+    : Prisma.sql`c.dim = 'township'`;
   // The household is joined only to filter a village: every task has one (a foreign key).
   const taskInVillage = villageId
     ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Household" h WHERE h.id = k."householdId" AND h."villageId" = ${villageId})`
@@ -149,7 +151,7 @@ async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string
   const late = Prisma.sql`k.status IN (${Prisma.join(NOT_CANCELLED)})
     AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${taskInVillage}`;
   const kept = (kind: string) => Prisma.sql`(SELECT coalesce(sum(c.n), 0) FROM "KeptCount" c
-    WHERE c.kind = ${kind} AND c.dim = ${dim} AND c.key = ${key} AND c.bucket >= w."headEnd" AND c.bucket < w."tailFrom")`;
+    WHERE c.kind = ${kind} AND ${ofScope} AND c.bucket >= w."headEnd" AND c.bucket < w."tailFrom")`;
   return prisma.$queryRaw<Array<{ i: number; overdue: number; escalations: number }>>`
     WITH w AS (
       SELECT i::int, s, e, "headEnd", "tailFrom"

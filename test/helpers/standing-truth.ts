@@ -190,6 +190,10 @@ export interface KeptCountRow {
   n: number;
 }
 
+/** The shard of a household's rows every household writes to (a rung, the township): eight, by a hash of its id. */
+const SHARD = Prisma.raw(`(abs(hashtext("householdId")) % 8)::text`);
+const SHARD_OF_C = Prisma.raw(`(abs(hashtext(c."householdId")) % 8)::text`);
+
 /**
  * Each household's share of KeptCount as the board, the report and the charts define it, recomputed
  * from the tasks, escalations, visits and household rows by plain GROUP BYs (the at-risk households
@@ -204,13 +208,13 @@ export async function keptCountsTruth(prisma: PrismaClient, ids: string[]): Prom
     ), r AS (
       SELECT r.*, h."villageId" FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId" WHERE h.id = ANY(${ids})
     ), counted AS (
-      SELECT "householdId", 'open-task' AS kind, 'rung' AS dim, rung::text AS key, date_trunc('day', "dueAt") AS bucket
-        FROM t WHERE status = 'OPEN'
+      SELECT "householdId", 'open-task' AS kind, 'rung' AS dim, rung || '/' || ${SHARD} AS key,
+        date_trunc('day', "dueAt") AS bucket FROM t WHERE status = 'OPEN'
       UNION ALL SELECT "householdId", 'open-task', 'village', "villageId", date_trunc('day', "dueAt") FROM t WHERE status = 'OPEN'
       UNION ALL SELECT "householdId", 'open-task', 'cadre', "assigneeId", date_trunc('day', "dueAt") FROM t WHERE status = 'OPEN'
       UNION ALL SELECT "householdId", 'late-task', 'village', "villageId", date_trunc('hour', "dueAt") FROM t
         WHERE status <> 'CANCELLED' AND NOT ("completedAt" IS NOT NULL AND "completedAt" <= "dueAt")
-      UNION ALL SELECT "householdId", 'open-escalation', 'rung', rung::text, TIMESTAMP '1970-01-01' FROM e
+      UNION ALL SELECT "householdId", 'open-escalation', 'rung', rung || '/' || ${SHARD}, TIMESTAMP '1970-01-01' FROM e
         WHERE "closedAt" IS NULL AND "taskStatus" = 'OPEN'
       UNION ALL SELECT "householdId", 'open-escalation', 'village', "villageId", TIMESTAMP '1970-01-01' FROM e
         WHERE "closedAt" IS NULL AND "taskStatus" = 'OPEN'
@@ -249,7 +253,7 @@ export async function expectKeptCountTotalsConsistent(prisma: PrismaClient) {
   >`
     WITH summed AS (
       SELECT c.kind, s.dim, c.bucket, s.key, sum(c.n)::int AS n FROM "HouseholdKeptCount" c
-      CROSS JOIN LATERAL (SELECT c.dim, c.key UNION ALL SELECT 'township', ''
+      CROSS JOIN LATERAL (SELECT c.dim, c.key UNION ALL SELECT 'township', ${SHARD_OF_C}
         WHERE c.kind IN ('late-task', 'escalation-opened')) s
       GROUP BY 1, 2, 3, 4
     )

@@ -54,20 +54,28 @@ CREATE INDEX "Task_status_rung_dueAt_id_idx" ON "Task"("status", "rung" DESC, "d
 -- serialised, and the second counts from a snapshot holding the first one's rows. Each household's
 -- rows are read through its own index (household → tasks → escalations, household → visits): a
 -- township-wide index or hash per household made bulk writes quadratic (README, Page queries).
+-- The rows every household writes to (a rung, the township) are split in eight by household, so
+-- concurrent writes of different households rarely wait for one row's lock until the other commits
+-- (a task opened or closed touches its due day's rung row and its due hour's township row); readers
+-- sum the shards (the rung's key is `<rung>/<shard>`, the township's the shard).
+CREATE FUNCTION kept_count_shard(household text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT (abs(hashtext(household)) % 8)::text
+$fn$;
+
 CREATE FUNCTION refresh_household_kept_counts(ids text[], kinds text[]) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE fresh "HouseholdKeptCount"[]; emptied "KeptCount"[];
 BEGIN
   PERFORM 1 FROM "HouseholdStanding" s JOIN (SELECT DISTINCT unnest(ids) AS id) i ON i.id = s."householdId"
   ORDER BY s."householdId" FOR UPDATE OF s;
   WITH hh AS MATERIALIZED (
-    SELECT h.id, h."villageId", h.category, h.status
+    SELECT h.id, h."villageId", h.category, h.status, kept_count_shard(h.id) AS shard
     FROM (SELECT DISTINCT unnest(ids) AS id) i JOIN "Household" h ON h.id = i.id
   ), tasks AS MATERIALIZED (
-    SELECT hh.id AS hid, hh."villageId", t.id, t.status, t."dueAt", t."completedAt", t.rung, t."assigneeId"
+    SELECT hh.id AS hid, hh."villageId", hh.shard, t.id, t.status, t."dueAt", t."completedAt", t.rung, t."assigneeId"
     FROM hh CROSS JOIN LATERAL (SELECT * FROM "Task" t WHERE t."householdId" = hh.id) t
     WHERE kinds && ARRAY['open-task', 'late-task', 'open-escalation', 'escalation-opened']
   ), escalations AS MATERIALIZED (
-    SELECT k.hid, k."villageId", k.status AS "taskStatus", e.rung, e."leaderId", e."openedAt", e."closedAt"
+    SELECT k.hid, k."villageId", k.shard, k.status AS "taskStatus", e.rung, e."leaderId", e."openedAt", e."closedAt"
     FROM tasks k CROSS JOIN LATERAL (SELECT * FROM "Escalation" e WHERE e."taskId" = k.id) e
     WHERE kinds && ARRAY['open-escalation', 'escalation-opened']
   ), visits AS MATERIALIZED (
@@ -76,7 +84,7 @@ BEGIN
     WHERE kinds && ARRAY['visit', 'compliant-visit']
   ), counted AS (
     SELECT k.hid, 'open-task' AS kind, d.dim, d.key, date_trunc('day', k."dueAt") AS bucket
-    FROM tasks k CROSS JOIN LATERAL (VALUES ('rung', k.rung::text), ('village', k."villageId"),
+    FROM tasks k CROSS JOIN LATERAL (VALUES ('rung', k.rung || '/' || k.shard), ('village', k."villageId"),
       ('cadre', k."assigneeId")) AS d(dim, key)
     WHERE k.status = 'OPEN'
     UNION ALL
@@ -85,7 +93,7 @@ BEGIN
     WHERE k.status <> 'CANCELLED' AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt")
     UNION ALL
     SELECT x.hid, 'open-escalation', d.dim, d.key, TIMESTAMP '1970-01-01'
-    FROM escalations x CROSS JOIN LATERAL (VALUES ('rung', x.rung::text), ('village', x."villageId"),
+    FROM escalations x CROSS JOIN LATERAL (VALUES ('rung', x.rung || '/' || x.shard), ('village', x."villageId"),
       ('cadre', x."leaderId")) AS d(dim, key)
     WHERE x."closedAt" IS NULL AND x."taskStatus" = 'OPEN'
     UNION ALL
@@ -110,18 +118,18 @@ BEGIN
   WITH removed AS (
     DELETE FROM "HouseholdKeptCount" c USING (SELECT DISTINCT unnest(ids) AS id) i
     WHERE c."householdId" = i.id AND c.kind = ANY (kinds)
-    RETURNING c.kind, c.dim, c.key, c.bucket, -c.n AS n
+    RETURNING c."householdId", c.kind, c.dim, c.key, c.bucket, -c.n AS n
   ), moves AS (
-    SELECT kind, dim, key, bucket, n FROM removed
+    SELECT "householdId", kind, dim, key, bucket, n FROM removed
     UNION ALL
-    SELECT kind, dim, key, bucket, n FROM unnest(fresh)
+    SELECT "householdId", kind, dim, key, bucket, n FROM unnest(fresh)
   ), net AS (
-    -- The charts' kinds are kept for the township too (key '').
+    -- The charts' kinds are kept for the township too (key: the household's shard).
     SELECT m.kind, s.dim, m.bucket, s.key, sum(m.n)::int AS n
     FROM moves m CROSS JOIN LATERAL (
       SELECT m.dim, m.key
       UNION ALL
-      SELECT 'township', '' WHERE m.kind IN ('late-task', 'escalation-opened')
+      SELECT 'township', kept_count_shard(m."householdId") WHERE m.kind IN ('late-task', 'escalation-opened')
     ) s
     GROUP BY 1, 2, 3, 4 HAVING sum(m.n) <> 0
   ), moved AS (
