@@ -5,7 +5,7 @@ import { townshipDateOf } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
 import { categoryLabel, labourClassLabel, statusLabel } from '../../policy/vocabulary.js';
 import type { Prisma } from '../../prisma/generated/client.js';
-import { householdIdsPage, latestVisits } from '../queries/households.js';
+import { householdIdsPage } from '../queries/households.js';
 import { type Cursor, MAX_PAGE_SIZE } from '../queries/pagination.js';
 import {
   CAUSE_SEPARATOR,
@@ -46,7 +46,7 @@ async function ledgerChunk(
   const keys = await householdIdsPage(prisma, options, cursor, LEDGER_CHUNK);
   const ids = keys.map((k) => k.id);
   if (ids.length === 0) return { rows: [], next: undefined };
-  const [households, followUps, visits] = await Promise.all([
+  const [households, standings] = await Promise.all([
     prisma.household.findMany({
       where: { id: { in: ids } },
       include: {
@@ -60,18 +60,24 @@ async function ledgerChunk(
         },
       },
     }),
-    prisma.task.groupBy({
-      by: ['householdId'],
-      where: { householdId: { in: ids }, status: 'OPEN', kind: 'FOLLOW_UP' },
-      _count: { _all: true },
+    // The latest visit and the open follow-ups as the triggers keep them (HouseholdStanding), one
+    // row per household, not counted from the tasks and visits of each.
+    prisma.householdStanding.findMany({
+      where: { householdId: { in: ids } },
+      select: { householdId: true, lastVisitAt: true, lastIncomeYuan: true, openFollowUps: true },
     }),
-    latestVisits(prisma, ids),
   ]);
   const byId = new Map(households.map((h) => [h.id, h]));
-  const openFollowUps = new Map(followUps.map((f) => [f.householdId, f._count._all]));
+  const standing = new Map(standings.map((s) => [s.householdId, s]));
+  const lastVisit = (id: string) => {
+    const s = standing.get(id);
+    return s?.lastVisitAt && s.lastIncomeYuan !== null
+      ? { visitedAt: s.lastVisitAt, perCapitaIncomeYuan: s.lastIncomeYuan }
+      : undefined;
+  };
   const rows = ids.flatMap((id) => {
     const h = byId.get(id);
-    return h ? [ledgerRow(h, openFollowUps.get(id) ?? 0, visits.get(id))] : [];
+    return h ? [ledgerRow(h, standing.get(id)?.openFollowUps ?? 0, lastVisit(id))] : [];
   });
   const last = keys[keys.length - 1];
   const next =

@@ -3,10 +3,14 @@
 // list is one page (each task serialised once, in its list; the groups carry counts).
 
 import type { PrismaClient } from '../../db/client.js';
+import { CADRE_RANK_LABELS } from '../../policy/household-types.js';
 import { ESCALATION_RANK_LABELS, latestPolicy } from '../../policy/index.js';
-import { labelOf, rankLabel, TASK_KIND_LABELS } from '../../policy/vocabulary.js';
-import type { Prisma } from '../../prisma/generated/client.js';
+import { labelOf, TASK_KIND_LABELS } from '../../policy/vocabulary.js';
+import { Prisma } from '../../prisma/generated/client.js';
+import { DomainError } from '../errors.js';
+import { startOfUtcDay } from './kept-counts.js';
 import {
+  BAD_CURSOR_MESSAGE,
   decodeCursor,
   type KeyField,
   keyOfRow,
@@ -69,8 +73,8 @@ export interface SupervisionBoard {
   /** By the household's village, most overdue work first. */
   byVillage: BoardGroup[];
   /**
-   * By cadre: their own overdue tasks (as assignee) and the open escalations addressed to them
-   * (as the leader of a rung); most escalations first.
+   * This page of the cadres with their own overdue tasks (as assignee) and the open escalations
+   * addressed to them (as the leader of a rung); most escalations first.
    */
   byLeader: BoardGroup[];
   householdsAtRiskCount: number;
@@ -81,6 +85,7 @@ export interface SupervisionBoard {
   pages: {
     overdueTasks: PageInfo;
     openEscalations: PageInfo;
+    leaders: PageInfo;
     householdsAtRisk: PageInfo;
     progress: PageInfo;
   };
@@ -90,6 +95,7 @@ export interface SupervisionBoard {
 export interface BoardPages {
   overdueTasks?: PageRequest;
   openEscalations?: PageRequest;
+  leaders?: PageRequest;
   householdsAtRisk?: PageRequest;
   progress?: PageRequest;
 }
@@ -145,6 +151,9 @@ const escalationWithTaskInclude = {
   },
 } satisfies Prisma.EscalationInclude;
 
+/** The open escalations: those not closed, on tasks still open. */
+export const OPEN_ESCALATION: Prisma.EscalationWhereInput = { closedAt: null, task: { status: 'OPEN' } };
+
 export const ESCALATION_KEY: KeyField[] = [
   { field: 'rung', order: 'asc', type: 'number' },
   { field: 'openedAt', order: 'asc', type: 'date' },
@@ -160,10 +169,16 @@ export async function loadEscalations(
   const limit = pageSize(request.limit);
   const cursor =
     request.cursor === undefined ? undefined : decodeCursor(request.cursor, ESCALATION_KEY.length);
+  // The open ones (closedAt null) are also ordered by closedAt first: the same order, but one the
+  // index (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more.
+  const open = where === OPEN_ESCALATION;
+  const byClosedAt: Prisma.EscalationOrderByWithRelationInput[] = open
+    ? [{ closedAt: cursor?.direction === 'prev' ? 'desc' : 'asc' }]
+    : [];
   const rows = await prisma.escalation.findMany({
     where: { AND: [where, keysetWhere(ESCALATION_KEY, cursor)] },
     include: escalationWithTaskInclude,
-    orderBy: keysetOrderBy(ESCALATION_KEY, cursor),
+    orderBy: [...byClosedAt, ...keysetOrderBy(ESCALATION_KEY, cursor)],
     take: limit + 1,
   });
   const page = pageOf(rows, { limit, cursor, keyOf: (e) => keyOfRow(ESCALATION_KEY, e) });
@@ -184,9 +199,6 @@ export async function loadEscalations(
   };
 }
 
-/** The open escalations: those not closed, on tasks still open. */
-export const OPEN_ESCALATION: Prisma.EscalationWhereInput = { closedAt: null, task: { status: 'OPEN' } };
-
 const group = (key: string, label: string, counts: Counts | undefined): BoardGroup => ({
   key,
   label,
@@ -199,24 +211,31 @@ interface Counts {
   escalations: number;
 }
 
-/** Overdue tasks and open escalations counted by PostgreSQL per rung, per village and per cadre. */
+// "Overdue at `now`" is read from the kept open tasks of the UTC days before `now`'s (KeptCount
+// `open-task`, by due day) and, for `now`'s own day, the open tasks due from its start to `now` (one
+// range of Task (status, dueAt)).
+
+/**
+ * Overdue tasks and open escalations per rung and per village, and their totals, from the counts the
+ * `board_counts` triggers keep (prisma/migrations/*_board_counts): a few hundred rows whatever the
+ * number of households.
+ */
 export async function boardCounts(prisma: PrismaClient, now: Date) {
+  const dayStart = startOfUtcDay(now);
+  // A rung's counts are kept in shards (`<rung>/<shard>`): summed here.
+  const keyOf = Prisma.sql`CASE k.dim WHEN 'rung' THEN split_part(k.key, '/', 1) ELSE k.key END AS key`;
   const [rows, villages] = await Promise.all([
     prisma.$queryRaw<Array<{ dim: string; key: string; overdue: number; escalations: number }>>`
-      WITH overdue AS (
-        SELECT t.rung, h."villageId", t."assigneeId" FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
-        WHERE t.status = 'OPEN' AND t."dueAt" < ${now}
-      ), open_escalations AS (
-        SELECT e.rung, h."villageId", e."leaderId" FROM "Escalation" e
-        JOIN "Task" t ON t.id = e."taskId" JOIN "Household" h ON h.id = t."householdId"
-        WHERE e."closedAt" IS NULL AND t.status = 'OPEN'
-      ), counted AS (
-        SELECT 'rung' AS dim, rung::text AS key, count(*)::int AS overdue, 0 AS escalations FROM overdue GROUP BY 2
-        UNION ALL SELECT 'village', "villageId", count(*)::int, 0 FROM overdue GROUP BY 2
-        UNION ALL SELECT 'cadre', "assigneeId", count(*)::int, 0 FROM overdue GROUP BY 2
-        UNION ALL SELECT 'rung', rung::text, 0, count(*)::int FROM open_escalations GROUP BY 2
-        UNION ALL SELECT 'village', "villageId", 0, count(*)::int FROM open_escalations GROUP BY 2
-        UNION ALL SELECT 'cadre', "leaderId", 0, count(*)::int FROM open_escalations GROUP BY 2
+      WITH counted AS (
+        SELECT k.dim, ${keyOf}, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
+        WHERE k.kind = 'open-task' AND k.dim IN ('rung', 'village') AND k.bucket < ${dayStart}
+        UNION ALL
+        SELECT d.dim, d.key, 1, 0 FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
+        CROSS JOIN LATERAL (VALUES ('rung', t.rung::text), ('village', h."villageId")) AS d(dim, key)
+        WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
+        UNION ALL
+        SELECT k.dim, ${keyOf}, 0, k.n FROM "KeptCount" k
+        WHERE k.kind = 'open-escalation' AND k.dim IN ('rung', 'village')
       )
       SELECT dim, key, sum(overdue)::int AS overdue, sum(escalations)::int AS escalations
       FROM counted GROUP BY dim, key`,
@@ -225,11 +244,6 @@ export async function boardCounts(prisma: PrismaClient, now: Date) {
   const of = (dim: string) => new Map(rows.filter((r) => r.dim === dim).map((r) => [r.key, r] as const));
   const byRung = of('rung');
   const byVillage = of('village');
-  const byCadre = of('cadre');
-  const cadres = await prisma.cadre.findMany({
-    where: { id: { in: [...byCadre.keys()] } },
-    select: cadreRefSelect,
-  });
   const villageName = new Map(villages.map((v) => [v.id, v.name]));
   const total = (m: Map<string, Counts>) =>
     [...m.values()].reduce(
@@ -252,14 +266,66 @@ export async function boardCounts(prisma: PrismaClient, now: Date) {
           b.overdueTaskCount + b.openEscalationCount - (a.overdueTaskCount + a.openEscalationCount) ||
           a.label.localeCompare(b.label, 'zh'),
       ),
-    byLeader: cadres
-      .map((c) => group(c.id, `${c.name}（${rankLabel(c.rank)}）`, byCadre.get(c.id)))
-      .sort(
-        (a, b) =>
-          b.openEscalationCount - a.openEscalationCount ||
-          b.overdueTaskCount - a.overdueTaskCount ||
-          a.label.localeCompare(b.label, 'zh'),
-      ),
+  };
+}
+
+export const LEADER_KEY_ARITY = 4;
+
+/**
+ * A page of the cadres with overdue tasks of their own (as assignee) or open escalations addressed to
+ * them (as a rung's leader): most escalations first, then most overdue, then by label in Chinese
+ * order (PostgreSQL's ICU `zh` collation, the order of `localeCompare(…, 'zh')`), then id. Counted
+ * from the kept per-cadre counts, as boardCounts.
+ */
+export async function loadLeaderGroups(
+  prisma: PrismaClient,
+  now: Date,
+  request: PageRequest = {},
+): Promise<Page<BoardGroup>> {
+  const limit = pageSize(request.limit);
+  const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, LEADER_KEY_ARITY);
+  const types = ['number', 'number', 'string', 'string'];
+  if (cursor?.key.some((v, i) => typeof v !== types[i])) throw new DomainError('INVALID', BAD_CURSOR_MESSAGE);
+  const backwards = cursor?.direction === 'prev';
+  const dayStart = startOfUtcDay(now);
+  const ranks = Prisma.join(
+    Object.entries(CADRE_RANK_LABELS).map(([rank, label]) => Prisma.sql`(${rank}::text, ${label}::text)`),
+  );
+  let after = Prisma.empty;
+  if (cursor) {
+    const [escalations, overdue, label, id] = cursor.key as [number, number, string, string];
+    after = Prisma.sql`WHERE (-g.escalations, -g.overdue, g.label COLLATE "zh-x-icu", g.id)
+      ${Prisma.raw(backwards ? '<' : '>')} (${-escalations}::int, ${-overdue}::int, ${label}::text, ${id}::text)`;
+  }
+  const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');
+  const rows = await prisma.$queryRaw<
+    Array<{ id: string; label: string; overdue: number; escalations: number }>
+  >`
+    WITH counted AS (
+      SELECT k.key AS id, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
+      WHERE k.kind = 'open-task' AND k.dim = 'cadre' AND k.bucket < ${dayStart}
+      UNION ALL
+      SELECT t."assigneeId", 1, 0 FROM "Task" t
+      WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
+      UNION ALL
+      SELECT k.key, 0, k.n FROM "KeptCount" k WHERE k.kind = 'open-escalation' AND k.dim = 'cadre'
+    ), g AS (
+      SELECT c.id, c.name || '（' || coalesce(r.label, c.rank) || '）' AS label,
+        sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
+      FROM counted x JOIN "Cadre" c ON c.id = x.id LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank
+      GROUP BY c.id, c.name, c.rank, r.label
+    )
+    SELECT * FROM g ${after}
+    ORDER BY -g.escalations ${dir}, -g.overdue ${dir}, g.label COLLATE "zh-x-icu" ${dir}, g.id ${dir}
+    LIMIT ${limit + 1}`;
+  const page = pageOf(rows, {
+    limit,
+    cursor,
+    keyOf: (r) => [r.escalations, r.overdue, r.label, r.id],
+  });
+  return {
+    items: page.items.map((r) => group(r.id, r.label, r)),
+    page: page.page,
   };
 }
 
@@ -269,10 +335,11 @@ export async function supervisionBoard(
   args: { now: Date; pages?: BoardPages },
 ): Promise<SupervisionBoard> {
   const { now, pages = {} } = args;
-  const [overdueTasks, openEscalations, counts, { atRisk, progress }] = await Promise.all([
+  const [overdueTasks, openEscalations, counts, leaders, { atRisk, progress }] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
     loadEscalations(prisma, OPEN_ESCALATION, pages.openEscalations),
     boardCounts(prisma, now),
+    loadLeaderGroups(prisma, now, pages.leaders),
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: pages.progress }),
   ]);
   return {
@@ -283,13 +350,14 @@ export async function supervisionBoard(
     openEscalations: openEscalations.items,
     byRung: counts.byRung,
     byVillage: counts.byVillage,
-    byLeader: counts.byLeader,
+    byLeader: leaders.items,
     householdsAtRiskCount: atRisk.count,
     householdsAtRisk: atRisk.rows,
     progress,
     pages: {
       overdueTasks: overdueTasks.page,
       openEscalations: openEscalations.page,
+      leaders: leaders.page,
       householdsAtRisk: atRisk.page,
       progress: progress.page,
     },

@@ -12,7 +12,8 @@
 //   current category when it has not changed since;
 // - "by category" counts the households under supervision (not stably out, not cancelled);
 // - a task counts as overdue in the week its due date fell in, if it was not done by then (tasks
-//   cancelled with the end of a supervision are left out: when they were cancelled is not recorded).
+//   cancelled with the end of a supervision are left out: when they were cancelled is not recorded);
+//   the triggers of the board_counts migration keep these, and the escalations opened, per hour.
 
 import { townshipDateOf } from '../../config/township-clock.js';
 import type { PrismaClient } from '../../db/client.js';
@@ -23,10 +24,12 @@ import {
   HOUSEHOLD_STATUS_LABELS,
   HOUSEHOLD_STATUSES,
   type HouseholdStatus,
+  TASK_STATUS_LABELS,
 } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { policyLookup } from '../policy-versions.js';
+import { HOUR_MS, startOfUtcHour } from './kept-counts.js';
 import { type HouseholdRef, iso } from './shared.js';
 
 export const CHART_MAX_WEEKS = 156;
@@ -117,8 +120,26 @@ async function householdsPerWeek(prisma: PrismaClient, ends: Date[], villageId: 
   );
 }
 
-/** Overdue tasks (by due date) and escalations opened, per week, counted by PostgreSQL. */
+/** The task statuses a late task may have (every one but CANCELLED), so Task (status, dueAt) serves its ranges. */
+const NOT_CANCELLED = Object.keys(TASK_STATUS_LABELS).filter((s) => s !== 'CANCELLED');
+
+/**
+ * Overdue tasks (by due date) and escalations opened, per week: the hours a week covers whole are
+ * summed from the counts the `board_counts` triggers keep per UTC hour (KeptCount `late-task`,
+ * `escalation-opened`), and the rows of the part of an hour at either end of the week are counted
+ * one by one — a few hundred rows a week, whatever the number of households.
+ */
 async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string | undefined) {
+  const starts = ends.map((t) => new Date(t.getTime() - 7 * DAY_MS));
+  // The week is (start, end]: its whole hours are [headEnd, tailFrom).
+  const headEnds = starts.map((t) => new Date(startOfUtcHour(t).getTime() + HOUR_MS));
+  const tailFroms = ends.map(
+    (t, i) => new Date(Math.max(startOfUtcHour(t).getTime(), headEnds[i]?.getTime() ?? 0)),
+  );
+  // The township's counts are kept in shards (their keys): summed.
+  const ofScope = villageId
+    ? Prisma.sql`c.dim = 'village' AND c.key = ${villageId}`
+    : Prisma.sql`c.dim = 'township'`;
   // The household is joined only to filter a village: every task has one (a foreign key).
   const taskInVillage = villageId
     ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Household" h WHERE h.id = k."householdId" AND h."villageId" = ${villageId})`
@@ -127,17 +148,26 @@ async function workPerWeek(prisma: PrismaClient, ends: Date[], villageId: string
     ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Task" k JOIN "Household" h ON h.id = k."householdId"
         WHERE k.id = x."taskId" AND h."villageId" = ${villageId})`
     : Prisma.empty;
+  const late = Prisma.sql`k.status IN (${Prisma.join(NOT_CANCELLED)})
+    AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${taskInVillage}`;
+  const kept = (kind: string) => Prisma.sql`(SELECT coalesce(sum(c.n), 0) FROM "KeptCount" c
+    WHERE c.kind = ${kind} AND ${ofScope} AND c.bucket >= w."headEnd" AND c.bucket < w."tailFrom")`;
   return prisma.$queryRaw<Array<{ i: number; overdue: number; escalations: number }>>`
-    WITH ends AS (
-      SELECT i::int, t FROM unnest(${ends}::timestamptz[]) WITH ORDINALITY AS x(t, i)
+    WITH w AS (
+      SELECT i::int, s, e, "headEnd", "tailFrom"
+      FROM unnest(${starts}::timestamptz[], ${ends}::timestamptz[], ${headEnds}::timestamptz[], ${tailFroms}::timestamptz[])
+        WITH ORDINALITY AS x(s, e, "headEnd", "tailFrom", i)
     )
-    SELECT e.i,
-      (SELECT count(*)::int FROM "Task" k
-        WHERE k."dueAt" > e.t - interval '7 days' AND k."dueAt" <= e.t AND k.status <> 'CANCELLED'
-          AND (k."completedAt" IS NULL OR k."completedAt" > k."dueAt") ${taskInVillage}) AS overdue,
-      (SELECT count(*)::int FROM "Escalation" x
-        WHERE x."openedAt" > e.t - interval '7 days' AND x."openedAt" <= e.t ${escalationInVillage}) AS escalations
-    FROM ends e`;
+    SELECT w.i,
+      (${kept('late-task')}
+        + (SELECT count(*) FROM "Task" k WHERE k."dueAt" > w.s AND k."dueAt" < w."headEnd" AND k."dueAt" <= w.e AND ${late})
+        + (SELECT count(*) FROM "Task" k WHERE k."dueAt" >= w."tailFrom" AND k."dueAt" <= w.e AND ${late}))::int AS overdue,
+      (${kept('escalation-opened')}
+        + (SELECT count(*) FROM "Escalation" x
+            WHERE x."openedAt" > w.s AND x."openedAt" < w."headEnd" AND x."openedAt" <= w.e ${escalationInVillage})
+        + (SELECT count(*) FROM "Escalation" x
+            WHERE x."openedAt" >= w."tailFrom" AND x."openedAt" <= w.e ${escalationInVillage}))::int AS escalations
+    FROM w`;
 }
 
 /**

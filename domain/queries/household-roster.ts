@@ -16,6 +16,7 @@ import {
 import { Prisma } from '../../prisma/generated/client.js';
 import type { HouseholdScope } from '../access.js';
 import { policyLookup } from '../policy-versions.js';
+import { householdCounts } from './standing.js';
 
 export const ROSTER_SORTS = ['number', 'headName', 'village', 'lastVisit'] as const;
 export const ROSTER_SORT_LABELS: Record<(typeof ROSTER_SORTS)[number], string> = {
@@ -119,7 +120,11 @@ export interface RosterPage {
 /** The income line of each stored policy version, and the current one for a household without. */
 async function incomeLines(prisma: PrismaClient) {
   const policyOf = await policyLookup(prisma);
-  const versions = await prisma.policyVersion.findMany({ select: { version: true } });
+  // In the database's order of versions: the ranges between them are the database's too (riskTotal).
+  const versions = await prisma.policyVersion.findMany({
+    select: { version: true },
+    orderBy: { version: 'asc' },
+  });
   return {
     current: policyOf(null).incomeLineYuanPerPersonYear,
     byVersion: versions.map((v) => [v.version, policyOf(v.version).incomeLineYuanPerPersonYear] as const),
@@ -171,9 +176,11 @@ function whereOf(filter: RosterQuery, scope: HouseholdScope, now: Date, lines: L
       Prisma.sql`EXISTS (SELECT 1 FROM "Task" t WHERE ${openTask} AND t.rung >= ${filter.minRung})`,
     );
   if (filter.risk) {
-    // A household on a version not stored is judged against the current line, as policyLookup does.
-    const income = Prisma.sql`lv.income < COALESCE(l.yuan, ${lines.current})`;
-    const followUp = Prisma.sql`EXISTS (SELECT 1 FROM "Task" t WHERE ${openTask} AND t.kind = 'FOLLOW_UP')`;
+    // The latest visit's income and the open follow-ups as the triggers keep them (HouseholdStanding,
+    // one row per household), not recomputed per household. A household on a version not stored is
+    // judged against the current line, as policyLookup does.
+    const income = Prisma.sql`s."lastIncomeYuan" < COALESCE(l.yuan, ${lines.current})`;
+    const followUp = Prisma.sql`s."openFollowUps" > 0`;
     const risk =
       filter.risk === 'income'
         ? income
@@ -195,7 +202,7 @@ function orderOf(filter: RosterQuery): Prisma.Sql {
     headName: Prisma.sql`h."headName" ${dir}, h.number ASC`,
     village: Prisma.sql`v.name ${dir}, h.number ASC`,
     // Never visited counts as the longest ago.
-    lastVisit: Prisma.sql`lv."visitedAt" ${dir} NULLS FIRST, h.number ASC`,
+    lastVisit: Prisma.sql`s."lastVisitAt" ${dir} NULLS FIRST, h.number ASC`,
   }[filter.sort];
   return Prisma.sql`ORDER BY ${by}, h.id ASC`;
 }
@@ -203,9 +210,7 @@ function orderOf(filter: RosterQuery): Prisma.Sql {
 /** FROM … WHERE of the roster, with the latest visit and the household's income line joined when needed. */
 function fromOf(filter: RosterQuery, scope: HouseholdScope, now: Date, lines: Lines): Prisma.Sql {
   const latest = needsLatestVisit(filter)
-    ? Prisma.sql`LEFT JOIN LATERAL (
-        SELECT r."perCapitaIncomeYuan" AS income, r."visitedAt" FROM "VisitRecord" r
-        WHERE r."householdId" = h.id ORDER BY r."visitedAt" DESC, r.id DESC LIMIT 1) lv ON true
+    ? Prisma.sql`JOIN "HouseholdStanding" s ON s."householdId" = h.id
       LEFT JOIN lines l ON l.version = COALESCE(h."policyVersion", '')`
     : Prisma.empty;
   return Prisma.sql`FROM "Household" h JOIN "Village" v ON v.id = h."villageId" ${latest} ${whereOf(filter, scope, now, lines)}`;
@@ -292,6 +297,73 @@ async function rowsOf(prisma: PrismaClient, ids: readonly string[], now: Date, l
   });
 }
 
+/**
+ * How many households of the township are at risk (the roster's `risk` filter alone), from ranges of
+ * HouseholdStanding's indexes: below the line, one range per stored policy version (its own line),
+ * one for no version and one per gap between stored versions (a version not stored: the current
+ * line), then those with open follow-ups not already counted — the two sets a few per cent of the
+ * households, never every household.
+ */
+async function riskTotal(prisma: PrismaClient, risk: NonNullable<RosterQuery['risk']>, lines: Lines) {
+  const below = (version: Prisma.Sql, yuan: number) =>
+    Prisma.sql`(SELECT count(*) FROM "HouseholdStanding" s
+      WHERE s."underSupervision" AND ${version} AND s."lastIncomeYuan" < ${yuan})`;
+  const parts: Prisma.Sql[] = [];
+  if (risk !== 'followUp') {
+    const stored = lines.byVersion.map(([version]) => version);
+    for (const [version, yuan] of lines.byVersion)
+      parts.push(below(Prisma.sql`s."policyVersion" = ${version}`, yuan));
+    parts.push(below(Prisma.sql`s."policyVersion" IS NULL`, lines.current));
+    for (let i = 0; i <= stored.length; i += 1) {
+      const after = stored[i - 1];
+      const before = stored[i];
+      const gap = [Prisma.sql`s."policyVersion" IS NOT NULL`];
+      if (after !== undefined) gap.push(Prisma.sql`s."policyVersion" > ${after}`);
+      if (before !== undefined) gap.push(Prisma.sql`s."policyVersion" < ${before}`);
+      parts.push(below(Prisma.join(gap, ' AND '), lines.current));
+    }
+  }
+  if (risk !== 'income') {
+    const notBelow =
+      risk === 'any'
+        ? Prisma.sql`AND NOT coalesce(s."lastIncomeYuan" < COALESCE(l.yuan, ${lines.current}), false)`
+        : Prisma.empty;
+    parts.push(Prisma.sql`(SELECT count(*) FROM "HouseholdStanding" s
+      LEFT JOIN lines l ON l.version = COALESCE(s."policyVersion", '')
+      WHERE s."underSupervision" AND s."openFollowUps" > 0 ${notBelow})`);
+  }
+  const [row] = await prisma.$queryRaw<Array<{ total: number }>>`WITH ${linesCte(lines)}
+    SELECT (${Prisma.join(parts, ' + ')})::int AS total`;
+  return row?.total ?? 0;
+}
+
+/** How many households the roster's filters give. */
+async function rosterTotal(
+  prisma: PrismaClient,
+  filter: RosterQuery,
+  scope: HouseholdScope,
+  from: Prisma.Sql,
+  lines: Lines,
+): Promise<number> {
+  const { villageId, category, status } = filter;
+  const onlyKept =
+    scope.all &&
+    !filter.q &&
+    !filter.labourClass &&
+    !filter.cadreId &&
+    !filter.overdue &&
+    !filter.minRung &&
+    (!filter.risk || (!villageId && !category && !status));
+  if (onlyKept && filter.risk) return riskTotal(prisma, filter.risk, lines);
+  if (onlyKept)
+    return (await householdCounts(prisma, villageId))
+      .filter((r) => (!category || r.category === category) && (!status || r.status === status))
+      .reduce((n, r) => n + r.n, 0);
+  const [row] = await prisma.$queryRaw<Array<{ total: number }>>`WITH ${linesCte(lines)}
+    SELECT count(*)::int AS total ${from}`;
+  return row?.total ?? 0;
+}
+
 /** One page of the roster for an actor's scope (domain/access.ts `householdScope`). */
 export async function householdRoster(
   prisma: PrismaClient,
@@ -301,18 +373,15 @@ export async function householdRoster(
   const lines = await incomeLines(prisma);
   const from = fromOf(filter, scope, now, lines);
   const offset = (filter.page - 1) * filter.pageSize;
-  // One pass gives the page and the total (the filters are computed once); a page past the end has
-  // no row to carry the total, so only then is it counted on its own.
-  const ids = await prisma.$queryRaw<Array<{ id: string; total: number }>>`WITH ${linesCte(lines)}
-    SELECT h.id, (count(*) OVER ())::int AS total ${from} ${orderOf(filter)}
-    LIMIT ${filter.pageSize} OFFSET ${offset}`;
-  const total =
-    ids[0]?.total ??
-    (
-      await prisma.$queryRaw<Array<{ total: number }>>`WITH ${linesCte(lines)}
-        SELECT count(*)::int AS total ${from}`
-    )[0]?.total ??
-    0;
+  // The page alone is an index range (LIMIT after the ORDER BY, nothing counted); the total is
+  // counted on its own — from the kept per-village counts when only village, category and status
+  // filter the whole township.
+  const [ids, total] = await Promise.all([
+    prisma.$queryRaw<Array<{ id: string }>>`WITH ${linesCte(lines)}
+      SELECT h.id ${from} ${orderOf(filter)}
+      LIMIT ${filter.pageSize} OFFSET ${offset}`,
+    rosterTotal(prisma, filter, scope, from, lines),
+  ]);
   return {
     rows: await rowsOf(
       prisma,

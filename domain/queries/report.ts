@@ -15,12 +15,14 @@ import {
   loadOverdueTasks,
   OPEN_ESCALATION,
 } from './board.js';
+import { splitByDay } from './kept-counts.js';
 import { type PageInfo, type PageRequest, pageSize } from './pagination.js';
 import { householdRefSelect, iso, type TaskRow, toHouseholdRef } from './shared.js';
 import {
   type AtRiskRow,
   type ExitProgress,
   type HouseholdSummaryRow,
+  householdCounts,
   householdStanding,
 } from './standing.js';
 
@@ -110,25 +112,38 @@ const summaryOf = (h: {
 
 const summarySelect = { ...householdRefSelect, category: true, status: true } as const;
 
-/** Per village: households by category and status, and the period's new households, visits and exits. */
-async function villageFigures(prisma: PrismaClient, since: Date, now: Date) {
-  return prisma.$queryRaw<
-    Array<{ villageId: string; category: string; status: string; households: number; created: number }>
-  >`
-    SELECT h."villageId", h.category, h.status, count(*)::int AS households,
-      count(*) FILTER (WHERE h."createdAt" >= ${since} AND h."createdAt" <= ${now})::int AS created
-    FROM "Household" h GROUP BY 1, 2, 3`;
+/** Per village: the households registered in the period (one range of Household (createdAt, id)). */
+async function createdByVillage(prisma: PrismaClient, since: Date, now: Date) {
+  return prisma.$queryRaw<Array<{ villageId: string; n: number }>>`
+    SELECT h."villageId", count(*)::int AS n FROM "Household" h
+    WHERE h."createdAt" >= ${since} AND h."createdAt" <= ${now} GROUP BY 1`;
 }
 
+/**
+ * Per village: the period's visits (and the compliant ones) — the kept per-day counts of its whole
+ * days and the visit records of the parts of a day at either end — and its stable exits.
+ */
 async function periodCountsByVillage(prisma: PrismaClient, since: Date, now: Date) {
+  const { headEnd, tailFrom } = splitByDay(since, now);
   return prisma.$queryRaw<Array<{ villageId: string; visits: number; compliant: number; exits: number }>>`
     SELECT "villageId", sum(visits)::int AS visits, sum(compliant)::int AS compliant, sum(exits)::int AS exits FROM (
-      SELECT h."villageId", count(*) AS visits, count(*) FILTER (WHERE r.compliant) AS compliant, 0 AS exits
-      FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
-      WHERE r."visitedAt" >= ${since} AND r."visitedAt" <= ${now} GROUP BY 1
+      SELECT k.key AS "villageId", CASE WHEN k.kind = 'visit' THEN k.n ELSE 0 END AS visits,
+        CASE WHEN k.kind = 'compliant-visit' THEN k.n ELSE 0 END AS compliant, 0 AS exits
+      FROM "KeptCount" k WHERE k.kind IN ('visit', 'compliant-visit') AND k.dim = 'village'
+        AND k.bucket >= ${headEnd} AND k.bucket < ${tailFrom}
       UNION ALL
-      SELECT h."villageId", 0, 0, count(*) FROM "ExitAssessment" x JOIN "Household" h ON h.id = x."householdId"
-      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" <= ${now} GROUP BY 1
+      SELECT h."villageId", 1, CASE WHEN r.compliant THEN 1 ELSE 0 END, 0
+      FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
+      WHERE r."visitedAt" >= ${since} AND r."visitedAt" < ${headEnd} AND r."visitedAt" <= ${now}
+      UNION ALL
+      SELECT h."villageId", 1, CASE WHEN r.compliant THEN 1 ELSE 0 END, 0
+      FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
+      WHERE r."visitedAt" >= ${tailFrom} AND r."visitedAt" <= ${now}
+      UNION ALL
+      -- Each exit's village looked up by its household (a join may hash every household).
+      SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, 1
+      FROM "ExitAssessment" x
+      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" <= ${now}
     ) figures GROUP BY 1`;
 }
 
@@ -144,25 +159,38 @@ export async function dispatchReport(
   const listLimit = pageSize(pages.limit);
   const first = { limit: listLimit };
 
-  const [overdueTasks, stillOpen, openedInPeriod, closedInPeriod, { atRisk, progress }, counts] =
-    await Promise.all([
-      loadOverdueTasks(prisma, now, pages.overdueTasks),
-      loadEscalations(prisma, OPEN_ESCALATION, first),
-      loadEscalations(prisma, { openedAt: inPeriod }, first),
-      loadEscalations(prisma, { closedAt: inPeriod }, first),
-      householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
-      boardCounts(prisma, now),
-    ]);
-  const [escalationsOpened, escalationsClosed, figures, periodFigures, villages, tasksCompleted] =
-    await Promise.all([
-      prisma.escalation.count({ where: { openedAt: inPeriod } }),
-      prisma.escalation.count({ where: { closedAt: inPeriod } }),
-      villageFigures(prisma, since, now),
-      periodCountsByVillage(prisma, since, now),
-      prisma.village.findMany({ orderBy: { name: 'asc' } }),
-      prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
-    ]);
-  const [newRows, exitRows, cancelRows] = await Promise.all([
+  // One round: no query waits for another's answer.
+  const [
+    overdueTasks,
+    stillOpen,
+    openedInPeriod,
+    closedInPeriod,
+    { atRisk, progress },
+    counts,
+    escalationsOpened,
+    escalationsClosed,
+    figures,
+    created,
+    periodFigures,
+    villages,
+    tasksCompleted,
+    newRows,
+    exitRows,
+    cancelRows,
+  ] = await Promise.all([
+    loadOverdueTasks(prisma, now, pages.overdueTasks),
+    loadEscalations(prisma, OPEN_ESCALATION, first),
+    loadEscalations(prisma, { openedAt: inPeriod }, first),
+    loadEscalations(prisma, { closedAt: inPeriod }, first),
+    householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
+    boardCounts(prisma, now),
+    prisma.escalation.count({ where: { openedAt: inPeriod } }),
+    prisma.escalation.count({ where: { closedAt: inPeriod } }),
+    householdCounts(prisma),
+    createdByVillage(prisma, since, now),
+    periodCountsByVillage(prisma, since, now),
+    prisma.village.findMany({ orderBy: { name: 'asc' } }),
+    prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
     prisma.household.findMany({
       where: { createdAt: inPeriod },
       select: { ...summarySelect, createdAt: true },
@@ -195,20 +223,21 @@ export async function dispatchReport(
   const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
   const sum = (rows: typeof figures, pick: (r: (typeof figures)[number]) => number) =>
     rows.reduce((n, r) => n + pick(r), 0);
+  const createdIn = new Map(created.map((c) => [c.villageId, c.n]));
   const perVillage = new Map<string, typeof figures>();
   for (const f of figures) perVillage.set(f.villageId, [...(perVillage.get(f.villageId) ?? []), f]);
   const period = new Map(periodFigures.map((f) => [f.villageId, f]));
   const boardVillage = new Map(counts.byVillage.map((g) => [g.key, g]));
   const villageSummaries: VillageSummary[] = villages.flatMap((v) => {
     const mine = perVillage.get(v.id) ?? [];
-    const households = sum(mine, (r) => r.households);
+    const households = sum(mine, (r) => r.n);
     if (households === 0) return [];
     const byCategory = Object.fromEntries(
       HOUSEHOLD_CATEGORIES.map((c) => [
         c,
         sum(
           mine.filter((r) => r.category === c),
-          (r) => r.households,
+          (r) => r.n,
         ),
       ]),
     ) as Record<HouseholdCategory, number>;
@@ -219,17 +248,17 @@ export async function dispatchReport(
         byCategory,
         underSupervision: sum(
           mine.filter((r) => isActive(r.status)),
-          (r) => r.households,
+          (r) => r.n,
         ),
         stablyOut: sum(
           mine.filter((r) => r.status === 'STABLY_OUT'),
-          (r) => r.households,
+          (r) => r.n,
         ),
         overdueTasks: boardVillage.get(v.id)?.overdueTaskCount ?? 0,
         openEscalations: boardVillage.get(v.id)?.openEscalationCount ?? 0,
         atRisk: atRisk.byVillage.get(v.id) ?? 0,
         visitsInPeriod: period.get(v.id)?.visits ?? 0,
-        newHouseholds: sum(mine, (r) => r.created),
+        newHouseholds: createdIn.get(v.id) ?? 0,
         exits: period.get(v.id)?.exits ?? 0,
       },
     ];
@@ -237,7 +266,7 @@ export async function dispatchReport(
   const byStatus = (status: string) =>
     sum(
       figures.filter((r) => r.status === status),
-      (r) => r.households,
+      (r) => r.n,
     );
 
   return {
@@ -251,10 +280,10 @@ export async function dispatchReport(
       days: Math.round((now.getTime() - since.getTime()) / DAY_MS),
     },
     summary: {
-      households: sum(figures, (r) => r.households),
+      households: sum(figures, (r) => r.n),
       underSupervision: sum(
         figures.filter((r) => isActive(r.status)),
-        (r) => r.households,
+        (r) => r.n,
       ),
       stablyOut: byStatus('STABLY_OUT'),
       cancelled: byStatus('CANCELLED'),
@@ -263,7 +292,7 @@ export async function dispatchReport(
       escalationsOpened,
       escalationsClosed,
       householdsAtRisk: atRisk.count,
-      newHouseholds: sum(figures, (r) => r.created),
+      newHouseholds: created.reduce((n, c) => n + c.n, 0),
       exits: periodFigures.reduce((n, f) => n + f.exits, 0),
       visits: periodFigures.reduce((n, f) => n + f.visits, 0),
       compliantVisits: periodFigures.reduce((n, f) => n + f.compliant, 0),

@@ -168,7 +168,9 @@ interface ProgressRow extends StandingRow {
  * A page of the households under supervision, the closest to a stable exit first (fewest compliant
  * visits still needed, then number). What is needed depends on each household's policy version, so
  * the list is merged from one ordered index range per (version, compliant visits in a row): each
- * range has one `remaining` and is read in number order, a page's worth at most.
+ * range has one `remaining` and is read in number order, a page's worth at most. Each range is also
+ * ordered by the index's leading columns (constant in it): PostgreSQL does not take a column held
+ * `IS NULL` as fixed, and would sort the range rather than read the index in order.
  */
 async function progressPage(prisma: PrismaClient, villageId: string | undefined, request: PageRequest) {
   const { limit, cursor, backwards } = cursorOf(request, ['number', 'string']);
@@ -186,8 +188,9 @@ async function progressPage(prisma: PrismaClient, villageId: string | undefined,
       WHERE "underSupervision" AND "policyVersion" = v.version)::int AS top
     FROM v WHERE version IS NOT NULL
     UNION ALL
-    SELECT NULL, (SELECT max("compliantStreak") FROM "HouseholdStanding"
-      WHERE "underSupervision" AND "policyVersion" IS NULL)::int`;
+    SELECT NULL, (SELECT "compliantStreak" FROM "HouseholdStanding"
+      WHERE "underSupervision" AND "policyVersion" IS NULL AND "compliantStreak" IS NOT NULL
+      ORDER BY "underSupervision" DESC, "policyVersion" DESC, "compliantStreak" DESC LIMIT 1)::int`;
   const [afterRemaining, afterNumber] = (cursor?.key ?? []) as [number?, string?];
   const ranges: Prisma.Sql[] = [];
   const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');
@@ -208,7 +211,8 @@ async function progressPage(prisma: PrismaClient, villageId: string | undefined,
         SELECT ${standingColumns}, ${min}::int AS "minCompliant", ${remaining}::int AS remaining
         FROM "HouseholdStanding" s JOIN "Household" h ON h.id = s."householdId"
         WHERE s."underSupervision" AND ${ofVersion} AND s."compliantStreak" = ${streak} ${inVillage(villageId)} ${after}
-        ORDER BY s.number ${dir} LIMIT ${limit + 1})`);
+        ORDER BY s."underSupervision" ${dir}, s."policyVersion" ${dir}, s."compliantStreak" ${dir}, s.number ${dir}
+        LIMIT ${limit + 1})`);
     }
   }
   const rows =
@@ -218,6 +222,29 @@ async function progressPage(prisma: PrismaClient, villageId: string | undefined,
           SELECT * FROM (${Prisma.join(ranges, ' UNION ALL ')}) p
           ORDER BY remaining ${dir}, number ${dir} LIMIT ${limit + 1}`;
   return pageOf(rows, { limit, cursor, keyOf: (r) => [r.remaining, r.number] });
+}
+
+/**
+ * Households per village, category and status, as the `board_counts` triggers keep them (KeptCount
+ * `household`, key `<villageId>/<category>/<status>`): a row per combination, not per household.
+ */
+export async function householdCounts(prisma: PrismaClient, villageId?: string) {
+  const rows = await prisma.$queryRaw<Array<{ key: string; n: number }>>`
+    SELECT k.key, k.n FROM "KeptCount" k WHERE k.kind = 'household' AND k.dim = 'village'
+    ${villageId ? Prisma.sql`AND left(k.key, length(${villageId}) + 1) = ${villageId} || '/'` : Prisma.empty}`;
+  return rows.map((r) => {
+    const parts = r.key.split('/');
+    const status = parts.pop() ?? '';
+    const category = parts.pop() ?? '';
+    return { villageId: parts.join('/'), category, status, n: r.n };
+  });
+}
+
+async function householdsByStatus(prisma: PrismaClient, villageId: string | undefined) {
+  const byStatus = new Map<string, number>();
+  for (const r of await householdCounts(prisma, villageId))
+    byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + r.n);
+  return [...byStatus.entries()].map(([status, n]) => ({ status, n }));
 }
 
 export interface HouseholdStanding {
@@ -240,16 +267,12 @@ export async function householdStanding(
     atRiskPage(prisma, args.villageId, args.atRisk ?? {}),
     progressPage(prisma, args.villageId, args.progress ?? {}),
     prisma.$queryRaw<Array<{ villageId: string; n: number }>>`
-      SELECT s."villageId", count(*)::int AS n FROM "HouseholdStanding" s
-      WHERE s."riskOrder" <= -1000 ${inVillage(args.villageId)} GROUP BY 1`,
-    prisma.household.groupBy({
-      by: ['status'],
-      where: args.villageId ? { villageId: args.villageId } : {},
-      _count: { _all: true },
-    }),
+      SELECT k.key AS "villageId", k.n FROM "KeptCount" k
+      WHERE k.kind = 'at-risk' AND k.dim = 'village' ${args.villageId ? Prisma.sql`AND k.key = ${args.villageId}` : Prisma.empty}`,
+    householdsByStatus(prisma, args.villageId),
   ]);
   const byVillage = new Map(atRiskByVillage.map((c) => [c.villageId, c.n]));
-  const counts = new Map(statuses.map((s) => [s.status, s._count._all]));
+  const counts = new Map(statuses.map((s) => [s.status, s.n]));
   const known = new Set<string>(HOUSEHOLD_STATUSES);
   return {
     atRisk: {
@@ -259,7 +282,7 @@ export async function householdStanding(
       page: riskPage.page,
     },
     progress: {
-      total: statuses.reduce((sum, s) => sum + s._count._all, 0),
+      total: statuses.reduce((sum, s) => sum + s.n, 0),
       byStatus: [
         ...HOUSEHOLD_STATUSES.map((status) => ({
           status,

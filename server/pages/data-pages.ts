@@ -123,6 +123,7 @@ export function dataPages(deps: ApiDeps): Router {
         now: new Date(),
         pages: {
           openEscalations: { cursor: cursorOf(req, 'escalationCursor') },
+          leaders: { cursor: cursorOf(req, 'leaderCursor') },
           householdsAtRisk: { cursor: cursorOf(req, 'atRiskCursor') },
         },
       }),

@@ -127,6 +127,14 @@ describe('the JSON API', () => {
       await refused('/api/households?limit=0', /每页条数/);
       await refused('/api/households?limit=201', /每页条数/);
       await refused('/api/board?atRiskCursor=abc', /翻页参数无效/);
+      await refused('/api/board?leaderCursor=abc', /翻页参数无效/);
+      // A cursor that decodes but does not fit the list's key is refused by the list itself (422).
+      const misfit = await supervisor.json<ApiError>(
+        'GET',
+        `/api/board?leaderCursor=${Buffer.from('{"k":["1",0,"x","y"],"d":"n"}').toString('base64url')}`,
+      );
+      expect(misfit.status).toBe(422);
+      expect(misfit.body.error.message).toMatch(/翻页参数无效/);
       await refused('/api/report?overdueCursor=abc', /翻页参数无效/);
 
       type Households = { households: Array<{ id: string }>; page: { nextCursor: string | null } };
@@ -413,6 +421,18 @@ describe('the JSON API', () => {
       );
       expect(board.status).toBe(200);
       expect(board.body.progress.total).toBeGreaterThan(0);
+      // The leaders with overdue work or open escalations, a page at a time.
+      type Leaders = { byLeader: Array<{ key: string }>; pages: { leaders: { nextCursor: string | null } } };
+      const leaders = await supervisor.json<Leaders>('GET', '/api/board?limit=1');
+      expect(leaders.body.byLeader.length).toBeLessThanOrEqual(1);
+      const nextLeader = leaders.body.pages.leaders.nextCursor;
+      if (nextLeader) {
+        const second = await supervisor.json<Leaders>(
+          'GET',
+          `/api/board?limit=1&leaderCursor=${encodeURIComponent(nextLeader)}`,
+        );
+        expect(second.body.byLeader[0]?.key).not.toBe(leaders.body.byLeader[0]?.key);
+      }
       expect((await supervisor.json('GET', '/api/report?days=7')).status).toBe(200);
       expect((await supervisor.json<ApiError>('GET', '/api/report?days=abc')).status).toBe(400);
       const csv = await supervisor.raw('GET', '/api/exports/report.csv?days=7');

@@ -3,11 +3,16 @@ import { STATUS_OF_ACTION } from '../../domain/queries/charts.js';
 import { type ExitProgressRow, supervisionBoard } from '../../domain/queries/index.js';
 import { ACTIVE_STATUSES, HOUSEHOLD_STATUSES } from '../../policy/vocabulary.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
-import { expectChartCountsTrue, standingKept, standingTruth } from '../helpers/standing-truth.js';
+import {
+  expectChartCountsTrue,
+  expectKeptCountsTrue,
+  standingKept,
+  standingTruth,
+} from '../helpers/standing-truth.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 
-// HouseholdStanding, HouseholdStateChange and HouseholdCountDelta are written by triggers only
-// (prisma/migrations/*_household_standing). Each kind of write below goes through its own trigger;
+// HouseholdStanding, HouseholdStateChange and HouseholdCountDelta (prisma/migrations/*_household_standing),
+// HouseholdKeptCount and KeptCount (*_board_counts) are written by triggers only. Each kind of write below goes through its own trigger;
 // after each one the kept rows must equal the truth recomputed from scratch, so a dropped or
 // broken trigger leaves a row stale and fails the step that needed it.
 describe('HouseholdStanding kept by triggers, write by write', () => {
@@ -30,6 +35,7 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
     expect(await standingKept(stack.prisma, [h, other])).toEqual(
       await standingTruth(stack.prisma, [h, other]),
     );
+    await expectKeptCountsTrue(stack.prisma, [h, other]);
   }
 
   /** The chart's counts for the village equal the interval query's at each instant (every event's own). */
@@ -108,6 +114,39 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
       data: { status: 'DONE', completedAt: at('2030-01-14T00:00:00Z') },
     });
     expect((await standingKept(prisma, [h]))[0]).toMatchObject({ openFollowUps: 0, openTasks: 1 });
+    await expectKeptEqualsTruth();
+
+    // What the board's, the report's and the charts' kept counts follow beyond the standing: a
+    // reassignment, a new rung on the task, a due date moved, an escalation handed to another leader,
+    // and rows deleted.
+    await prisma.task.update({
+      where: { id: `${h}/visit-1` },
+      data: { assigneeId: town.cadres.villageLeader },
+    });
+    await expectKeptEqualsTruth();
+    await prisma.task.update({ where: { id: `${h}/visit-1` }, data: { rung: 2 } });
+    await expectKeptEqualsTruth();
+    await prisma.task.update({ where: { id: `${h}/visit-1` }, data: { dueAt: at('2030-01-11T07:30:00Z') } });
+    await expectKeptEqualsTruth();
+    await prisma.escalation.update({
+      where: { id: `${h}/visit-1/rung/1` },
+      data: { leaderId: town.cadres.villageLeader },
+    });
+    await expectKeptEqualsTruth();
+    await task('visit-spare', 'VISIT', '2030-01-30T00:00:00Z');
+    await prisma.escalation.create({
+      data: {
+        id: `${h}/visit-spare/rung/1`,
+        taskId: `${h}/visit-spare`,
+        rung: 1,
+        rank: 'ASSIGNED',
+        leaderId: town.cadres.assistance,
+        openedAt: at('2030-01-31T00:00:00Z'),
+      },
+    });
+    await expectKeptEqualsTruth();
+    await prisma.escalation.delete({ where: { id: `${h}/visit-spare/rung/1` } });
+    await prisma.task.delete({ where: { id: `${h}/visit-spare` } });
     await expectKeptEqualsTruth();
   });
 
@@ -208,6 +247,14 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
     await prisma.village.update({ where: { id: town.villageId }, data: { name: `改名村${town.suffix}` } });
     expect((await standingKept(prisma, [h]))[0]?.villageName).toBe(`改名村${town.suffix}`);
     await expectKeptEqualsTruth();
+
+    // Moved to another village and back: every count it is in moves with it.
+    const elsewhere = `${town.villageId}-b`;
+    await prisma.village.create({ data: { id: elsewhere, name: `邻村${town.suffix}`, isPoor: false } });
+    await prisma.household.update({ where: { id: h }, data: { villageId: elsewhere } });
+    await expectKeptEqualsTruth();
+    await prisma.household.update({ where: { id: h }, data: { villageId: town.villageId } });
+    await expectKeptEqualsTruth();
   });
 
   it('the board lists from the kept rows: at risk, and progress toward a stable exit', async () => {
@@ -258,6 +305,27 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
       const [kept] = await standingKept(prisma, [probe]);
       expect(kept?.underSupervision, status).toBe((ACTIVE_STATUSES as readonly string[]).includes(status));
     }
+  });
+
+  it('every trigger of the kept counts is in place', async () => {
+    const rows = await stack.prisma.$queryRaw<Array<{ name: string }>>`
+      SELECT tgname AS name FROM pg_trigger WHERE tgname LIKE '%\_kept\_counts' ORDER BY 1`;
+    expect(rows.map((r) => r.name)).toEqual(
+      [
+        'escalation_delete',
+        'escalation_insert',
+        'escalation_update',
+        'household_delete',
+        'household_insert',
+        'household_update',
+        'task_delete',
+        'task_insert',
+        'task_update',
+        'visit_record_delete',
+        'visit_record_insert',
+        'visit_record_update',
+      ].map((t) => `${t}_kept_counts`),
+    );
   });
 
   it('every trigger is in place', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { townshipToday } from '../../config/township-clock.js';
 import { DomainError } from '../../domain/errors.js';
+import { householdRoster, rosterQuerySchema } from '../../domain/queries/household-roster.js';
 import {
   allOpenTasks,
   type BoardPages,
@@ -469,7 +470,7 @@ describe('read-model queries over PostgreSQL', () => {
 
   it('supervisionBoard: overdue work and escalations by rung, village and leader; risk; progress', async () => {
     const board = await supervisionBoard(stack.prisma, { now: NOW });
-    const [overdueTasks, openEscalations, atRisk, progressRows] = await Promise.all([
+    const [overdueTasks, openEscalations, atRisk, progressRows, leaders] = await Promise.all([
       everyBoardRow(
         (b) => ({ items: b.overdueTasks, page: b.pages.overdueTasks }),
         (cursor) => ({ overdueTasks: { cursor, limit: 200 } }),
@@ -485,6 +486,11 @@ describe('read-model queries over PostgreSQL', () => {
       everyBoardRow(
         (b) => ({ items: b.progress.households, page: b.pages.progress }),
         (cursor) => ({ progress: { cursor, limit: 200 } }),
+      ),
+      // Two at a time: the leaders' list is paged like the others.
+      everyBoardRow(
+        (b) => ({ items: b.byLeader, page: b.pages.leaders }),
+        (cursor) => ({ leaders: { cursor, limit: 2 } }),
       ),
     ]);
     expect(overdueTasks).toHaveLength(board.overdueTaskCount);
@@ -514,7 +520,36 @@ describe('read-model queries over PostgreSQL', () => {
       expect(g.openEscalationCount).toBe(openEscalations.filter((e) => String(e.rung) === g.key).length);
     }
 
-    const leader = board.byLeader.find((g) => g.key === town.cadres.villageLeader);
+    // Most escalations first, then most overdue, then by label in Chinese order; no cadre on two pages.
+    expect(leaders.map((g) => g.key)).toEqual(
+      [...leaders]
+        .sort(
+          (a, b) =>
+            b.openEscalationCount - a.openEscalationCount ||
+            b.overdueTaskCount - a.overdueTaskCount ||
+            a.label.localeCompare(b.label, 'zh') ||
+            (a.key < b.key ? -1 : 1),
+        )
+        .map((g) => g.key),
+    );
+    expect(new Set(leaders.map((g) => g.key)).size).toBe(leaders.length);
+    expect(leaders.reduce((n, g) => n + g.overdueTaskCount, 0)).toBe(board.overdueTaskCount);
+    expect(leaders.reduce((n, g) => n + g.openEscalationCount, 0)).toBe(board.openEscalationCount);
+    // The previous page of the second page is the first.
+    const page1 = await supervisionBoard(stack.prisma, { now: NOW, pages: { leaders: { limit: 2 } } });
+    if (page1.pages.leaders.nextCursor) {
+      const page2 = await supervisionBoard(stack.prisma, {
+        now: NOW,
+        pages: { leaders: { limit: 2, cursor: page1.pages.leaders.nextCursor } },
+      });
+      const back = await supervisionBoard(stack.prisma, {
+        now: NOW,
+        pages: { leaders: { limit: 2, cursor: page2.pages.leaders.prevCursor ?? '' } },
+      });
+      expect(back.byLeader).toEqual(page1.byLeader);
+    }
+
+    const leader = leaders.find((g) => g.key === town.cadres.villageLeader);
     expect(leader).toMatchObject({
       label: '王包村（包村领导）',
       overdueTaskCount: 0,
@@ -525,7 +560,7 @@ describe('read-model queries over PostgreSQL', () => {
       household: { id: h1 },
       task: { id: t('overdue'), kindLabel: '入户走访' },
     });
-    const assignee = board.byLeader.find((g) => g.key === town.cadres.assistance);
+    const assignee = leaders.find((g) => g.key === town.cadres.assistance);
     expect(assignee).toMatchObject({ overdueTaskCount: 2, openEscalationCount: 1 });
     // The escalation of a task done late is closed: on no board.
     expect(openEscalations.map((e) => e.id)).not.toContain(`${t('done-late')}/rung/1`);
@@ -641,6 +676,39 @@ describe('read-model queries over PostgreSQL', () => {
     await expect(chartSeries(stack.prisma, { now: NOW, weeks: 0 })).rejects.toMatchObject({
       kind: 'INVALID',
     });
+  });
+
+  it('householdRoster: each total (kept counts, index ranges or a count) is the number of rows its pages hold', async () => {
+    const filters = [
+      {},
+      { category: 'MONITORED' },
+      { villageId: town.villageId, status: 'SUPERVISED' },
+      { risk: 'any' },
+      { risk: 'income' },
+      { risk: 'followUp' },
+      { risk: 'any', villageId: town.villageId },
+    ];
+    for (const query of filters) {
+      let rows = 0;
+      let total = -1;
+      for (let page = 1; page <= 1000; page += 1) {
+        const result = await householdRoster(stack.prisma, {
+          filter: rosterQuerySchema.parse({ ...query, page, pageSize: 100 }),
+          scope: { all: true },
+          now: NOW,
+        });
+        total = result.total;
+        rows += result.rows.length;
+        if (result.rows.length < 100) break;
+      }
+      expect(rows, JSON.stringify(query)).toBe(total);
+    }
+    const risky = await householdRoster(stack.prisma, {
+      filter: rosterQuerySchema.parse({ risk: 'any', villageId: town.villageId }),
+      scope: { all: true },
+      now: NOW,
+    });
+    expect(risky.rows.map((r) => r.id)).toContain(h2); // an open follow-up
   });
 
   it('cadreList: rank labels, villages and current load', async () => {

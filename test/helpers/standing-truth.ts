@@ -180,3 +180,93 @@ export async function expectChartCountsTrue(prisma: PrismaClient, villageId: str
     ).toEqual(truth[i]);
   }
 }
+
+export interface KeptCountRow {
+  householdId: string;
+  kind: string;
+  dim: string;
+  key: string;
+  bucket: string;
+  n: number;
+}
+
+/** The shard of a household's rows every household writes to (a rung, the township): eight, by a hash of its id. */
+const SHARD = Prisma.raw(`(abs(hashtext("householdId")) % 8)::text`);
+const SHARD_OF_C = Prisma.raw(`(abs(hashtext(c."householdId")) % 8)::text`);
+
+/**
+ * Each household's share of KeptCount as the board, the report and the charts define it, recomputed
+ * from the tasks, escalations, visits and household rows by plain GROUP BYs (the at-risk households
+ * from HouseholdStanding, which standingTruth checks).
+ */
+export async function keptCountsTruth(prisma: PrismaClient, ids: string[]): Promise<KeptCountRow[]> {
+  const rows = await prisma.$queryRaw<Array<Omit<KeptCountRow, 'bucket'> & { bucket: Date }>>`
+    WITH t AS (
+      SELECT t.*, h."villageId" FROM "Task" t JOIN "Household" h ON h.id = t."householdId" WHERE h.id = ANY(${ids})
+    ), e AS (
+      SELECT e.*, t."householdId", t."villageId", t.status AS "taskStatus" FROM "Escalation" e JOIN t ON t.id = e."taskId"
+    ), r AS (
+      SELECT r.*, h."villageId" FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId" WHERE h.id = ANY(${ids})
+    ), counted AS (
+      SELECT "householdId", 'open-task' AS kind, 'rung' AS dim, rung || '/' || ${SHARD} AS key,
+        date_trunc('day', "dueAt") AS bucket FROM t WHERE status = 'OPEN'
+      UNION ALL SELECT "householdId", 'open-task', 'village', "villageId", date_trunc('day', "dueAt") FROM t WHERE status = 'OPEN'
+      UNION ALL SELECT "householdId", 'open-task', 'cadre', "assigneeId", date_trunc('day', "dueAt") FROM t WHERE status = 'OPEN'
+      UNION ALL SELECT "householdId", 'late-task', 'village', "villageId", date_trunc('hour', "dueAt") FROM t
+        WHERE status <> 'CANCELLED' AND NOT ("completedAt" IS NOT NULL AND "completedAt" <= "dueAt")
+      UNION ALL SELECT "householdId", 'open-escalation', 'rung', rung || '/' || ${SHARD}, TIMESTAMP '1970-01-01' FROM e
+        WHERE "closedAt" IS NULL AND "taskStatus" = 'OPEN'
+      UNION ALL SELECT "householdId", 'open-escalation', 'village', "villageId", TIMESTAMP '1970-01-01' FROM e
+        WHERE "closedAt" IS NULL AND "taskStatus" = 'OPEN'
+      UNION ALL SELECT "householdId", 'open-escalation', 'cadre', "leaderId", TIMESTAMP '1970-01-01' FROM e
+        WHERE "closedAt" IS NULL AND "taskStatus" = 'OPEN'
+      UNION ALL SELECT "householdId", 'escalation-opened', 'village', "villageId", date_trunc('hour', "openedAt") FROM e
+      UNION ALL SELECT "householdId", 'visit', 'village', "villageId", date_trunc('day', "visitedAt") FROM r
+      UNION ALL SELECT "householdId", 'compliant-visit', 'village', "villageId", date_trunc('day', "visitedAt") FROM r
+        WHERE compliant
+      UNION ALL SELECT id, 'household', 'village', "villageId" || '/' || category || '/' || status, TIMESTAMP '1970-01-01'
+        FROM "Household" WHERE id = ANY(${ids})
+      UNION ALL SELECT "householdId", 'at-risk', 'village', "villageId", TIMESTAMP '1970-01-01' FROM "HouseholdStanding"
+        WHERE "householdId" = ANY(${ids}) AND "riskReasons" > 0
+    )
+    SELECT "householdId", kind, dim, key, bucket, count(*)::int AS n FROM counted
+    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`;
+  return rows.map((r) => ({ ...r, bucket: r.bucket.toISOString() }));
+}
+
+/** The rows the triggers keep for these households, in the same shape. */
+export async function keptCountsKept(prisma: PrismaClient, ids: string[]): Promise<KeptCountRow[]> {
+  const rows = await prisma.householdKeptCount.findMany({
+    where: { householdId: { in: ids } },
+    orderBy: [{ householdId: 'asc' }, { kind: 'asc' }, { dim: 'asc' }, { key: 'asc' }, { bucket: 'asc' }],
+  });
+  return rows.map((r) => ({ ...r, bucket: r.bucket.toISOString() }));
+}
+
+/**
+ * KeptCount equals the sum of every household's share (and the township's rows the sum of the
+ * villages'), with no row at zero: read in one statement, so one snapshot, whatever else is writing.
+ */
+export async function expectKeptCountTotalsConsistent(prisma: PrismaClient) {
+  const differences = await prisma.$queryRaw<
+    Array<{ kind: string; dim: string; key: string; kept: number | null; sum: number | null }>
+  >`
+    WITH summed AS (
+      SELECT c.kind, s.dim, c.bucket, s.key, sum(c.n)::int AS n FROM "HouseholdKeptCount" c
+      CROSS JOIN LATERAL (SELECT c.dim, c.key UNION ALL SELECT 'township', ${SHARD_OF_C}
+        WHERE c.kind IN ('late-task', 'escalation-opened')) s
+      GROUP BY 1, 2, 3, 4
+    )
+    SELECT coalesce(k.kind, s.kind) AS kind, coalesce(k.dim, s.dim) AS dim, coalesce(k.key, s.key) AS key,
+      k.n AS kept, s.n AS sum
+    FROM "KeptCount" k FULL JOIN summed s
+      ON (s.kind, s.dim, s.bucket, s.key) = (k.kind, k.dim, k.bucket, k.key)
+    WHERE k.n IS DISTINCT FROM s.n OR k.n = 0`;
+  expect(differences).toEqual([]);
+}
+
+/** The kept counts of these households equal the truth, and the totals their sums. */
+export async function expectKeptCountsTrue(prisma: PrismaClient, ids: string[]) {
+  expect(await keptCountsKept(prisma, ids)).toEqual(await keptCountsTruth(prisma, ids));
+  await expectKeptCountTotalsConsistent(prisma);
+}

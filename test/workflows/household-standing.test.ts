@@ -9,7 +9,13 @@ import {
   reassignCadreUpdate,
   resumeUpdate,
 } from '../../workflows/household/definitions.js';
-import { expectChartCountsTrue, standingKept, standingTruth } from '../helpers/standing-truth.js';
+import {
+  expectChartCountsTrue,
+  keptCountsKept,
+  keptCountsTruth,
+  standingKept,
+  standingTruth,
+} from '../helpers/standing-truth.js';
 import {
   DAY,
   HOUR,
@@ -41,6 +47,9 @@ describe('HouseholdStanding after a realistic mix of writes by the household wor
       checks.push(step);
       expect(await standingKept(stack.prisma, households), step).toEqual(
         await standingTruth(stack.prisma, households),
+      );
+      expect(await keptCountsKept(stack.prisma, households), step).toEqual(
+        await keptCountsTruth(stack.prisma, households),
       );
     };
 

@@ -18,6 +18,7 @@ import {
   ESCALATION_KEY,
   HOUSEHOLD_LIST_KEY_ARITY,
   householdDetail,
+  LEADER_KEY_ARITY,
   listHouseholds,
   myTasks,
   OPEN_TASK_KEY,
@@ -141,11 +142,12 @@ export const readRoutes = [
     path: '/board',
     tag: '督战',
     summary:
-      '督战看板：逾期任务和督办（按级别、村、领导计数）、风险户、稳定脱贫进度；各列表分页（overdueCursor、escalationCursor、atRiskCursor、progressCursor，limit 默认 50 条，最多 200 条）',
+      '督战看板：逾期任务和督办（按级别、村、领导计数）、风险户、稳定脱贫进度；各列表分页（overdueCursor、escalationCursor、leaderCursor、atRiskCursor、progressCursor，limit 默认 50 条，最多 200 条）',
     access: 'oversee',
     query: z.object({
       overdueCursor: cursorParam(OVERDUE_TASK_KEY.length),
       escalationCursor: cursorParam(ESCALATION_KEY.length),
+      leaderCursor: cursorParam(LEADER_KEY_ARITY),
       atRiskCursor: cursorParam(AT_RISK_KEY_ARITY),
       progressCursor: cursorParam(PROGRESS_KEY_ARITY),
       limit: limitParam,
@@ -158,6 +160,7 @@ export const readRoutes = [
           pages: {
             overdueTasks: { cursor: query.overdueCursor, limit },
             openEscalations: { cursor: query.escalationCursor, limit },
+            leaders: { cursor: query.leaderCursor, limit },
             householdsAtRisk: { cursor: query.atRiskCursor, limit },
             progress: { cursor: query.progressCursor, limit },
           },
