@@ -255,11 +255,10 @@ type OpenVisit = { id: string; assigneeId: string; openedAt: Date };
  */
 async function admitted(prisma: PrismaClient, ids: string[]): Promise<Map<string, OpenVisit>> {
   const where = { kind: 'VISIT', status: 'OPEN', householdId: { in: ids } } as const;
-  await until(async () => (await prisma.task.count({ where })) >= ids.length, 500);
-  await until(
-    async () =>
-      (await prisma.notification.count({ where: { kind: 'TASK_OPENED', householdId: { in: ids } } })) >=
-      ids.length,
+  await untilCount(() => prisma.task.count({ where }), ids.length, 500);
+  await untilCount(
+    () => prisma.notification.count({ where: { kind: 'TASK_OPENED', householdId: { in: ids } } }),
+    ids.length,
     500,
   );
   const tasks = await prisma.task.findMany({
@@ -337,7 +336,7 @@ async function dueTogetherPhase(
     householdId: { in: ids },
     openedAt: { gt: new Date(Math.min(...dueAtMs.values()) - 1) },
   } as const;
-  await until(async () => (await prisma.task.count({ where })) >= ids.length, 1_000);
+  await untilCount(() => prisma.task.count({ where }), ids.length, 1_000);
   const second = await prisma.task.findMany({ where, select: { householdId: true, openedAt: true } });
   return {
     dueAtMs: [...dueAtMs.values()],
@@ -458,6 +457,20 @@ async function until(probe: () => Promise<boolean>, intervalMs = 200): Promise<v
   const deadline = Date.now() + 600_000;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error('gave up waiting after 10 minutes');
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Reads `count` every `intervalMs` until it reaches `target`. Gives up only when it has not grown for
+ * three minutes: a large run may take far longer than any fixed limit, a stuck one does not grow.
+ */
+async function untilCount(count: () => Promise<number>, target: number, intervalMs: number): Promise<void> {
+  let last = -1;
+  let grewAt = Date.now();
+  for (let n = await count(); n < target; n = await count()) {
+    if (n > last) [last, grewAt] = [n, Date.now()];
+    else if (Date.now() - grewAt > 180_000) throw new Error(`stuck at ${n} of ${target} for 3 minutes`);
     await sleep(intervalMs);
   }
 }
