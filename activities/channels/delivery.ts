@@ -235,14 +235,16 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
 
   /** Sent: this delivery and those it carried, and their notifications. */
   async function markSent(id: string, providerId: string): Promise<number> {
+    // A carried row that was refused meanwhile (and went out on another channel) stays as it is.
+    const sentBySend = { OR: [{ id }, { combinedInto: id, status: 'PENDING' as const }] };
     const group = await prisma.channelDelivery.findMany({
-      where: { OR: [{ id }, { combinedInto: id }] },
+      where: sentBySend,
       select: { notificationId: true },
     });
     const sentAt = await dbNow(prisma);
     await prisma.$transaction([
       prisma.channelDelivery.updateMany({
-        where: { OR: [{ id }, { combinedInto: id }] },
+        where: sentBySend,
         data: { status: 'SENT', sentAt, providerId, error: null, heldUntil: null, attemptBeganAt: null },
       }),
       prisma.notification.updateMany({
@@ -319,17 +321,14 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
       const { cadreId } = notification;
       if (input.channel === 'EMAIL') return deliverByEmail(input, cadreId);
 
-      const adapter = adapters[input.channel];
-      if (!adapter)
-        throw refused(`本系统未开通${CHANNEL_LABELS[input.channel]}`, CHANNEL_ERROR_TYPES.noAddress);
-      const to = await addressOf(cadreId, input.channel);
-      if (!to) throw refused(`干部未设置${CHANNEL_LABELS[input.channel]}账号`, CHANNEL_ERROR_TYPES.noAddress);
       const id = deliveryId(input.notificationId, input.channel);
       let row = await prisma.channelDelivery.upsert({
         where: { id },
         create: { id, notificationId: input.notificationId, cadreId, channel: input.channel },
         update: {},
       });
+      // What already happened first: a send that went out (or is carried by one under way) is not
+      // refused because the channel was switched off or the cadre's id cleared since.
       if (row.status === 'SENT')
         return { status: 'SENT', channel: input.channel, providerId: row.providerId ?? '', combined: 0 };
       if (row.status === 'FAILED') return { status: 'FAILED', error: row.error ?? '' };
@@ -340,6 +339,11 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
         if (leader?.status === 'PENDING') return { status: 'HELD', retryInMs: recheckInMs(input.channel) };
         row = await prisma.channelDelivery.update({ where: { id }, data: { combinedInto: null } });
       }
+      const adapter = adapters[input.channel];
+      if (!adapter)
+        throw refused(`本系统未开通${CHANNEL_LABELS[input.channel]}`, CHANNEL_ERROR_TYPES.noAddress);
+      const to = await addressOf(cadreId, input.channel);
+      if (!to) throw refused(`干部未设置${CHANNEL_LABELS[input.channel]}账号`, CHANNEL_ERROR_TYPES.noAddress);
 
       const limit = settings.limits[input.channel];
       const noteError = async (reason: string) => {
