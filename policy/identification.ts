@@ -73,12 +73,18 @@ export type IdentificationRules = NonNullable<Policy['identification']>;
  * before 2026.3 has none, and a case started under it follows these. Written out here rather than
  * read from the built-in 2026.3, so that the workflows need not load the built-in versions.
  */
-export const FIRST_IDENTIFICATION_RULES: IdentificationRules = {
+export const FIRST_IDENTIFICATION_RULES: IdentificationRules = Object.freeze({
   dayCount: 'CALENDAR',
-  stepDays: { HOME_CHECK: 3, DATA_CHECK: 2, VILLAGE_REVIEW: 2, TOWNSHIP_REVIEW: 1, COUNTY_APPROVAL: 2 },
+  stepDays: Object.freeze({
+    HOME_CHECK: 3,
+    DATA_CHECK: 2,
+    VILLAGE_REVIEW: 2,
+    TOWNSHIP_REVIEW: 1,
+    COUNTY_APPROVAL: 2,
+  }),
   publicNoticeDays: 5, // (county) 公示不少于 5 天
   totalLimitDays: 15, // (county) 从发现线索到认定不超过 15 天
-};
+});
 
 /** The rules of a policy; one from before 2026.3 has none and follows the first that had them. */
 export function identificationRules(policy: Policy): IdentificationRules {

@@ -13,12 +13,12 @@ export type VisitEvidenceRules = NonNullable<Policy['visitEvidence']>;
  * is marked for the supervisor. Written out here rather than read from the built-in 2026.2, so that
  * the workflows need not load the built-in versions.
  */
-export const FIRST_VISIT_EVIDENCE_RULES: VisitEvidenceRules = {
+export const FIRST_VISIT_EVIDENCE_RULES: VisitEvidenceRules = Object.freeze({
   maxPhotos: 3,
   maxPhotoBytes: 600_000,
   maxPhotoEdgePx: 1600,
   farFromHomeMeters: 500,
-};
+});
 
 /**
  * The evidence rules under a policy. A version older than the first that has them said nothing about

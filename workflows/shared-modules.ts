@@ -14,6 +14,13 @@
 //
 // Only stateless library code belongs here. Our own policy modules do not: their zod schemas fill
 // caches on themselves at first use, which a frozen schema refuses.
+//
+// What this forbids in workflow code (policy/ and workflows/), because it would write to a frozen
+// shared object and fail the workflow task: zod's built-in string formats that reuse a shared regex
+// (z.email(), z.guid(), z.iso.date(), z.e164(), .lowercase() …: zod resets the regex's lastIndex;
+// use .regex() with a literal of our own, as the schemas do), and .meta({ id }) or .register() (the
+// registry is shared and frozen).
+
 import { z } from 'zod';
 
 export const sharedZod = z;
