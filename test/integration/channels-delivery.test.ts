@@ -160,6 +160,12 @@ describe('delivery on the cadre’s channels, falling back to e-mail', () => {
       status: 'SENT',
     });
     expect(wecom.received('wangbaocun')).toHaveLength(1);
+    // The cadre's WeCom id cleared since: a run of the activity still answers what happened (sent),
+    // not a refusal that would send the same notification again by e-mail.
+    await setCadreChannels(stack.prisma, cadreId, { channels: [{ channel: 'EMAIL' }] });
+    expect(await direct.deliverOnChannel({ notificationId: key, channel: 'WECOM' })).toMatchObject({
+      status: 'SENT',
+    });
   });
 
   it('falls back to e-mail exactly once when WeCom refuses for good, and shows the refusal to admins', async () => {
