@@ -16,7 +16,7 @@ import {
 import { PATCHES } from '../../workflows/household/patches.js';
 import { householdWorkflow } from '../../workflows/household/workflow.js';
 import { createTownshipFixture, type TownshipFixture } from './township-fixture.js';
-import { compliantRecord } from './visit-records.js';
+import { compliantRecord, waterFailingGuarantees } from './visit-records.js';
 
 /**
  * The real time-skipping Temporal test server (the pinned `temporal-test-server` binary), a real
@@ -197,14 +197,7 @@ export async function admitAndVisitWithFinding(stack: TimeSkippingStack, town: T
   const visit = openVisit(admitted);
   if (!visit) throw new Error('no visit');
   const record = compliantRecord(visit.assigneeId, visit.openedAt, {
-    guarantees: {
-      food: { ok: true },
-      clothing: { ok: true },
-      education: { ok: true },
-      medical: { ok: true },
-      housing: { ok: true },
-      water: { ok: false, note: '水管冻裂' },
-    },
+    guarantees: waterFailingGuarantees,
   });
   const done = await handle.executeUpdate(completeTaskUpdate, {
     args: [{ taskId: visit.id, byCadreId: visit.assigneeId, record }],

@@ -26,3 +26,13 @@ export function compliantRecord(
     ...overrides,
   };
 }
+
+/** The guarantees of a visit that finds the water supply failing (水管冻裂): it opens a follow-up. */
+export const waterFailingGuarantees: VisitRecordInput['guarantees'] = {
+  food: allOk,
+  clothing: allOk,
+  education: allOk,
+  medical: allOk,
+  housing: allOk,
+  water: { ok: false, note: '水管冻裂' },
+};

@@ -20,7 +20,7 @@ import {
   useTimeSkippingTownship,
 } from '../helpers/time-skipping.js';
 import type { TownshipFixture } from '../helpers/township-fixture.js';
-import { compliantRecord } from '../helpers/visit-records.js';
+import { compliantRecord, waterFailingGuarantees } from '../helpers/visit-records.js';
 
 // Months of supervision run on the time-skipping test server: no policy duration is shortened.
 describe('householdWorkflow on the time-skipping server, with real activities and PostgreSQL', () => {
@@ -167,14 +167,7 @@ describe('householdWorkflow on the time-skipping server, with real activities an
             byCadreId: task.assigneeId,
             record: compliantRecord(task.assigneeId, task.openedAt, {
               perCapitaIncomeYuan: 3200,
-              guarantees: {
-                food: { ok: true },
-                clothing: { ok: true },
-                education: { ok: true },
-                medical: { ok: true },
-                housing: { ok: true },
-                water: { ok: false, note: '水管冻裂' },
-              },
+              guarantees: waterFailingGuarantees,
               measures: [{ kind: 'INDUSTRY_SUBSIDY', amountYuan: 20_000 }],
               largeCosts: [{ description: '住院手术费', amountYuan: 30_000, resolved: false }],
             }),

@@ -24,7 +24,7 @@ import {
   useTimeSkippingTownship,
 } from '../helpers/time-skipping.js';
 import type { TownshipFixture } from '../helpers/township-fixture.js';
-import { compliantRecord } from '../helpers/visit-records.js';
+import { compliantRecord, waterFailingGuarantees } from '../helpers/visit-records.js';
 
 // The households' standing and the charts' counts, kept by PostgreSQL triggers, after months of
 // real supervision: the workflow and its real activities write the rows, nothing in the test does.
@@ -70,14 +70,7 @@ describe('HouseholdStanding after a realistic mix of writes by the household wor
             byCadreId: task.assigneeId,
             record: compliantRecord(task.assigneeId, task.openedAt, {
               perCapitaIncomeYuan: 3200,
-              guarantees: {
-                food: { ok: true },
-                clothing: { ok: true },
-                education: { ok: true },
-                medical: { ok: true },
-                housing: { ok: true },
-                water: { ok: false, note: '水管冻裂' },
-              },
+              guarantees: waterFailingGuarantees,
             }),
           },
         ],
