@@ -27,6 +27,7 @@ import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { compliantRecord } from '../test/helpers/visit-records.js';
 import { completeTaskUpdate, householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
+import { cpuSeconds, PART_LABELS, PARTS, type PerOperationMs, perOperationMs } from './cpu-meter.js';
 import { bumpUpdate, finishSignal, floorTimerWorkflow, floorWorkflow } from './floor-workflows.js';
 import { createBenchHouseholds } from './setup-data.js';
 import { forEachLimit, percentile, timed } from './stats.js';
@@ -41,6 +42,10 @@ interface PhaseFigures {
   updateP99Ms: number;
   updatesPerSecond: number;
   workerPeakRssMiB: number;
+  /** CPU per workflow started until idle (floor) or admitted (duzhan), per part of the stack. */
+  cpuPerStartMs: PerOperationMs;
+  /** CPU per update, per part of the stack. */
+  cpuPerUpdateMs: PerOperationMs;
 }
 
 const { values } = parseArgs({
@@ -50,16 +55,27 @@ const { values } = parseArgs({
     due: { type: 'string', default: '1000' },
     'due-after': { type: 'string' },
     'worker-memory': { type: 'string' },
+    'village-size': { type: 'string', default: '400' },
   },
 });
 const households = Number(values.households);
 const concurrency = Number(values.concurrency);
 const dueTogether = Number(values.due);
+const shape = { villageSize: Number(values['village-size']) };
 /** Seconds from the start of the "due together" phase to the minute its visits fall due. */
 /** Unset: twice what admitting and visiting them takes at the main phase's rates, plus a minute. */
 const dueAfterOption = values['due-after'] === undefined ? undefined : Number(values['due-after']);
-if (!(households >= 1 && concurrency >= 1 && dueTogether >= 0 && (dueAfterOption ?? 30) >= 30))
-  throw new Error('--households and --concurrency must be ≥ 1, --due ≥ 0, --due-after ≥ 30');
+if (
+  !(
+    households >= 1 &&
+    concurrency >= 1 &&
+    dueTogether >= 0 &&
+    (dueAfterOption ?? 30) >= 30 &&
+    Number.isInteger(shape.villageSize) &&
+    shape.villageSize >= 1
+  )
+)
+  throw new Error('--households, --concurrency and --village-size must be ≥ 1, --due ≥ 0, --due-after ≥ 30');
 
 // Everything started is stopped in reverse order, at the end, on failure and on Ctrl-C.
 const stops: Array<() => Promise<void>> = [];
@@ -83,7 +99,7 @@ async function main() {
 
   const prisma = createPrisma(infra.databaseUrl);
   stops.push(() => prisma.$disconnect());
-  const householdIds = await createBenchHouseholds(prisma, households);
+  const householdIds = await createBenchHouseholds(prisma, households, shape);
   say(`${households} households written; starting the worker`);
 
   const taskQueue = 'bench';
@@ -105,12 +121,12 @@ async function main() {
   const perPhase = await resetPeak(pid);
 
   say(`floor: ${households} trivial workflows through the raw client`);
-  const floor = await floorPhase(client, `${taskQueue}-floor`);
+  const floor = await floorPhase(client, `${taskQueue}-floor`, pid);
   floor.workerPeakRssMiB = (await memoryMiB(pid)).peak;
   if (perPhase) await resetPeak(pid);
 
   say(`duzhan: ${households} household workflows`);
-  const { admissionSeconds, ...duzhan } = await householdPhase(client, prisma, taskQueue, householdIds);
+  const { admissionSeconds, ...duzhan } = await householdPhase(client, prisma, taskQueue, householdIds, pid);
   duzhan.workerPeakRssMiB = (await memoryMiB(pid)).peak;
 
   printTable(duzhan, floor, perPhase, households / admissionSeconds, undefined);
@@ -154,12 +170,14 @@ async function main() {
         `external ${mainThread.externalMiB.toFixed(0)} MiB; the rest is the workflow threads and native memory`,
     );
   console.log(
-    `households ${households}, concurrency ${concurrency}, ${os.cpus().length} CPUs, Node ${process.version}`,
+    `households ${households} in villages of ${shape.villageSize}, concurrency ${concurrency}, ` +
+      `${os.cpus().length} CPUs, Node ${process.version}`,
   );
 
   const results = {
     at: new Date().toISOString(),
     households,
+    villageSize: shape.villageSize,
     concurrency,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
     duzhan: { ...duzhan, admissionSeconds, admissionPerSecond: households / admissionSeconds },
@@ -186,8 +204,9 @@ async function main() {
 }
 
 /** Trivial workflows: started, then one `bump` update each once they are idle, then finished. */
-async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigures> {
+async function floorPhase(client: Client, taskQueue: string, workerPid: number): Promise<PhaseFigures> {
   const ids = Array.from({ length: households }, (_, i) => `bench-floor-${i + 1}`);
+  const cpuAtStart = await cpuSeconds(workerPid);
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (workflowId) => {
       await started(() => client.workflow.start(floorWorkflow, { workflowId, taskQueue }));
@@ -197,6 +216,7 @@ async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigur
   await forEachLimit(ids, concurrency, (id) =>
     until(async () => (await client.workflow.getHandle(id).describe()).historyLength >= 4),
   );
+  const cpuAtIdle = await cpuSeconds(workerPid);
   const latencies: number[] = [];
   const updateMs = await timed(() =>
     forEachLimit(ids, concurrency, async (id) => {
@@ -206,8 +226,13 @@ async function floorPhase(client: Client, taskQueue: string): Promise<PhaseFigur
       );
     }),
   );
+  const cpuAtEnd = await cpuSeconds(workerPid);
   await forEachLimit(ids, concurrency, (id) => client.workflow.getHandle(id).signal(finishSignal));
-  return figures(startMs, updateMs, latencies);
+  return {
+    ...figures(startMs, updateMs, latencies),
+    cpuPerStartMs: perOperationMs(cpuAtStart, cpuAtIdle, ids.length),
+    cpuPerUpdateMs: perOperationMs(cpuAtIdle, cpuAtEnd, ids.length),
+  };
 }
 
 /** Household workflows: started, admitted until the first visit task is open, then that task completed. */
@@ -216,8 +241,10 @@ async function householdPhase(
   prisma: PrismaClient,
   taskQueue: string,
   ids: string[],
+  workerPid: number,
 ): Promise<PhaseFigures & { admissionSeconds: number }> {
   const phaseStarted = performance.now();
+  const cpuAtStart = await cpuSeconds(workerPid);
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (householdId) => {
       await started(() =>
@@ -233,6 +260,7 @@ async function householdPhase(
   const visits = await admitted(prisma, ids);
   const admissionSeconds = (performance.now() - phaseStarted) / 1000;
   say(`all first visits open after ${admissionSeconds.toFixed(1)} s; completing them`);
+  const cpuAtAdmitted = await cpuSeconds(workerPid);
 
   const latencies: number[] = [];
   const updateMs = await timed(() =>
@@ -244,7 +272,12 @@ async function householdPhase(
     where: { kind: 'VISIT', status: 'DONE', householdId: { in: ids } },
   });
   if (done !== ids.length) throw new Error(`${done} of ${ids.length} visit tasks are DONE in the database`);
-  return { ...figures(startMs, updateMs, latencies), admissionSeconds };
+  return {
+    ...figures(startMs, updateMs, latencies),
+    admissionSeconds,
+    cpuPerStartMs: perOperationMs(cpuAtStart, cpuAtAdmitted, ids.length),
+    cpuPerUpdateMs: perOperationMs(cpuAtAdmitted, await cpuSeconds(workerPid), ids.length),
+  };
 }
 
 type OpenVisit = { id: string; assigneeId: string; openedAt: Date };
@@ -303,7 +336,7 @@ async function dueTogetherPhase(
   taskQueue: string,
   dueAfterSeconds: number,
 ): Promise<DueFigures> {
-  const ids = await createBenchHouseholds(prisma, dueTogether, 'bench-due-');
+  const ids = await createBenchHouseholds(prisma, dueTogether, shape, 'bench-due-');
   const dueAt = Date.now() + dueAfterSeconds * 1000;
   await forEachLimit(ids, concurrency, async (householdId) => {
     const days = (dueAt - Date.now()) / 86_400_000;
@@ -363,7 +396,11 @@ async function floorTimerPhase(client: Client, taskQueue: string, dueAtMs: numbe
   return lateness;
 }
 
-function figures(startMs: number, updateMs: number, latencies: number[]): PhaseFigures {
+function figures(
+  startMs: number,
+  updateMs: number,
+  latencies: number[],
+): Omit<PhaseFigures, 'cpuPerStartMs' | 'cpuPerUpdateMs'> {
   return {
     startsPerSecond: households / (startMs / 1000),
     updateP50Ms: percentile(latencies, 50),
@@ -371,6 +408,19 @@ function figures(startMs: number, updateMs: number, latencies: number[]): PhaseF
     updatesPerSecond: households / (updateMs / 1000),
     workerPeakRssMiB: Number.NaN,
   };
+}
+
+function cpuRows(
+  label: string,
+  duzhan: PerOperationMs,
+  floor: PerOperationMs,
+): Array<[string, number, number, number]> {
+  return [...PARTS, 'all' as const].map((part) => [
+    `${label}: ${PART_LABELS[part]}`,
+    duzhan[part],
+    floor[part],
+    1,
+  ]);
 }
 
 function printTable(
@@ -392,6 +442,9 @@ function printTable(
       0,
     ],
     ['admission households/s', admissionPerSecond, Number.NaN, 1],
+    // Where the CPU goes (ms of one core): a start until idle (floor) beside an admission (duzhan).
+    ...cpuRows('CPU ms per start/admission', duzhan.cpuPerStartMs, floor.cpuPerStartMs),
+    ...cpuRows('CPU ms per update', duzhan.cpuPerUpdateMs, floor.cpuPerUpdateMs),
     ...(due
       ? ([
           [
@@ -414,7 +467,7 @@ function printTable(
     name,
     d.toFixed(digits),
     Number.isNaN(f) ? '–' : f.toFixed(digits),
-    Number.isNaN(f) ? '–' : (d / f).toFixed(2),
+    Number.isNaN(f) || f === 0 ? '–' : (d / f).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: string[]) =>

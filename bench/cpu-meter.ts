@@ -1,0 +1,87 @@
+/**
+ * CPU time spent by the parts of the stack the bench started (its worker, the Temporal dev server,
+ * PostgreSQL with every backend), read from /proc, so each phase can say how many milliseconds of
+ * a core one operation cost in each part, beside the floor's. Linux only; elsewhere it reads nothing.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+
+export type Part = 'worker' | 'temporal' | 'postgres';
+export const PARTS: readonly Part[] = ['worker', 'temporal', 'postgres'];
+export type CpuSeconds = Record<Part, number>;
+export const PART_LABELS = {
+  worker: 'worker',
+  temporal: 'Temporal',
+  postgres: 'PostgreSQL',
+  all: 'all three',
+};
+
+const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux the project runs on
+
+interface ProcessStat {
+  pid: number;
+  parent: number;
+  command: string;
+  /** Its own CPU time and that of its children already reaped (a PostgreSQL backend that exited). */
+  ticks: number;
+}
+
+async function readStat(pid: number): Promise<ProcessStat | undefined> {
+  try {
+    const text = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command is in parentheses and may itself hold spaces or parentheses: split after the last one.
+    const close = text.lastIndexOf(')');
+    const command = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' ');
+    const number = (i: number) => Number(fields[i]);
+    // Fields after the command, from 0: state, ppid, … utime (11), stime (12), cutime (13), cstime (14).
+    return { pid, parent: number(1), command, ticks: number(11) + number(12) + number(13) + number(14) };
+  } catch {
+    return undefined; // gone between the listing and the read
+  }
+}
+
+/** Which part a process belongs to, by its own command or the part of its nearest classified ancestor. */
+function classify(stat: ProcessStat, workerPid: number): Part | undefined {
+  if (stat.pid === workerPid) return 'worker';
+  if (stat.command.startsWith('temporal')) return 'temporal';
+  if (stat.command.startsWith('postgres')) return 'postgres';
+  return undefined;
+}
+
+/** The CPU seconds each part has used so far: the processes under this one, grouped by part. */
+export async function cpuSeconds(workerPid: number): Promise<CpuSeconds> {
+  const totals: CpuSeconds = { worker: 0, temporal: 0, postgres: 0 };
+  let entries: string[];
+  try {
+    entries = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return totals;
+  }
+  const stats = (await Promise.all(entries.map((name) => readStat(Number(name))))).filter(
+    (s): s is ProcessStat => s !== undefined,
+  );
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const partOf = (stat: ProcessStat): Part | undefined => {
+    // Walk up to this bench process: only what it started counts, each under its part.
+    let part: Part | undefined;
+    for (let at: ProcessStat | undefined = stat; at; at = byPid.get(at.parent)) {
+      part ??= classify(at, workerPid);
+      if (at.pid === process.pid) return part;
+    }
+    return undefined;
+  };
+  for (const stat of stats) {
+    const part = partOf(stat);
+    if (part) totals[part] += stat.ticks / TICKS_PER_SECOND;
+  }
+  return totals;
+}
+
+/** What a phase cost per operation: milliseconds of one core in each part, and in all of them. */
+export function perOperationMs(before: CpuSeconds, after: CpuSeconds, operations: number) {
+  const ms = (part: Part) => ((after[part] - before[part]) * 1000) / operations;
+  const parts = Object.fromEntries(PARTS.map((p) => [p, ms(p)])) as Record<Part, number>;
+  return { ...parts, all: PARTS.reduce((sum, p) => sum + parts[p], 0) };
+}
+
+export type PerOperationMs = ReturnType<typeof perOperationMs>;
