@@ -9,35 +9,27 @@ import { labelOf, TASK_KIND_LABELS } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { startOfUtcDay } from './kept-counts.js';
+import { type BoardEscalationRow, loadEscalations, loadOverdueTasks } from './list-rows.js';
 import {
   BAD_CURSOR_MESSAGE,
   decodeCursor,
-  type KeyField,
-  keyOfRow,
-  keysetOrderBy,
-  keysetWhere,
   type Page,
   type PageInfo,
   type PageRequest,
   pageOf,
   pageSize,
 } from './pagination.js';
-import {
-  type CadreRefRow,
-  cadreRefSelect,
-  type EscalationRow,
-  type HouseholdRef,
-  householdRefSelect,
-  iso,
-  type TaskRow,
-  taskInclude,
-  toCadreRef,
-  toEscalationRow,
-  toHouseholdRef,
-  toTaskRow,
-} from './shared.js';
+import { iso, type TaskRow } from './shared.js';
 import { type AtRiskRow, type ExitProgress, householdStanding } from './standing.js';
 
+export {
+  type BoardEscalationRow,
+  ESCALATION_KEY,
+  type EscalationFilter,
+  loadEscalations,
+  loadOverdueTasks,
+  OVERDUE_TASK_KEY,
+} from './list-rows.js';
 export type {
   AtRiskRow,
   ExitProgress,
@@ -45,12 +37,6 @@ export type {
   HouseholdSummaryRow,
   RiskReason,
 } from './standing.js';
-
-/** An open escalation with the task and household it is about. */
-export interface BoardEscalationRow extends EscalationRow {
-  task: { id: string; kind: string; kindLabel: string; reason: string; dueAt: string; assignee: CadreRefRow };
-  household: HouseholdRef;
-}
 
 /** How much overdue work and how many open escalations one rung, village or leader has. */
 export interface BoardGroup {
@@ -108,96 +94,6 @@ const rungLabel = (rung: number): string => {
   const rank = latestPolicy().escalationLadder[rung - 1]?.rank;
   return rank ? `第 ${rung} 级：${labelOf(ESCALATION_RANK_LABELS, rank)}` : `第 ${rung} 级`;
 };
-
-export const OVERDUE_TASK_KEY: KeyField[] = [
-  { field: 'rung', order: 'desc', type: 'number' },
-  { field: 'dueAt', order: 'asc', type: 'date' },
-  { field: 'id', order: 'asc', type: 'string' },
-];
-
-/** A page of the tasks open and past due at `now` (optionally of one village). */
-export async function loadOverdueTasks(
-  prisma: PrismaClient,
-  now: Date,
-  request: PageRequest = {},
-  villageId?: string,
-): Promise<Page<TaskRow>> {
-  const limit = pageSize(request.limit);
-  const cursor =
-    request.cursor === undefined ? undefined : decodeCursor(request.cursor, OVERDUE_TASK_KEY.length);
-  const where: Prisma.TaskWhereInput = { status: 'OPEN', dueAt: { lt: now } };
-  if (villageId) where.household = { villageId };
-  const tasks = await prisma.task.findMany({
-    where: { AND: [where, keysetWhere(OVERDUE_TASK_KEY, cursor)] },
-    include: taskInclude,
-    orderBy: keysetOrderBy(OVERDUE_TASK_KEY, cursor),
-    take: limit + 1,
-  });
-  const page = pageOf(tasks, { limit, cursor, keyOf: (t) => keyOfRow(OVERDUE_TASK_KEY, t) });
-  return { items: page.items.map((t) => toTaskRow(t, now)), page: page.page };
-}
-
-const escalationWithTaskInclude = {
-  leader: { select: cadreRefSelect },
-  task: {
-    select: {
-      id: true,
-      kind: true,
-      reason: true,
-      dueAt: true,
-      assignee: { select: cadreRefSelect },
-      household: { select: householdRefSelect },
-    },
-  },
-} satisfies Prisma.EscalationInclude;
-
-/** The open escalations: those not closed, on tasks still open. */
-export const OPEN_ESCALATION: Prisma.EscalationWhereInput = { closedAt: null, task: { status: 'OPEN' } };
-
-export const ESCALATION_KEY: KeyField[] = [
-  { field: 'rung', order: 'asc', type: 'number' },
-  { field: 'openedAt', order: 'asc', type: 'date' },
-  { field: 'id', order: 'asc', type: 'string' },
-];
-
-/** A page of the escalations matching `where`, with their task and household; lowest rung, then oldest first. */
-export async function loadEscalations(
-  prisma: PrismaClient,
-  where: Prisma.EscalationWhereInput,
-  request: PageRequest = {},
-): Promise<Page<BoardEscalationRow>> {
-  const limit = pageSize(request.limit);
-  const cursor =
-    request.cursor === undefined ? undefined : decodeCursor(request.cursor, ESCALATION_KEY.length);
-  // The open ones (closedAt null) are also ordered by closedAt first: the same order, but one the
-  // index (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more.
-  const open = where === OPEN_ESCALATION;
-  const byClosedAt: Prisma.EscalationOrderByWithRelationInput[] = open
-    ? [{ closedAt: cursor?.direction === 'prev' ? 'desc' : 'asc' }]
-    : [];
-  const rows = await prisma.escalation.findMany({
-    where: { AND: [where, keysetWhere(ESCALATION_KEY, cursor)] },
-    include: escalationWithTaskInclude,
-    orderBy: [...byClosedAt, ...keysetOrderBy(ESCALATION_KEY, cursor)],
-    take: limit + 1,
-  });
-  const page = pageOf(rows, { limit, cursor, keyOf: (e) => keyOfRow(ESCALATION_KEY, e) });
-  return {
-    items: page.items.map((e) => ({
-      ...toEscalationRow(e),
-      task: {
-        id: e.task.id,
-        kind: e.task.kind,
-        kindLabel: labelOf(TASK_KIND_LABELS, e.task.kind),
-        reason: e.task.reason,
-        dueAt: iso(e.task.dueAt),
-        assignee: toCadreRef(e.task.assignee),
-      },
-      household: toHouseholdRef(e.task.household),
-    })),
-    page: page.page,
-  };
-}
 
 const group = (key: string, label: string, counts: Counts | undefined): BoardGroup => ({
   key,
@@ -337,7 +233,7 @@ export async function supervisionBoard(
   const { now, pages = {} } = args;
   const [overdueTasks, openEscalations, counts, leaders, { atRisk, progress }] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
-    loadEscalations(prisma, OPEN_ESCALATION, pages.openEscalations),
+    loadEscalations(prisma, { open: true }, pages.openEscalations),
     boardCounts(prisma, now),
     loadLeaderGroups(prisma, now, pages.leaders),
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: pages.progress }),

@@ -8,14 +8,9 @@ import { HOUSEHOLD_CATEGORIES, type HouseholdCategory } from '../../policy/index
 import { DAY_MS } from '../../policy/township-calendar.js';
 import { ACTIVE_STATUSES, categoryLabel, statusLabel } from '../../policy/vocabulary.js';
 import { DomainError } from '../errors.js';
-import {
-  type BoardEscalationRow,
-  boardCounts,
-  loadEscalations,
-  loadOverdueTasks,
-  OPEN_ESCALATION,
-} from './board.js';
+import { boardCounts } from './board.js';
 import { splitByDay } from './kept-counts.js';
+import { type BoardEscalationRow, loadEscalations, loadOverdueTasks } from './list-rows.js';
 import { type PageInfo, type PageRequest, pageSize } from './pagination.js';
 import { householdRefSelect, iso, type TaskRow, toHouseholdRef } from './shared.js';
 import {
@@ -179,9 +174,9 @@ export async function dispatchReport(
     cancelRows,
   ] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
-    loadEscalations(prisma, OPEN_ESCALATION, first),
-    loadEscalations(prisma, { openedAt: inPeriod }, first),
-    loadEscalations(prisma, { closedAt: inPeriod }, first),
+    loadEscalations(prisma, { open: true }, first),
+    loadEscalations(prisma, { openedIn: { since, until: now } }, first),
+    loadEscalations(prisma, { closedIn: { since, until: now } }, first),
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
     boardCounts(prisma, now),
     prisma.escalation.count({ where: { openedAt: inPeriod } }),
