@@ -5,7 +5,7 @@
 import type { PrismaClient } from '../../db/client.js';
 import { CADRE_RANK_LABELS } from '../../policy/household-types.js';
 import { ESCALATION_RANK_LABELS, latestPolicy } from '../../policy/index.js';
-import { labelOf, TASK_KIND_LABELS } from '../../policy/vocabulary.js';
+import { labelOf } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { startOfUtcDay } from './kept-counts.js';
@@ -120,27 +120,32 @@ export async function boardCounts(prisma: PrismaClient, now: Date) {
   const dayStart = startOfUtcDay(now);
   // A rung's counts are kept in shards (`<rung>/<shard>`): summed here.
   const keyOf = Prisma.sql`CASE k.dim WHEN 'rung' THEN split_part(k.key, '/', 1) ELSE k.key END AS key`;
-  const [rows, villages] = await Promise.all([
-    prisma.$queryRaw<Array<{ dim: string; key: string; overdue: number; escalations: number }>>`
-      WITH counted AS (
-        SELECT k.dim, ${keyOf}, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
-        WHERE k.kind = 'open-task' AND k.dim IN ('rung', 'village') AND k.bucket < ${dayStart}
-        UNION ALL
-        SELECT d.dim, d.key, 1, 0 FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
-        CROSS JOIN LATERAL (VALUES ('rung', t.rung::text), ('village', h."villageId")) AS d(dim, key)
-        WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
-        UNION ALL
-        SELECT k.dim, ${keyOf}, 0, k.n FROM "KeptCount" k
-        WHERE k.kind = 'open-escalation' AND k.dim IN ('rung', 'village')
-      )
+  // A village's name is looked up for its row (a few hundred), not the Village table read apart.
+  const rows = await prisma.$queryRaw<
+    Array<{ dim: string; key: string; name: string | null; overdue: number; escalations: number }>
+  >`
+    WITH counted AS (
+      SELECT k.dim, ${keyOf}, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
+      WHERE k.kind = 'open-task' AND k.dim IN ('rung', 'village') AND k.bucket < ${dayStart}
+      UNION ALL
+      SELECT d.dim, d.key, 1, 0 FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
+      CROSS JOIN LATERAL (VALUES ('rung', t.rung::text), ('village', h."villageId")) AS d(dim, key)
+      WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
+      UNION ALL
+      SELECT k.dim, ${keyOf}, 0, k.n FROM "KeptCount" k
+      WHERE k.kind = 'open-escalation' AND k.dim IN ('rung', 'village')
+    ), grouped AS (
       SELECT dim, key, sum(overdue)::int AS overdue, sum(escalations)::int AS escalations
-      FROM counted GROUP BY dim, key`,
-    prisma.village.findMany({ select: { id: true, name: true } }),
-  ]);
+      FROM counted GROUP BY dim, key
+    )
+    SELECT g.*, CASE g.dim WHEN 'village' THEN (SELECT v.name FROM "Village" v WHERE v.id = g.key) END AS name
+    FROM grouped g`;
   const of = (dim: string) => new Map(rows.filter((r) => r.dim === dim).map((r) => [r.key, r] as const));
   const byRung = of('rung');
   const byVillage = of('village');
-  const villageName = new Map(villages.map((v) => [v.id, v.name]));
+  const villageName = new Map(
+    rows.flatMap((r) => (r.dim === 'village' && r.name !== null ? [[r.key, r.name] as const] : [])),
+  );
   const total = (m: Map<string, Counts>) =>
     [...m.values()].reduce(
       (sum, c) => ({ overdue: sum.overdue + c.overdue, escalations: sum.escalations + c.escalations }),

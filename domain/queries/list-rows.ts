@@ -171,9 +171,7 @@ export async function loadOverdueTasks(
 /** Which escalations a list shows. */
 export type EscalationFilter =
   /** Not closed, on tasks still open. */
-  | { open: true }
-  | { openedIn: { since: Date; until: Date } }
-  | { closedIn: { since: Date; until: Date } };
+  { open: true } | { openedIn: { since: Date; until: Date } } | { closedIn: { since: Date; until: Date } };
 
 type EscalationSqlRow = {
   id: string;
@@ -222,7 +220,9 @@ export async function loadEscalations(
       ORDER BY e."closedAt" ${Prisma.raw(cursor?.direction === 'prev' ? 'DESC' : 'ASC')}, ${order}`;
   else {
     const [column, { since, until }] =
-      'openedIn' in filter ? [Prisma.sql`e."openedAt"`, filter.openedIn] : [Prisma.sql`e."closedAt"`, filter.closedIn];
+      'openedIn' in filter
+        ? [Prisma.sql`e."openedAt"`, filter.openedIn]
+        : [Prisma.sql`e."closedAt"`, filter.closedIn];
     selected = Prisma.sql`
       SELECT e.* FROM "Escalation" e
       WHERE ${column} >= ${since} AND ${column} <= ${until} AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
