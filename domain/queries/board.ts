@@ -199,6 +199,18 @@ export async function loadLeaderGroups(
       ${Prisma.raw(backwards ? '<' : '>')} (${-escalations}::int, ${-overdue}::int, ${label}::text, ${id}::text)`;
   }
   const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');
+  const beyond = Prisma.raw(backwards ? '<' : '>');
+  // Only the rows a page can hold get a label (a join and an ICU sort): those up to the (limit + 1)th
+  // by (escalations, overdue) after the cursor's pair, with their ties, and the cursor's own ties.
+  // Every key is a cadre's (tasks and escalations reference Cadre), so none is dropped by the join.
+  let pairAfterCursor = Prisma.sql`TRUE`;
+  let cursorTies = Prisma.sql`FALSE`;
+  if (cursor) {
+    const [escalations, overdue] = cursor.key as [number, number];
+    const pair = Prisma.sql`(${-escalations}::int, ${-overdue}::int)`;
+    pairAfterCursor = Prisma.sql`(-s.escalations, -s.overdue) ${beyond} ${pair}`;
+    cursorTies = Prisma.sql`(-s.escalations, -s.overdue) = ${pair}`;
+  }
   const rows = await prisma.$queryRaw<
     Array<{ id: string; label: string; overdue: number; escalations: number }>
   >`
@@ -210,11 +222,19 @@ export async function loadLeaderGroups(
       WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
       UNION ALL
       SELECT k.key, 0, k.n FROM "KeptCount" k WHERE k.kind = 'open-escalation' AND k.dim = 'cadre'
+    ), summed AS (
+      SELECT x.id, sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
+      FROM counted x GROUP BY x.id
+    ), edge AS (
+      SELECT -s.escalations AS e, -s.overdue AS o FROM summed s WHERE ${pairAfterCursor}
+      ORDER BY 1 ${dir}, 2 ${dir} OFFSET ${limit} LIMIT 1
+    ), candidates AS (
+      SELECT s.* FROM summed s
+      WHERE ${cursorTies} OR (${pairAfterCursor}
+        AND NOT EXISTS (SELECT 1 FROM edge WHERE (-s.escalations, -s.overdue) ${beyond} (edge.e, edge.o)))
     ), g AS (
-      SELECT c.id, c.name || '（' || coalesce(r.label, c.rank) || '）' AS label,
-        sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
-      FROM counted x JOIN "Cadre" c ON c.id = x.id LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank
-      GROUP BY c.id, c.name, c.rank, r.label
+      SELECT c.id, c.name || '（' || coalesce(r.label, c.rank) || '）' AS label, s.overdue, s.escalations
+      FROM candidates s JOIN "Cadre" c ON c.id = s.id LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank
     )
     SELECT * FROM g ${after}
     ORDER BY -g.escalations ${dir}, -g.overdue ${dir}, g.label COLLATE "zh-x-icu" ${dir}, g.id ${dir}
