@@ -225,13 +225,14 @@ export async function loadLeaderGroups(
     ), summed AS (
       SELECT x.id, sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
       FROM counted x GROUP BY x.id
-    ), edge AS (
+    ), edge AS MATERIALIZED (
       SELECT -s.escalations AS e, -s.overdue AS o FROM summed s WHERE ${pairAfterCursor}
       ORDER BY 1 ${dir}, 2 ${dir} OFFSET ${limit} LIMIT 1
     ), candidates AS (
-      SELECT s.* FROM summed s
+      -- edge has at most one row, read once (a left join, not a subquery run for every cadre).
+      SELECT s.* FROM summed s LEFT JOIN edge ON TRUE
       WHERE ${cursorTies} OR (${pairAfterCursor}
-        AND NOT EXISTS (SELECT 1 FROM edge WHERE (-s.escalations, -s.overdue) ${beyond} (edge.e, edge.o)))
+        AND (edge.e IS NULL OR NOT (-s.escalations, -s.overdue) ${beyond} (edge.e, edge.o)))
     ), g AS (
       SELECT c.id, c.name || '（' || coalesce(r.label, c.rank) || '）' AS label, s.overdue, s.escalations
       FROM candidates s JOIN "Cadre" c ON c.id = s.id LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank
