@@ -202,7 +202,7 @@ export async function loadLeaderGroups(
   const beyond = Prisma.raw(backwards ? '<' : '>');
   // Only the rows a page can hold get a label (a join and an ICU sort): those up to the (limit + 1)th
   // by (escalations, overdue) after the cursor's pair, with their ties, and the cursor's own ties.
-  // Every key is a cadre's (tasks and escalations reference Cadre), so none is dropped by the join.
+  // Every key is a cadre's (tasks and escalations reference Cadre), so every candidate has a label.
   let pairAfterCursor = Prisma.sql`TRUE`;
   let cursorTies = Prisma.sql`FALSE`;
   if (cursor) {
@@ -225,17 +225,18 @@ export async function loadLeaderGroups(
     ), summed AS (
       SELECT x.id, sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
       FROM counted x GROUP BY x.id
-    ), edge AS MATERIALIZED (
-      SELECT -s.escalations AS e, -s.overdue AS o FROM summed s WHERE ${pairAfterCursor}
-      ORDER BY 1 ${dir}, 2 ${dir} OFFSET ${limit} LIMIT 1
-    ), candidates AS (
-      -- edge has at most one row, read once (a left join, not a subquery run for every cadre).
-      SELECT s.* FROM summed s LEFT JOIN edge ON TRUE
-      WHERE ${cursorTies} OR (${pairAfterCursor}
-        AND (edge.e IS NULL OR NOT (-s.escalations, -s.overdue) ${beyond} (edge.e, edge.o)))
+    ), ranked AS (
+      -- rank − 1: how many rows come before the row's (escalations, overdue); the cursor's ties first.
+      SELECT s.*, rank() OVER (ORDER BY -s.escalations ${dir}, -s.overdue ${dir}) AS r,
+        count(*) FILTER (WHERE ${cursorTies}) OVER () AS ties
+      FROM summed s WHERE ${cursorTies} OR ${pairAfterCursor}
     ), g AS (
-      SELECT c.id, c.name || '（' || coalesce(r.label, c.rank) || '）' AS label, s.overdue, s.escalations
-      FROM candidates s JOIN "Cadre" c ON c.id = s.id LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank
+      -- The label looked up for each candidate (an index probe each), not every cadre hashed.
+      SELECT s.id, s.overdue, s.escalations, (
+        SELECT c.name || '（' || coalesce(r.label, c.rank) || '）'
+        FROM "Cadre" c LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank WHERE c.id = s.id
+      ) AS label
+      FROM ranked s WHERE s.r <= s.ties + ${limit + 1}
     )
     SELECT * FROM g ${after}
     ORDER BY -g.escalations ${dir}, -g.overdue ${dir}, g.label COLLATE "zh-x-icu" ${dir}, g.id ${dir}

@@ -213,10 +213,13 @@ export async function loadEscalations(
   let selected: Prisma.Sql;
   if ('open' in filter)
     // Also ordered by closedAt first: the same order (it is null in all of them), but one the index
-    // (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more.
+    // (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more. The task's
+    // status is a subquery, not a join: joined, PostgreSQL takes 10 % of them for open (as of all
+    // tasks; nearly all are) and starts a parallel worker to find a page (8 ms, for 0.3 ms of work).
     selected = Prisma.sql`
-      SELECT e.* FROM "Escalation" e JOIN "Task" ot ON ot.id = e."taskId"
-      WHERE e."closedAt" IS NULL AND ot.status = 'OPEN' AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
+      SELECT e.* FROM "Escalation" e
+      WHERE e."closedAt" IS NULL AND (SELECT ot.status = 'OPEN' FROM "Task" ot WHERE ot.id = e."taskId")
+        AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
       ORDER BY e."closedAt" ${Prisma.raw(cursor?.direction === 'prev' ? 'DESC' : 'ASC')}, ${order}`;
   else {
     const [column, { since, until }] =
