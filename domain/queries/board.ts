@@ -211,6 +211,29 @@ export async function loadLeaderGroups(
     pairAfterCursor = Prisma.sql`(-s.escalations, -s.overdue) ${beyond} ${pair}`;
     cursorTies = Prisma.sql`(-s.escalations, -s.overdue) = ${pair}`;
   }
+  const everyCadre = Prisma.sql`SELECT x.id, sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
+    FROM counted x`;
+  // The first page, when at least limit + 1 cadres have open escalations: it holds only cadres with
+  // at least the (limit + 1)th highest number of them, so only their overdue tasks are summed (two
+  // index ranges each), not every cadre's. Otherwise (or past the first page) every cadre's.
+  const summed = cursor
+    ? Prisma.sql`summed AS (${everyCadre} GROUP BY x.id)`
+    : Prisma.sql`escalated AS (
+        SELECT k.key AS id, sum(k.n)::int AS escalations FROM "KeptCount" k
+        WHERE k.kind = 'open-escalation' AND k.dim = 'cadre' GROUP BY k.key
+      ), bound AS (
+        SELECT e.escalations FROM escalated e ORDER BY e.escalations DESC OFFSET ${limit} LIMIT 1
+      ), summed AS (
+        SELECT e.id, (
+          (SELECT coalesce(sum(k.n), 0) FROM "KeptCount" k
+            WHERE k.kind = 'open-task' AND k.dim = 'cadre' AND k.key = e.id AND k.bucket < ${dayStart})
+          + (SELECT count(*) FROM "Task" t
+            WHERE t."assigneeId" = e.id AND t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now})
+        )::int AS overdue, e.escalations
+        FROM escalated e WHERE e.escalations >= (SELECT b.escalations FROM bound b)
+        UNION ALL
+        ${everyCadre} WHERE NOT EXISTS (SELECT 1 FROM bound) GROUP BY x.id
+      )`;
   const rows = await prisma.$queryRaw<
     Array<{ id: string; label: string; overdue: number; escalations: number }>
   >`
@@ -222,10 +245,7 @@ export async function loadLeaderGroups(
       WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
       UNION ALL
       SELECT k.key, 0, k.n FROM "KeptCount" k WHERE k.kind = 'open-escalation' AND k.dim = 'cadre'
-    ), summed AS (
-      SELECT x.id, sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
-      FROM counted x GROUP BY x.id
-    ), ranked AS (
+    ), ${summed}, ranked AS (
       -- rank − 1: how many rows come before the row's (escalations, overdue); the cursor's ties first.
       SELECT s.*, rank() OVER (ORDER BY -s.escalations ${dir}, -s.overdue ${dir}) AS r,
         count(*) FILTER (WHERE ${cursorTies}) OVER () AS ties
