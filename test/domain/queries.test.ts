@@ -11,6 +11,7 @@ import {
   householdDetail,
   householdsForCadre,
   listHouseholds,
+  loadLeaderGroups,
   myTasks,
   type PageInfo,
   type SupervisionBoard,
@@ -547,6 +548,15 @@ describe('read-model queries over PostgreSQL', () => {
         pages: { leaders: { limit: 2, cursor: page2.pages.leaders.prevCursor ?? '' } },
       });
       expect(back.byLeader).toEqual(page1.byLeader);
+    }
+    // A first page of any size is the start of the whole order. Fewer cadres with escalations than
+    // it holds: every cadre is summed; more: only the most escalated (two ways, one answer).
+    const escalated = leaders.filter((g) => g.openEscalationCount > 0).length;
+    expect(escalated).toBeGreaterThanOrEqual(2);
+    for (const limit of [1, escalated - 1, escalated, escalated + 1]) {
+      const first = await loadLeaderGroups(stack.prisma, NOW, { limit });
+      expect(first.items).toEqual(leaders.slice(0, limit));
+      expect(first.page.nextCursor !== null).toBe(leaders.length > limit);
     }
 
     const leader = leaders.find((g) => g.key === town.cadres.villageLeader);
