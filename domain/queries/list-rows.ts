@@ -97,7 +97,10 @@ const taskColumns = Prisma.sql`t.id, t."householdId", t.kind, t.reason, t."findi
     WHERE e."taskId" = t.id AND e."closedAt" IS NULL
   ), '[]'::json) AS escalations`;
 
-/** The row as the Prisma `taskInclude` would have loaded it, for the one mapper of every task list. */
+/**
+ * The row as the Prisma `taskInclude` would have loaded it, for the one mapper of every task list
+ * (`toTaskRow`, which reads neither the workflow id nor the completion: not selected, left empty).
+ */
 const asTaskWithRefs = (r: TaskSqlRow): TaskWithRefs => ({
   id: r.id,
   householdId: r.householdId,
@@ -139,25 +142,21 @@ const TASK_COLUMNS = {
 };
 
 /**
- * A page of the tasks open and past due at `now` (optionally of one village): highest rung first,
+ * A page of the tasks open and past due at `now`: highest rung first,
  * then the oldest due date — the first rows of one range of Task (status, rung DESC, dueAt, id).
  */
 export async function loadOverdueTasks(
   prisma: PrismaClient,
   now: Date,
   request: PageRequest = {},
-  villageId?: string,
 ): Promise<Page<TaskRow>> {
   const { limit, cursor } = cursorOf(request, OVERDUE_TASK_KEY.length);
   const order = keysetSqlOrder(OVERDUE_TASK_KEY, TASK_COLUMNS, cursor);
-  const ofVillage = villageId
-    ? Prisma.sql`AND EXISTS (SELECT 1 FROM "Household" x WHERE x.id = t."householdId" AND x."villageId" = ${villageId})`
-    : Prisma.empty;
   const rows = await prisma.$queryRaw<TaskSqlRow[]>`
     SELECT ${taskColumns}
     FROM (
       SELECT * FROM "Task" t
-      WHERE t.status = 'OPEN' AND t."dueAt" < ${now} ${ofVillage}
+      WHERE t.status = 'OPEN' AND t."dueAt" < ${now}
         AND ${keysetSql(OVERDUE_TASK_KEY, TASK_COLUMNS, cursor)}
       ORDER BY t.status, ${order} LIMIT ${limit + 1}
     ) t
