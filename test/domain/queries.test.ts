@@ -656,6 +656,35 @@ describe('read-model queries over PostgreSQL', () => {
     await expect(dispatchReport(stack.prisma, { now: since, since: NOW })).rejects.toMatchObject({
       kind: 'INVALID',
     });
+
+    // Cancellations in the period, with the audit row's reason when it is a string (households of
+    // another village, so this one's figures stay as the other tests expect them).
+    const other = await createTownshipFixture(stack.prisma);
+    const movedAway = await other.addHousehold({ category: 'MONITORED' });
+    const unexplained = await other.addHousehold({ category: 'MONITORED' });
+    const cancel = (householdId: string, when: string, detail: object) =>
+      stack.prisma.auditLog.create({
+        data: { at: at(when), actor: 'workflow', action: 'SUPERVISION_CANCELLED', householdId, detail },
+      });
+    await cancel(movedAway, '2030-03-12T00:00:00Z', { reason: '迁出本乡' });
+    await cancel(unexplained, '2030-03-12T01:00:00Z', { reason: 42 });
+    const later = await dispatchReport(stack.prisma, { now: NOW, since, pages: { limit: 200 } });
+    const mine = later.cancellations.filter((c) => [movedAway, unexplained].includes(c.household.id));
+    expect(mine).toEqual([
+      {
+        household: expect.objectContaining({
+          id: movedAway,
+          village: { id: other.villageId, name: expect.any(String) },
+        }),
+        at: '2030-03-12T00:00:00.000Z',
+        reason: '迁出本乡',
+      },
+      {
+        household: expect.objectContaining({ id: unexplained }),
+        at: '2030-03-12T01:00:00.000Z',
+        reason: null,
+      },
+    ]);
   });
 
   it('chartSeries: households by category and status over the weeks, overdue and escalations, income', async () => {
