@@ -5,39 +5,31 @@
 import type { PrismaClient } from '../../db/client.js';
 import { CADRE_RANK_LABELS } from '../../policy/household-types.js';
 import { ESCALATION_RANK_LABELS, latestPolicy } from '../../policy/index.js';
-import { labelOf, TASK_KIND_LABELS } from '../../policy/vocabulary.js';
+import { labelOf } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { startOfUtcDay } from './kept-counts.js';
+import { type BoardEscalationRow, loadEscalations, loadOverdueTasks } from './list-rows.js';
 import {
   BAD_CURSOR_MESSAGE,
   decodeCursor,
-  type KeyField,
-  keyOfRow,
-  keysetOrderBy,
-  keysetWhere,
   type Page,
   type PageInfo,
   type PageRequest,
   pageOf,
   pageSize,
 } from './pagination.js';
-import {
-  type CadreRefRow,
-  cadreRefSelect,
-  type EscalationRow,
-  type HouseholdRef,
-  householdRefSelect,
-  iso,
-  type TaskRow,
-  taskInclude,
-  toCadreRef,
-  toEscalationRow,
-  toHouseholdRef,
-  toTaskRow,
-} from './shared.js';
+import { iso, type TaskRow } from './shared.js';
 import { type AtRiskRow, type ExitProgress, householdStanding } from './standing.js';
 
+export {
+  type BoardEscalationRow,
+  ESCALATION_KEY,
+  type EscalationFilter,
+  loadEscalations,
+  loadOverdueTasks,
+  OVERDUE_TASK_KEY,
+} from './list-rows.js';
 export type {
   AtRiskRow,
   ExitProgress,
@@ -45,12 +37,6 @@ export type {
   HouseholdSummaryRow,
   RiskReason,
 } from './standing.js';
-
-/** An open escalation with the task and household it is about. */
-export interface BoardEscalationRow extends EscalationRow {
-  task: { id: string; kind: string; kindLabel: string; reason: string; dueAt: string; assignee: CadreRefRow };
-  household: HouseholdRef;
-}
 
 /** How much overdue work and how many open escalations one rung, village or leader has. */
 export interface BoardGroup {
@@ -109,96 +95,6 @@ const rungLabel = (rung: number): string => {
   return rank ? `第 ${rung} 级：${labelOf(ESCALATION_RANK_LABELS, rank)}` : `第 ${rung} 级`;
 };
 
-export const OVERDUE_TASK_KEY: KeyField[] = [
-  { field: 'rung', order: 'desc', type: 'number' },
-  { field: 'dueAt', order: 'asc', type: 'date' },
-  { field: 'id', order: 'asc', type: 'string' },
-];
-
-/** A page of the tasks open and past due at `now` (optionally of one village). */
-export async function loadOverdueTasks(
-  prisma: PrismaClient,
-  now: Date,
-  request: PageRequest = {},
-  villageId?: string,
-): Promise<Page<TaskRow>> {
-  const limit = pageSize(request.limit);
-  const cursor =
-    request.cursor === undefined ? undefined : decodeCursor(request.cursor, OVERDUE_TASK_KEY.length);
-  const where: Prisma.TaskWhereInput = { status: 'OPEN', dueAt: { lt: now } };
-  if (villageId) where.household = { villageId };
-  const tasks = await prisma.task.findMany({
-    where: { AND: [where, keysetWhere(OVERDUE_TASK_KEY, cursor)] },
-    include: taskInclude,
-    orderBy: keysetOrderBy(OVERDUE_TASK_KEY, cursor),
-    take: limit + 1,
-  });
-  const page = pageOf(tasks, { limit, cursor, keyOf: (t) => keyOfRow(OVERDUE_TASK_KEY, t) });
-  return { items: page.items.map((t) => toTaskRow(t, now)), page: page.page };
-}
-
-const escalationWithTaskInclude = {
-  leader: { select: cadreRefSelect },
-  task: {
-    select: {
-      id: true,
-      kind: true,
-      reason: true,
-      dueAt: true,
-      assignee: { select: cadreRefSelect },
-      household: { select: householdRefSelect },
-    },
-  },
-} satisfies Prisma.EscalationInclude;
-
-/** The open escalations: those not closed, on tasks still open. */
-export const OPEN_ESCALATION: Prisma.EscalationWhereInput = { closedAt: null, task: { status: 'OPEN' } };
-
-export const ESCALATION_KEY: KeyField[] = [
-  { field: 'rung', order: 'asc', type: 'number' },
-  { field: 'openedAt', order: 'asc', type: 'date' },
-  { field: 'id', order: 'asc', type: 'string' },
-];
-
-/** A page of the escalations matching `where`, with their task and household; lowest rung, then oldest first. */
-export async function loadEscalations(
-  prisma: PrismaClient,
-  where: Prisma.EscalationWhereInput,
-  request: PageRequest = {},
-): Promise<Page<BoardEscalationRow>> {
-  const limit = pageSize(request.limit);
-  const cursor =
-    request.cursor === undefined ? undefined : decodeCursor(request.cursor, ESCALATION_KEY.length);
-  // The open ones (closedAt null) are also ordered by closedAt first: the same order, but one the
-  // index (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more.
-  const open = where === OPEN_ESCALATION;
-  const byClosedAt: Prisma.EscalationOrderByWithRelationInput[] = open
-    ? [{ closedAt: cursor?.direction === 'prev' ? 'desc' : 'asc' }]
-    : [];
-  const rows = await prisma.escalation.findMany({
-    where: { AND: [where, keysetWhere(ESCALATION_KEY, cursor)] },
-    include: escalationWithTaskInclude,
-    orderBy: [...byClosedAt, ...keysetOrderBy(ESCALATION_KEY, cursor)],
-    take: limit + 1,
-  });
-  const page = pageOf(rows, { limit, cursor, keyOf: (e) => keyOfRow(ESCALATION_KEY, e) });
-  return {
-    items: page.items.map((e) => ({
-      ...toEscalationRow(e),
-      task: {
-        id: e.task.id,
-        kind: e.task.kind,
-        kindLabel: labelOf(TASK_KIND_LABELS, e.task.kind),
-        reason: e.task.reason,
-        dueAt: iso(e.task.dueAt),
-        assignee: toCadreRef(e.task.assignee),
-      },
-      household: toHouseholdRef(e.task.household),
-    })),
-    page: page.page,
-  };
-}
-
 const group = (key: string, label: string, counts: Counts | undefined): BoardGroup => ({
   key,
   label,
@@ -224,27 +120,32 @@ export async function boardCounts(prisma: PrismaClient, now: Date) {
   const dayStart = startOfUtcDay(now);
   // A rung's counts are kept in shards (`<rung>/<shard>`): summed here.
   const keyOf = Prisma.sql`CASE k.dim WHEN 'rung' THEN split_part(k.key, '/', 1) ELSE k.key END AS key`;
-  const [rows, villages] = await Promise.all([
-    prisma.$queryRaw<Array<{ dim: string; key: string; overdue: number; escalations: number }>>`
-      WITH counted AS (
-        SELECT k.dim, ${keyOf}, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
-        WHERE k.kind = 'open-task' AND k.dim IN ('rung', 'village') AND k.bucket < ${dayStart}
-        UNION ALL
-        SELECT d.dim, d.key, 1, 0 FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
-        CROSS JOIN LATERAL (VALUES ('rung', t.rung::text), ('village', h."villageId")) AS d(dim, key)
-        WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
-        UNION ALL
-        SELECT k.dim, ${keyOf}, 0, k.n FROM "KeptCount" k
-        WHERE k.kind = 'open-escalation' AND k.dim IN ('rung', 'village')
-      )
+  // A village's name is looked up for its row (a few hundred), not the Village table read apart.
+  const rows = await prisma.$queryRaw<
+    Array<{ dim: string; key: string; name: string | null; overdue: number; escalations: number }>
+  >`
+    WITH counted AS (
+      SELECT k.dim, ${keyOf}, k.n AS overdue, 0 AS escalations FROM "KeptCount" k
+      WHERE k.kind = 'open-task' AND k.dim IN ('rung', 'village') AND k.bucket < ${dayStart}
+      UNION ALL
+      SELECT d.dim, d.key, 1, 0 FROM "Task" t JOIN "Household" h ON h.id = t."householdId"
+      CROSS JOIN LATERAL (VALUES ('rung', t.rung::text), ('village', h."villageId")) AS d(dim, key)
+      WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
+      UNION ALL
+      SELECT k.dim, ${keyOf}, 0, k.n FROM "KeptCount" k
+      WHERE k.kind = 'open-escalation' AND k.dim IN ('rung', 'village')
+    ), grouped AS (
       SELECT dim, key, sum(overdue)::int AS overdue, sum(escalations)::int AS escalations
-      FROM counted GROUP BY dim, key`,
-    prisma.village.findMany({ select: { id: true, name: true } }),
-  ]);
+      FROM counted GROUP BY dim, key
+    )
+    SELECT g.*, CASE g.dim WHEN 'village' THEN (SELECT v.name FROM "Village" v WHERE v.id = g.key) END AS name
+    FROM grouped g`;
   const of = (dim: string) => new Map(rows.filter((r) => r.dim === dim).map((r) => [r.key, r] as const));
   const byRung = of('rung');
   const byVillage = of('village');
-  const villageName = new Map(villages.map((v) => [v.id, v.name]));
+  const villageName = new Map(
+    rows.flatMap((r) => (r.dim === 'village' && r.name !== null ? [[r.key, r.name] as const] : [])),
+  );
   const total = (m: Map<string, Counts>) =>
     [...m.values()].reduce(
       (sum, c) => ({ overdue: sum.overdue + c.overdue, escalations: sum.escalations + c.escalations }),
@@ -298,6 +199,41 @@ export async function loadLeaderGroups(
       ${Prisma.raw(backwards ? '<' : '>')} (${-escalations}::int, ${-overdue}::int, ${label}::text, ${id}::text)`;
   }
   const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');
+  const beyond = Prisma.raw(backwards ? '<' : '>');
+  // Only the rows a page can hold get a label (a join and an ICU sort): those up to the (limit + 1)th
+  // by (escalations, overdue) after the cursor's pair, with their ties, and the cursor's own ties.
+  // Every key is a cadre's (tasks and escalations reference Cadre), so every candidate has a label.
+  let pairAfterCursor = Prisma.sql`TRUE`;
+  let cursorTies = Prisma.sql`FALSE`;
+  if (cursor) {
+    const [escalations, overdue] = cursor.key as [number, number];
+    const pair = Prisma.sql`(${-escalations}::int, ${-overdue}::int)`;
+    pairAfterCursor = Prisma.sql`(-s.escalations, -s.overdue) ${beyond} ${pair}`;
+    cursorTies = Prisma.sql`(-s.escalations, -s.overdue) = ${pair}`;
+  }
+  const everyCadre = Prisma.sql`SELECT x.id, sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
+    FROM counted x`;
+  // The first page, when at least limit + 1 cadres have open escalations: it holds only cadres with
+  // at least the (limit + 1)th highest number of them, so only their overdue tasks are summed (two
+  // index ranges each), not every cadre's. Otherwise (or past the first page) every cadre's.
+  const summed = cursor
+    ? Prisma.sql`summed AS (${everyCadre} GROUP BY x.id)`
+    : Prisma.sql`escalated AS (
+        SELECT k.key AS id, sum(k.n)::int AS escalations FROM "KeptCount" k
+        WHERE k.kind = 'open-escalation' AND k.dim = 'cadre' GROUP BY k.key
+      ), bound AS (
+        SELECT e.escalations FROM escalated e ORDER BY e.escalations DESC OFFSET ${limit} LIMIT 1
+      ), summed AS (
+        SELECT e.id, (
+          (SELECT coalesce(sum(k.n), 0) FROM "KeptCount" k
+            WHERE k.kind = 'open-task' AND k.dim = 'cadre' AND k.key = e.id AND k.bucket < ${dayStart})
+          + (SELECT count(*) FROM "Task" t
+            WHERE t."assigneeId" = e.id AND t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now})
+        )::int AS overdue, e.escalations
+        FROM escalated e WHERE e.escalations >= (SELECT b.escalations FROM bound b)
+        UNION ALL
+        ${everyCadre} WHERE NOT EXISTS (SELECT 1 FROM bound) GROUP BY x.id
+      )`;
   const rows = await prisma.$queryRaw<
     Array<{ id: string; label: string; overdue: number; escalations: number }>
   >`
@@ -309,11 +245,18 @@ export async function loadLeaderGroups(
       WHERE t.status = 'OPEN' AND t."dueAt" >= ${dayStart} AND t."dueAt" < ${now}
       UNION ALL
       SELECT k.key, 0, k.n FROM "KeptCount" k WHERE k.kind = 'open-escalation' AND k.dim = 'cadre'
+    ), ${summed}, ranked AS (
+      -- rank − 1: how many rows come before the row's (escalations, overdue); the cursor's ties first.
+      SELECT s.*, rank() OVER (ORDER BY -s.escalations ${dir}, -s.overdue ${dir}) AS r,
+        count(*) FILTER (WHERE ${cursorTies}) OVER () AS ties
+      FROM summed s WHERE ${cursorTies} OR ${pairAfterCursor}
     ), g AS (
-      SELECT c.id, c.name || '（' || coalesce(r.label, c.rank) || '）' AS label,
-        sum(x.overdue)::int AS overdue, sum(x.escalations)::int AS escalations
-      FROM counted x JOIN "Cadre" c ON c.id = x.id LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank
-      GROUP BY c.id, c.name, c.rank, r.label
+      -- The label looked up for each candidate (an index probe each), not every cadre hashed.
+      SELECT s.id, s.overdue, s.escalations, (
+        SELECT c.name || '（' || coalesce(r.label, c.rank) || '）'
+        FROM "Cadre" c LEFT JOIN (VALUES ${ranks}) AS r(rank, label) ON r.rank = c.rank WHERE c.id = s.id
+      ) AS label
+      FROM ranked s WHERE s.r <= s.ties + ${limit + 1}
     )
     SELECT * FROM g ${after}
     ORDER BY -g.escalations ${dir}, -g.overdue ${dir}, g.label COLLATE "zh-x-icu" ${dir}, g.id ${dir}
@@ -337,7 +280,7 @@ export async function supervisionBoard(
   const { now, pages = {} } = args;
   const [overdueTasks, openEscalations, counts, leaders, { atRisk, progress }] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
-    loadEscalations(prisma, OPEN_ESCALATION, pages.openEscalations),
+    loadEscalations(prisma, { open: true }, pages.openEscalations),
     boardCounts(prisma, now),
     loadLeaderGroups(prisma, now, pages.leaders),
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: pages.progress }),

@@ -2,6 +2,7 @@
 // rows after (or before) the sort key of a row, so its cost does not grow with the table. The
 // cursor is that sort key, opaque to callers (base64url JSON); a cursor that does not decode is
 // refused with a message a cadre understands.
+import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -167,4 +168,45 @@ export function keyOfRow(fields: readonly KeyField[], row: Record<string, unknow
     if (v instanceof Date) return v.toISOString();
     return typeof v === 'number' ? v : String(v);
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same keyset as SQL, for lists read in one raw statement (their relations joined in it).
+
+/** Rows strictly after (or before) the cursor's key, each field read from `columns[field]`: SQL. */
+export function keysetSql(
+  fields: readonly KeyField[],
+  columns: Readonly<Record<string, Prisma.Sql>>,
+  cursor: Cursor | undefined,
+): Prisma.Sql {
+  if (!cursor) return Prisma.sql`TRUE`;
+  const values = fields.map((f, i) => keyValue(f, cursor.key[i] as string | number));
+  const forward = cursor.direction === 'next';
+  const column = (f: KeyField): Prisma.Sql => {
+    const c = columns[f.field];
+    if (!c) throw new Error(`no column for the key field ${f.field}`);
+    return c;
+  };
+  const alternatives = fields.map((f, i) => {
+    const later = Prisma.raw((f.order === 'asc') === forward ? '>' : '<');
+    const equal = fields.slice(0, i).map((g, j) => Prisma.sql`${column(g)} = ${values[j]}`);
+    return Prisma.join([...equal, Prisma.sql`${column(f)} ${later} ${values[i]}`], ' AND ', '(', ')');
+  });
+  return Prisma.join(alternatives, ' OR ', '(', ')');
+}
+
+/** The list's ORDER BY terms, reversed when going back. */
+export function keysetSqlOrder(
+  fields: readonly KeyField[],
+  columns: Readonly<Record<string, Prisma.Sql>>,
+  cursor: Cursor | undefined,
+): Prisma.Sql {
+  const backwards = cursor?.direction === 'prev';
+  return Prisma.join(
+    fields.map((f) => {
+      const asc = (f.order === 'asc') !== backwards;
+      return Prisma.sql`${columns[f.field] ?? Prisma.raw(f.field)} ${Prisma.raw(asc ? 'ASC' : 'DESC')}`;
+    }),
+    ', ',
+  );
 }

@@ -7,17 +7,13 @@ import type { PrismaClient } from '../../db/client.js';
 import { HOUSEHOLD_CATEGORIES, type HouseholdCategory } from '../../policy/index.js';
 import { DAY_MS } from '../../policy/township-calendar.js';
 import { ACTIVE_STATUSES, categoryLabel, statusLabel } from '../../policy/vocabulary.js';
+import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
-import {
-  type BoardEscalationRow,
-  boardCounts,
-  loadEscalations,
-  loadOverdueTasks,
-  OPEN_ESCALATION,
-} from './board.js';
+import { boardCounts } from './board.js';
 import { splitByDay } from './kept-counts.js';
+import { type BoardEscalationRow, loadEscalations, loadOverdueTasks } from './list-rows.js';
 import { type PageInfo, type PageRequest, pageSize } from './pagination.js';
-import { householdRefSelect, iso, type TaskRow, toHouseholdRef } from './shared.js';
+import { iso, type TaskRow } from './shared.js';
 import {
   type AtRiskRow,
   type ExitProgress,
@@ -95,22 +91,76 @@ export interface ReportPages {
   limit?: number;
 }
 
-const summaryOf = (h: {
+/** A household as the period's lists show it, with its village: columns of one statement. */
+type SummarySqlRow = {
   id: string;
   number: string;
   headName: string;
-  village: { id: string; name: string };
+  villageId: string;
+  villageName: string;
   category: string;
   status: string;
-}): HouseholdSummaryRow => ({
-  ...toHouseholdRef(h),
+};
+
+const summaryColumns = Prisma.sql`h.id, h.number, h."headName", v.id AS "villageId", v.name AS "villageName",
+  h.category, h.status`;
+
+const summaryOf = (h: SummarySqlRow): HouseholdSummaryRow => ({
+  id: h.id,
+  number: h.number,
+  headName: h.headName,
+  village: { id: h.villageId, name: h.villageName },
   category: h.category,
   categoryLabel: categoryLabel(h.category),
   status: h.status,
   statusLabel: statusLabel(h.status),
 });
 
-const summarySelect = { ...householdRefSelect, category: true, status: true } as const;
+/**
+ * The period's first rows of its three lists — households registered (one range of Household
+ * (createdAt, id)), stable exits (of ExitAssessment (decision, decidedAt)) and cancellations (of
+ * AuditLog (action, at)) — each one statement with its household and village joined.
+ */
+async function periodLists(prisma: PrismaClient, since: Date, now: Date, limit: number) {
+  return Promise.all([
+    prisma.$queryRaw<Array<SummarySqlRow & { createdAt: Date }>>`
+      SELECT ${summaryColumns}, h."createdAt" FROM (
+        SELECT * FROM "Household" WHERE "createdAt" >= ${since} AND "createdAt" <= ${now}
+        ORDER BY "createdAt", id LIMIT ${limit}
+      ) h JOIN "Village" v ON v.id = h."villageId"
+      ORDER BY h."createdAt", h.id`,
+    prisma.$queryRaw<Array<SummarySqlRow & { decidedAt: Date }>>`
+      SELECT ${summaryColumns}, x."decidedAt" FROM (
+        SELECT id, "householdId", "decidedAt" FROM "ExitAssessment"
+        WHERE decision = 'STABLY_OUT' AND "decidedAt" >= ${since} AND "decidedAt" <= ${now}
+        ORDER BY "decidedAt", id LIMIT ${limit}
+      ) x JOIN "Household" h ON h.id = x."householdId" JOIN "Village" v ON v.id = h."villageId"
+      ORDER BY x."decidedAt", x.id`,
+    // The reason is the audit row's detail.reason when that is a string.
+    prisma.$queryRaw<Array<SummarySqlRow & { at: Date; reason: string | null }>>`
+      SELECT ${summaryColumns}, a.at,
+        CASE WHEN jsonb_typeof(a.detail -> 'reason') = 'string' THEN a.detail ->> 'reason' END AS reason
+      FROM (
+        SELECT id, at, "householdId", detail FROM "AuditLog"
+        WHERE action = 'SUPERVISION_CANCELLED' AND at >= ${since} AND at <= ${now} AND "householdId" IS NOT NULL
+        ORDER BY at, id LIMIT ${limit}
+      ) a JOIN "Household" h ON h.id = a."householdId" JOIN "Village" v ON v.id = h."villageId"
+      ORDER BY a.at, a.id`,
+  ]);
+}
+
+/** The period's escalations opened and closed, and its tasks done: one statement, three index ranges. */
+async function periodTotals(prisma: PrismaClient, since: Date, now: Date) {
+  const [totals] = await prisma.$queryRaw<
+    Array<{ escalationsOpened: number; escalationsClosed: number; tasksCompleted: number }>
+  >`
+    SELECT
+      (SELECT count(*) FROM "Escalation" WHERE "openedAt" >= ${since} AND "openedAt" <= ${now})::int AS "escalationsOpened",
+      (SELECT count(*) FROM "Escalation" WHERE "closedAt" >= ${since} AND "closedAt" <= ${now})::int AS "escalationsClosed",
+      (SELECT count(*) FROM "Task" WHERE status = 'DONE' AND "completedAt" >= ${since} AND "completedAt" <= ${now})::int
+        AS "tasksCompleted"`;
+  return totals ?? { escalationsOpened: 0, escalationsClosed: 0, tasksCompleted: 0 };
+}
 
 /** Per village: the households registered in the period (one range of Household (createdAt, id)). */
 async function createdByVillage(prisma: PrismaClient, since: Date, now: Date) {
@@ -155,7 +205,6 @@ export async function dispatchReport(
   const { now, since, pages = {} } = args;
   if (Number.isNaN(since.getTime()) || Number.isNaN(now.getTime()) || since.getTime() >= now.getTime())
     throw new DomainError('INVALID', '报告的开始时间必须早于结束时间');
-  const inPeriod = { gte: since, lte: now };
   const listLimit = pageSize(pages.limit);
   const first = { limit: listLimit };
 
@@ -167,58 +216,30 @@ export async function dispatchReport(
     closedInPeriod,
     { atRisk, progress },
     counts,
-    escalationsOpened,
-    escalationsClosed,
+    { escalationsOpened, escalationsClosed, tasksCompleted },
     figures,
     created,
     periodFigures,
     villages,
-    tasksCompleted,
-    newRows,
-    exitRows,
-    cancelRows,
+    [newRows, exitRows, cancelRows],
   ] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
-    loadEscalations(prisma, OPEN_ESCALATION, first),
-    loadEscalations(prisma, { openedAt: inPeriod }, first),
-    loadEscalations(prisma, { closedAt: inPeriod }, first),
+    loadEscalations(prisma, { open: true }, first),
+    loadEscalations(prisma, { openedIn: { since, until: now } }, first),
+    loadEscalations(prisma, { closedIn: { since, until: now } }, first),
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
     boardCounts(prisma, now),
-    prisma.escalation.count({ where: { openedAt: inPeriod } }),
-    prisma.escalation.count({ where: { closedAt: inPeriod } }),
+    periodTotals(prisma, since, now),
     householdCounts(prisma),
     createdByVillage(prisma, since, now),
     periodCountsByVillage(prisma, since, now),
     prisma.village.findMany({ orderBy: { name: 'asc' } }),
-    prisma.task.count({ where: { status: 'DONE', completedAt: inPeriod } }),
-    prisma.household.findMany({
-      where: { createdAt: inPeriod },
-      select: { ...summarySelect, createdAt: true },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: listLimit,
-    }),
-    prisma.exitAssessment.findMany({
-      where: { decision: 'STABLY_OUT', decidedAt: inPeriod },
-      include: { household: { select: summarySelect } },
-      orderBy: [{ decidedAt: 'asc' }, { id: 'asc' }],
-      take: listLimit,
-    }),
-    prisma.auditLog.findMany({
-      where: { action: 'SUPERVISION_CANCELLED', at: inPeriod, householdId: { not: null } },
-      include: { household: { select: summarySelect } },
-      orderBy: [{ at: 'asc' }, { id: 'asc' }],
-      take: listLimit,
-    }),
+    periodLists(prisma, since, now, listLimit),
   ]);
 
   const newHouseholds = newRows.map((h) => ({ ...summaryOf(h), createdAt: iso(h.createdAt) }));
-  const exits = exitRows.map((e) => ({ household: summaryOf(e.household), decidedAt: iso(e.decidedAt) }));
-  const cancellations = cancelRows.flatMap((a) => {
-    if (!a.household) return [];
-    const detail = a.detail && typeof a.detail === 'object' && !Array.isArray(a.detail) ? a.detail : {};
-    const reason = typeof detail.reason === 'string' ? detail.reason : null;
-    return [{ household: summaryOf(a.household), at: iso(a.at), reason }];
-  });
+  const exits = exitRows.map((e) => ({ household: summaryOf(e), decidedAt: iso(e.decidedAt) }));
+  const cancellations = cancelRows.map((a) => ({ household: summaryOf(a), at: iso(a.at), reason: a.reason }));
 
   const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
   const sum = (rows: typeof figures, pick: (r: (typeof figures)[number]) => number) =>

@@ -174,8 +174,10 @@ interface ProgressRow extends StandingRow {
  */
 async function progressPage(prisma: PrismaClient, villageId: string | undefined, request: PageRequest) {
   const { limit, cursor, backwards } = cursorOf(request, ['number', 'string']);
-  const policyOf = await policyLookup(prisma);
-  const versions = await prisma.$queryRaw<Array<{ version: string | null; top: number | null }>>`
+  // The stored policies are read beside the versions in use, not before them.
+  const [policyOf, versions] = await Promise.all([
+    policyLookup(prisma),
+    prisma.$queryRaw<Array<{ version: string | null; top: number | null }>>`
     WITH RECURSIVE v AS (
       (SELECT "policyVersion" AS version FROM "HouseholdStanding"
         WHERE "underSupervision" AND "policyVersion" IS NOT NULL ORDER BY 1 LIMIT 1)
@@ -190,7 +192,8 @@ async function progressPage(prisma: PrismaClient, villageId: string | undefined,
     UNION ALL
     SELECT NULL, (SELECT "compliantStreak" FROM "HouseholdStanding"
       WHERE "underSupervision" AND "policyVersion" IS NULL AND "compliantStreak" IS NOT NULL
-      ORDER BY "underSupervision" DESC, "policyVersion" DESC, "compliantStreak" DESC LIMIT 1)::int`;
+      ORDER BY "underSupervision" DESC, "policyVersion" DESC, "compliantStreak" DESC LIMIT 1)::int`,
+  ]);
   const [afterRemaining, afterNumber] = (cursor?.key ?? []) as [number?, string?];
   const ranges: Prisma.Sql[] = [];
   const dir = Prisma.raw(backwards ? 'DESC' : 'ASC');

@@ -11,6 +11,7 @@ import {
   householdDetail,
   householdsForCadre,
   listHouseholds,
+  loadLeaderGroups,
   myTasks,
   type PageInfo,
   type SupervisionBoard,
@@ -548,6 +549,15 @@ describe('read-model queries over PostgreSQL', () => {
       });
       expect(back.byLeader).toEqual(page1.byLeader);
     }
+    // A first page of any size is the start of the whole order. Fewer cadres with escalations than
+    // it holds: every cadre is summed; more: only the most escalated (two ways, one answer).
+    const escalated = leaders.filter((g) => g.openEscalationCount > 0).length;
+    expect(escalated).toBeGreaterThanOrEqual(2);
+    for (const limit of [1, escalated - 1, escalated, escalated + 1]) {
+      const first = await loadLeaderGroups(stack.prisma, NOW, { limit });
+      expect(first.items).toEqual(leaders.slice(0, limit));
+      expect(first.page.nextCursor !== null).toBe(leaders.length > limit);
+    }
 
     const leader = leaders.find((g) => g.key === town.cadres.villageLeader);
     expect(leader).toMatchObject({
@@ -646,6 +656,35 @@ describe('read-model queries over PostgreSQL', () => {
     await expect(dispatchReport(stack.prisma, { now: since, since: NOW })).rejects.toMatchObject({
       kind: 'INVALID',
     });
+
+    // Cancellations in the period, with the audit row's reason when it is a string (households of
+    // another village, so this one's figures stay as the other tests expect them).
+    const other = await createTownshipFixture(stack.prisma);
+    const movedAway = await other.addHousehold({ category: 'MONITORED' });
+    const unexplained = await other.addHousehold({ category: 'MONITORED' });
+    const cancel = (householdId: string, when: string, detail: object) =>
+      stack.prisma.auditLog.create({
+        data: { at: at(when), actor: 'workflow', action: 'SUPERVISION_CANCELLED', householdId, detail },
+      });
+    await cancel(movedAway, '2030-03-12T00:00:00Z', { reason: '迁出本乡' });
+    await cancel(unexplained, '2030-03-12T01:00:00Z', { reason: 42 });
+    const later = await dispatchReport(stack.prisma, { now: NOW, since, pages: { limit: 200 } });
+    const mine = later.cancellations.filter((c) => [movedAway, unexplained].includes(c.household.id));
+    expect(mine).toEqual([
+      {
+        household: expect.objectContaining({
+          id: movedAway,
+          village: { id: other.villageId, name: expect.any(String) },
+        }),
+        at: '2030-03-12T00:00:00.000Z',
+        reason: '迁出本乡',
+      },
+      {
+        household: expect.objectContaining({ id: unexplained }),
+        at: '2030-03-12T01:00:00.000Z',
+        reason: null,
+      },
+    ]);
   });
 
   it('chartSeries: households by category and status over the weeks, overdue and escalations, income', async () => {
