@@ -467,7 +467,8 @@ function printTable(
     name,
     d.toFixed(digits),
     Number.isNaN(f) ? '–' : f.toFixed(digits),
-    Number.isNaN(f) || f === 0 ? '–' : (d / f).toFixed(2),
+    // No ratio to a floor that is not there or too small to show (the floor's PostgreSQL: nothing).
+    Number.isNaN(f) || Number(f.toFixed(digits)) === 0 ? '–' : (d / f).toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: string[]) =>
