@@ -20,7 +20,13 @@ export function createPrisma(databaseUrl: string): PrismaClient {
   const log = (where: string) => (error: Error) =>
     logger.warn({ reason: error.message.split('\n')[0] }, `PostgreSQL ${where} connection lost`);
   const adapter = new PrismaPg(
-    { connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    {
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // The columns are UTC `timestamp(3)` and raw queries compare them with instants sent as text:
+      // a session in another time zone (a server's default) would shift every such comparison.
+      options: '-c TimeZone=UTC',
+    },
     { onPoolError: log('idle'), onConnectionError: log('transaction') },
   );
   return new PrismaClient({ adapter });

@@ -205,7 +205,9 @@ export function keysetSqlOrder(
   return Prisma.join(
     fields.map((f) => {
       const asc = (f.order === 'asc') !== backwards;
-      return Prisma.sql`${columns[f.field] ?? Prisma.raw(f.field)} ${Prisma.raw(asc ? 'ASC' : 'DESC')}`;
+      const column = columns[f.field];
+      if (!column) throw new Error(`no column for the key field ${f.field}`);
+      return Prisma.sql`${column} ${Prisma.raw(asc ? 'ASC' : 'DESC')}`;
     }),
     ', ',
   );
