@@ -8,6 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 export type Part = 'worker' | 'temporal' | 'postgres';
 export const PARTS: readonly Part[] = ['worker', 'temporal', 'postgres'];
 export type CpuSeconds = Record<Part, number>;
+/** CPU seconds so far, and the moment they were read (performance.now(), ms). */
+export type CpuReading = CpuSeconds & { atMs: number };
 export const PART_LABELS = {
   worker: 'worker',
   temporal: 'Temporal',
@@ -48,9 +50,9 @@ function classify(stat: ProcessStat, workerPid: number): Part | undefined {
   return undefined;
 }
 
-/** The CPU seconds each part has used so far: the processes under this one, grouped by part. */
-export async function cpuSeconds(workerPid: number): Promise<CpuSeconds> {
-  const totals: CpuSeconds = { worker: 0, temporal: 0, postgres: 0 };
+/** The CPU seconds each part has used so far (the processes under this one, grouped by part), and when. */
+export async function cpuSeconds(workerPid: number): Promise<CpuReading> {
+  const totals: CpuReading = { worker: 0, temporal: 0, postgres: 0, atMs: performance.now() };
   let entries: string[];
   try {
     entries = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
@@ -77,11 +79,43 @@ export async function cpuSeconds(workerPid: number): Promise<CpuSeconds> {
   return totals;
 }
 
-/** What a phase cost per operation: milliseconds of one core in each part, and in all of them. */
-export function perOperationMs(before: CpuSeconds, after: CpuSeconds, operations: number) {
-  const ms = (part: Part) => ((after[part] - before[part]) * 1000) / operations;
+/**
+ * What each part spends a second with nothing to do (the Temporal server's own timers, PostgreSQL's
+ * background writers, the worker's polls), read over `seconds` before any work: taken off every
+ * phase in proportion to its length, so a slow phase is not charged for the time it lasted.
+ */
+export async function idleCpuPerSecond(workerPid: number, seconds: number): Promise<CpuSeconds> {
+  const before = await cpuSeconds(workerPid);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const after = await cpuSeconds(workerPid);
+  const elapsed = (after.atMs - before.atMs) / 1000;
+  return Object.fromEntries(PARTS.map((p) => [p, (after[p] - before[p]) / elapsed])) as CpuSeconds;
+}
+
+export type PerOperationMs = Record<Part | 'all', number>;
+
+/**
+ * What a phase cost per operation: milliseconds of one core in each part, and in all of them, less
+ * what the parts spend idle over the phase's length (never below zero).
+ */
+export function perOperationMs(
+  before: CpuReading,
+  after: CpuReading,
+  operations: number,
+  idle: CpuSeconds,
+): PerOperationMs {
+  const elapsed = (after.atMs - before.atMs) / 1000;
+  const ms = (part: Part) =>
+    (Math.max(0, after[part] - before[part] - idle[part] * elapsed) * 1000) / operations;
   const parts = Object.fromEntries(PARTS.map((p) => [p, ms(p)])) as Record<Part, number>;
   return { ...parts, all: PARTS.reduce((sum, p) => sum + parts[p], 0) };
 }
 
-export type PerOperationMs = ReturnType<typeof perOperationMs>;
+/** `cost` less `overhead`, part by part (the bench's own polling, measured by doing it again). */
+export function lessOverhead(cost: PerOperationMs, overhead: PerOperationMs): PerOperationMs {
+  const parts = Object.fromEntries(PARTS.map((p) => [p, Math.max(0, cost[p] - overhead[p])])) as Record<
+    Part,
+    number
+  >;
+  return { ...parts, all: PARTS.reduce((sum, p) => sum + parts[p], 0) };
+}
