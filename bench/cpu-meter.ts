@@ -42,7 +42,7 @@ async function readStat(pid: number): Promise<ProcessStat | undefined> {
   }
 }
 
-/** Which part a process belongs to, by its own command or the part of its nearest classified ancestor. */
+/** Which part a process is, by its pid (the worker) or its command; undefined for anything else. */
 function classify(stat: ProcessStat, workerPid: number): Part | undefined {
   if (stat.pid === workerPid) return 'worker';
   if (stat.command.startsWith('temporal')) return 'temporal';

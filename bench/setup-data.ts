@@ -38,14 +38,20 @@ export async function createBenchHouseholds(
   });
   const ids = Array.from({ length: count }, (_, i) => `${prefix}${pad(i + 1, 6)}`);
   const villages = chunks(ids, shape.villageSize);
-  for (const [v, villageHouseholds] of villages.entries())
-    await writeVillage(prisma, `${prefix}V${pad(v + 1, 4)}`, v, villageHouseholds);
+  for (const [v, villageHouseholds] of villages.entries()) {
+    const leaderInChargeId = `${prefix}C${pad(Math.floor(v / VILLAGES_PER_LEADER_IN_CHARGE) + 1, 4)}`;
+    await writeVillage(prisma, `${prefix}V${pad(v + 1, 4)}`, leaderInChargeId, villageHouseholds);
+  }
   return ids;
 }
 
 /** One village: its row, its leaders, its 帮扶责任人 (linked to it) and its households. */
-async function writeVillage(prisma: PrismaClient, villageId: string, index: number, ids: string[]) {
-  const leaderInChargeId = `${villageId.replace(/V\d+$/, '')}C${pad(Math.floor(index / VILLAGES_PER_LEADER_IN_CHARGE) + 1, 4)}`;
+async function writeVillage(
+  prisma: PrismaClient,
+  villageId: string,
+  leaderInChargeId: string,
+  ids: string[],
+) {
   const villageLeaderId = `${villageId}-leader`;
   const assistanceIds = chunks(ids, HOUSEHOLDS_PER_ASSISTANCE_CADRE).map(
     (_, i) => `${villageId}-A${pad(i + 1, 3)}`,
