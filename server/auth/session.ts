@@ -39,10 +39,17 @@ export function sessionMiddleware(options: SessionOptions) {
     connectionString: options.databaseUrl,
     max: 4,
     application_name: SESSION_POOL_NAME,
+    options: '-c TimeZone=UTC', // as every other session of duzhan's (db/client.ts)
   });
   // An idle client losing its connection (PostgreSQL restarted) is an 'error' event on the pool;
   // unheard it would end the process. The pool replaces the client; requests meanwhile fail alone.
-  pool.on('error', (error) => logger.warn({ err: error }, 'session store: PostgreSQL connection lost'));
+  // Its reason and code only: the error carries the whole pg client (buffers, the cancel key).
+  pool.on('error', (error: Error & { code?: string }) =>
+    logger.warn(
+      { reason: error.message.split('\n')[0], code: error.code },
+      'session store: PostgreSQL connection lost',
+    ),
+  );
   const middleware = session({
     name: SESSION_COOKIE,
     secret: options.secret,
