@@ -23,7 +23,7 @@ import {
   type HouseholdRef,
   iso,
   type TaskRow,
-  type TaskWithRefs,
+  type TaskRowSource,
   toCadreRef,
   toEscalationRow,
   toTaskRow,
@@ -97,16 +97,11 @@ const taskColumns = Prisma.sql`t.id, t."householdId", t.kind, t.reason, t."findi
     WHERE e."taskId" = t.id AND e."closedAt" IS NULL
   ), '[]'::json) AS escalations`;
 
-/**
- * The row as the Prisma `taskInclude` would have loaded it, for the one mapper of every task list
- * (`toTaskRow`, which reads neither the workflow id nor the completion: not selected, left empty).
- */
-const asTaskWithRefs = (r: TaskSqlRow): TaskWithRefs => ({
+/** The row in the shape the one mapper of every task list reads (`toTaskRow`). */
+const asTaskRowSource = (r: TaskSqlRow): TaskRowSource => ({
   id: r.id,
   householdId: r.householdId,
-  workflowId: '',
   kind: r.kind,
-  assigneeId: r.assigneeId,
   openedAt: r.openedAt,
   dueAt: r.dueAt,
   status: r.status,
@@ -114,8 +109,6 @@ const asTaskWithRefs = (r: TaskSqlRow): TaskWithRefs => ({
   reason: r.reason,
   findingKind: r.findingKind,
   findingItem: r.findingItem,
-  completedAt: null,
-  completedBy: null,
   household: {
     id: r.householdId,
     number: r.householdNumber,
@@ -164,7 +157,7 @@ export async function loadOverdueTasks(
     JOIN "Cadre" a ON a.id = t."assigneeId"
     ORDER BY ${order}`;
   const page = pageOf(rows, { limit, cursor, keyOf: (t) => keyOfRow(OVERDUE_TASK_KEY, t) });
-  return { items: page.items.map((t) => toTaskRow(asTaskWithRefs(t), now)), page: page.page };
+  return { items: page.items.map((t) => toTaskRow(asTaskRowSource(t), now)), page: page.page };
 }
 
 /** Which escalations a list shows. */

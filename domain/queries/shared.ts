@@ -126,7 +126,25 @@ export const toEscalationRow = (e: EscalationWithLeader): EscalationRow => ({
   closedAt: isoOrNull(e.closedAt),
 });
 
-export function toTaskRow(t: TaskWithRefs, now: Date): TaskRow {
+/** What `toTaskRow` reads of a task: a list may load no more than this (domain/queries/list-rows.ts). */
+export type TaskRowSource = Pick<
+  TaskWithRefs,
+  | 'id'
+  | 'householdId'
+  | 'kind'
+  | 'reason'
+  | 'findingKind'
+  | 'findingItem'
+  | 'status'
+  | 'openedAt'
+  | 'dueAt'
+  | 'rung'
+  | 'household'
+  | 'assignee'
+  | 'escalations'
+>;
+
+export function toTaskRow(t: TaskRowSource, now: Date): TaskRow {
   return {
     id: t.id,
     householdId: t.householdId,
