@@ -16,16 +16,27 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * A connection lost while idle (PostgreSQL restarted) is logged, never thrown: the pool drops it and
  * opens a new one when PostgreSQL is back, so the same process serves again.
  */
+/**
+ * Options of every PostgreSQL session duzhan opens (this client's, the session store's): the columns
+ * are UTC `timestamp(3)` and raw queries compare them with instants sent as text, so a session in
+ * another time zone (a server's default) would shift every such comparison.
+ */
+export const SESSION_OPTIONS = '-c TimeZone=UTC';
+
+/** What to log of a lost connection: its first line and code, never the pg client it carries. */
+export const connectionLost = (error: Error & { code?: string }) => ({
+  reason: error.message.split('\n')[0],
+  code: error.code,
+});
+
 export function createPrisma(databaseUrl: string): PrismaClient {
   const log = (where: string) => (error: Error) =>
-    logger.warn({ reason: error.message.split('\n')[0] }, `PostgreSQL ${where} connection lost`);
+    logger.warn(connectionLost(error), `PostgreSQL ${where} connection lost`);
   const adapter = new PrismaPg(
     {
       connectionString: databaseUrl,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // The columns are UTC `timestamp(3)` and raw queries compare them with instants sent as text:
-      // a session in another time zone (a server's default) would shift every such comparison.
-      options: '-c TimeZone=UTC',
+      options: SESSION_OPTIONS,
     },
     { onPoolError: log('idle'), onConnectionError: log('transaction') },
   );

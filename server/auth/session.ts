@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
 import pg from 'pg';
 import { logger } from '../../config/logger.js';
+import { connectionLost, SESSION_OPTIONS } from '../../db/client.js';
 import type { SessionUser } from '../../domain/users.js';
 
 declare module 'express-session' {
@@ -39,16 +40,12 @@ export function sessionMiddleware(options: SessionOptions) {
     connectionString: options.databaseUrl,
     max: 4,
     application_name: SESSION_POOL_NAME,
-    options: '-c TimeZone=UTC', // as every other session of duzhan's (db/client.ts)
+    options: SESSION_OPTIONS,
   });
   // An idle client losing its connection (PostgreSQL restarted) is an 'error' event on the pool;
   // unheard it would end the process. The pool replaces the client; requests meanwhile fail alone.
-  // Its reason and code only: the error carries the whole pg client (buffers, the cancel key).
-  pool.on('error', (error: Error & { code?: string }) =>
-    logger.warn(
-      { reason: error.message.split('\n')[0], code: error.code },
-      'session store: PostgreSQL connection lost',
-    ),
+  pool.on('error', (error) =>
+    logger.warn(connectionLost(error), 'session store: PostgreSQL connection lost'),
   );
   const middleware = session({
     name: SESSION_COOKIE,
