@@ -89,10 +89,19 @@ export async function idleCpuPerSecond(workerPid: number, seconds: number): Prom
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const after = await cpuSeconds(workerPid);
   const elapsed = (after.atMs - before.atMs) / 1000;
-  return Object.fromEntries(PARTS.map((p) => [p, (after[p] - before[p]) / elapsed])) as CpuSeconds;
+  return byPart((p) => (after[p] - before[p]) / elapsed);
 }
 
 export type PerOperationMs = Record<Part | 'all', number>;
+
+/** One value for each part. */
+export const byPart = (value: (part: Part) => number): CpuSeconds =>
+  Object.fromEntries(PARTS.map((p) => [p, value(p)])) as CpuSeconds;
+
+const withTotal = (parts: CpuSeconds): PerOperationMs => ({
+  ...parts,
+  all: PARTS.reduce((sum, p) => sum + parts[p], 0),
+});
 
 /**
  * What a phase cost per operation: milliseconds of one core in each part, and in all of them, less
@@ -105,17 +114,12 @@ export function perOperationMs(
   idle: CpuSeconds,
 ): PerOperationMs {
   const elapsed = (after.atMs - before.atMs) / 1000;
-  const ms = (part: Part) =>
-    (Math.max(0, after[part] - before[part] - idle[part] * elapsed) * 1000) / operations;
-  const parts = Object.fromEntries(PARTS.map((p) => [p, ms(p)])) as Record<Part, number>;
-  return { ...parts, all: PARTS.reduce((sum, p) => sum + parts[p], 0) };
+  return withTotal(
+    byPart((p) => (Math.max(0, after[p] - before[p] - idle[p] * elapsed) * 1000) / operations),
+  );
 }
 
 /** `cost` less `overhead`, part by part (the bench's own polling, measured by doing it again). */
 export function lessOverhead(cost: PerOperationMs, overhead: PerOperationMs): PerOperationMs {
-  const parts = Object.fromEntries(PARTS.map((p) => [p, Math.max(0, cost[p] - overhead[p])])) as Record<
-    Part,
-    number
-  >;
-  return { ...parts, all: PARTS.reduce((sum, p) => sum + parts[p], 0) };
+  return withTotal(byPart((p) => Math.max(0, cost[p] - overhead[p])));
 }

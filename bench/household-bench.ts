@@ -28,6 +28,7 @@ import { compliantRecord } from '../test/helpers/visit-records.js';
 import { completeTaskUpdate, householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
 import {
+  byPart,
   type CpuSeconds,
   cpuSeconds,
   idleCpuPerSecond,
@@ -217,7 +218,7 @@ async function main() {
         }
       : undefined,
     workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase, mainThread },
-    idleCpuMsPerSecond: Object.fromEntries(PARTS.map((p) => [p, idleCpu[p] * 1000])),
+    idleCpuMsPerSecond: byPart((p) => idleCpu[p] * 1000),
     loadAverage: os.loadavg(),
   };
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
