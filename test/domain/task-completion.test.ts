@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeInOneStatement } from '../../activities/task-completion.js';
 import { type CompleteTaskInput, createTaskActivities } from '../../activities/tasks.js';
 import type { VisitRecord } from '../../policy/index.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
@@ -160,15 +161,47 @@ describe('completeTask, one statement', () => {
     expect(await written(taskId)).toEqual(before);
   });
 
-  it('two completions at once: the second waits for the first, then writes nothing', async () => {
+  it('a second completion while the first is uncommitted waits for it, then writes nothing', async () => {
     const taskId = await openTask([{ leaderId: town.cadres.villageLeader }]);
-    const answers = await Promise.all([
-      complete(taskId, '2030-01-12T08:00:00.000Z', visit()),
-      complete(taskId, '2030-01-12T08:00:01.000Z', visit({ perCapitaIncomeYuan: 7000 })),
+    const input = (at: string, v: NonNullable<CompleteTaskInput['visit']>) => ({
+      taskId,
+      byCadreId: town.cadres.assistance,
+      at,
+      visit: v,
+    });
+    // The first completion's statement has run in a transaction held open until `commit`.
+    let commit = () => {};
+    const held = new Promise<void>((resolve) => {
+      commit = resolve;
+    });
+    let applied = () => {};
+    const ran = new Promise<void>((resolve) => {
+      applied = resolve;
+    });
+    const first = stack.prisma.$transaction(async (tx) => {
+      const completion = await completeInOneStatement(tx, input('2030-01-12T08:00:00.000Z', visit()));
+      applied();
+      await held;
+      return completion.leaders;
+    });
+    await ran;
+    let secondSettled = false;
+    const second = complete(taskId, '2030-01-12T08:00:01.000Z', visit({ perCapitaIncomeYuan: 7000 })).finally(
+      () => {
+        secondSettled = true;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(secondSettled).toBe(false); // waiting for the task's row
+    commit();
+    expect(await Promise.all([first, second])).toEqual([
+      [town.cadres.villageLeader],
+      [town.cadres.villageLeader],
     ]);
-    expect(answers).toEqual([[town.cadres.villageLeader], [town.cadres.villageLeader]]);
-    const { visits } = await written(taskId);
+    const { task, visits } = await written(taskId);
+    expect(task.completedAt).toEqual(new Date('2030-01-12T08:00:00.000Z'));
     expect(visits).toHaveLength(1);
+    expect(visits[0]?.perCapitaIncomeYuan.toString()).toBe('6500');
     expect(visits[0]?.measures).toHaveLength(2);
   });
 
