@@ -22,7 +22,7 @@ export interface CompleteTaskInput {
   };
 }
 
-/** The visit's record as a "VisitRecord" row (its columns by name), but for the task's household. */
+/** The visit's record as a "VisitRecord" row, by column name; its task and household come from the task row. */
 function visitRecordRow(taskId: string, visit: NonNullable<CompleteTaskInput['visit']>) {
   const r = visit.record;
   const notes = Object.fromEntries(
