@@ -1,86 +1,20 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PrismaClient } from '../db/client.js';
-import {
-  CADRE_RANKS,
-  type CadreRank,
-  cadreRankSeniority,
-  type EscalationRank,
-  GUARANTEE_ITEMS,
-  type VisitRecord,
-} from '../policy/index.js';
+import { CADRE_RANKS, type CadreRank, cadreRankSeniority, type EscalationRank } from '../policy/index.js';
 import type { CadreRef, OpenTask } from '../workflows/household/definitions.js';
+import {
+  type CompleteTaskInput,
+  completeInOneStatement,
+  refuseUnstorable,
+  visitIdOf,
+} from './task-completion.js';
 import { holdersOfRank } from './village-leaders.js';
 import { saveVisitEvidence } from './visit-evidence.js';
 
+export type { CompleteTaskInput } from './task-completion.js';
+
 /** A task as the workflow opened it (without its in-memory progress), and whose it is. */
 export type TaskRow = Omit<OpenTask, 'reminded' | 'rung'> & { householdId: string; workflowId: string };
-
-export interface CompleteTaskInput {
-  taskId: string;
-  byCadreId: string;
-  at: string;
-  note?: string;
-  visit?: {
-    record: VisitRecord;
-    compliant: boolean;
-    policyVersion: string;
-    /** With evidence: how far from the household's location a visit is marked for the supervisor. */
-    farFromHomeMeters?: number;
-  };
-}
-
-function visitRow(taskId: string, householdId: string, visit: NonNullable<CompleteTaskInput['visit']>) {
-  const r = visit.record;
-  const notes = Object.fromEntries(
-    GUARANTEE_ITEMS.flatMap((item) => (r.guarantees[item].note ? [[item, r.guarantees[item].note]] : [])),
-  );
-  return {
-    id: `${taskId}/visit`,
-    taskId,
-    householdId,
-    cadreId: r.visitorCadreId,
-    visitedAt: new Date(r.visitedAt),
-    perCapitaIncomeYuan: r.perCapitaIncomeYuan,
-    foodOk: r.guarantees.food.ok,
-    clothingOk: r.guarantees.clothing.ok,
-    educationOk: r.guarantees.education.ok,
-    medicalOk: r.guarantees.medical.ok,
-    housingOk: r.guarantees.housing.ok,
-    waterOk: r.guarantees.water.ok,
-    guaranteeNotes: notes,
-    largeCosts: r.largeCosts,
-    notes: r.notes ?? '',
-    compliant: visit.compliant,
-    policyVersion: visit.policyVersion,
-    measures: {
-      create: r.measures.map((m, i) => ({
-        id: `${taskId}/visit/m${i}`,
-        kind: m.kind,
-        amountYuan: m.amountYuan,
-        persons: m.persons ?? 1,
-      })),
-    },
-  };
-}
-
-/** PostgreSQL refusing a value (numeric overflow, a NUL in text, value too long): retrying cannot help. */
-const UNSTORABLE =
-  /P2000|P2020|numeric field overflow|out of range|invalid byte sequence|unsupported Unicode escape|0x00/i;
-
-async function refuseUnstorable<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const text = `${(error as { code?: string }).code ?? ''} ${(error as Error).message}`;
-    if (UNSTORABLE.test(text)) {
-      throw ApplicationFailure.nonRetryable(
-        '走访记录中有无法保存的数值或文字，请检查后重新提交',
-        'UnstorableRecord',
-      );
-    }
-    throw error;
-  }
-}
 
 /** Who an overdue task's escalation reaches, and the holder it stopped at. */
 export interface EscalatedTo extends CadreRef {
@@ -157,41 +91,24 @@ export function createTaskActivities(prisma: PrismaClient) {
     return undefined;
   }
 
-  /** Done, record and escalations closed, in one transaction. */
-  function completeInTransaction(input: CompleteTaskInput): Promise<string[]> {
+  /**
+   * Done, record and escalations closed: one statement. With evidence (rarer), its photos and
+   * location are stored after it, in the same transaction, when the statement recorded the visit.
+   */
+  async function complete(input: CompleteTaskInput): Promise<string[]> {
+    const evidence = input.visit?.record.evidence;
+    if (!evidence) return (await completeInOneStatement(prisma, input)).leaders;
     return prisma.$transaction(async (tx) => {
-      const task = await tx.task.findUnique({ where: { id: input.taskId } });
-      if (!task) throw ApplicationFailure.nonRetryable(`任务 ${input.taskId} 不存在`, 'NotFound');
-      const at = new Date(input.at);
-      if (task.status === 'OPEN') {
-        if (input.visit) {
-          const visit = await tx.visitRecord.create({
-            data: visitRow(task.id, task.householdId, input.visit),
-          });
-          const { evidence } = input.visit.record;
-          if (evidence)
-            await saveVisitEvidence(tx, {
-              visitId: visit.id,
-              householdId: task.householdId,
-              at,
-              evidence,
-              farFromHomeMeters: input.visit.farFromHomeMeters ?? Number.POSITIVE_INFINITY,
-            });
-        }
-        await tx.task.update({
-          where: { id: task.id },
-          data: { status: 'DONE', completedAt: at, completedBy: input.byCadreId },
+      const completion = await completeInOneStatement(tx, input);
+      if (completion.recorded)
+        await saveVisitEvidence(tx, {
+          visitId: visitIdOf(input.taskId),
+          householdId: completion.householdId,
+          at: new Date(input.at),
+          evidence,
+          farFromHomeMeters: input.visit?.farFromHomeMeters ?? Number.POSITIVE_INFINITY,
         });
-        await tx.escalation.updateMany({
-          where: { taskId: task.id, closedAt: null },
-          data: { closedAt: at },
-        });
-      }
-      const escalated = await tx.escalation.findMany({
-        where: { taskId: task.id },
-        select: { leaderId: true },
-      });
-      return [...new Set(escalated.map((e) => e.leaderId))];
+      return completion.leaders;
     });
   }
 
@@ -209,7 +126,7 @@ export function createTaskActivities(prisma: PrismaClient) {
      * transaction. Returns the leaders who had been escalated to, so they can be told.
      */
     async completeTask(input: CompleteTaskInput): Promise<string[]> {
-      return refuseUnstorable(() => completeInTransaction(input));
+      return refuseUnstorable(() => complete(input));
     },
 
     /**
