@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../config/logger.js';
 import { createUser } from '../../domain/users.js';
 import { SESSION_POOL_NAME } from '../../server/auth/session.js';
 import { type AppServer, PASSWORD, startAppServer } from '../helpers/app-server.js';
@@ -223,13 +224,26 @@ describe('accounts and sessions under attack', () => {
       expect(await server.stack.prisma.session.count({ where: { sid } })).toBe(0);
     });
 
-    it('survive PostgreSQL dropping the session store’s connections', async () => {
+    it('survive PostgreSQL dropping the session store’s connections, and log why without the client', async () => {
       const client = await server.client('SUPERVISOR');
-      const dropped = await server.stack.prisma.$queryRaw<Array<{ ok: boolean }>>`
-        SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = ${SESSION_POOL_NAME}`;
-      expect(dropped.length).toBeGreaterThan(0);
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the idle clients' 'error' events
-      expect((await client.json('GET', '/api/board')).status).toBe(200);
+      const warn = vi.spyOn(logger, 'warn');
+      try {
+        const dropped = await server.stack.prisma.$queryRaw<Array<{ ok: boolean }>>`
+          SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = ${SESSION_POOL_NAME}`;
+        expect(dropped.length).toBeGreaterThan(0);
+        await new Promise((resolve) => setTimeout(resolve, 300)); // the idle clients' 'error' events
+        expect((await client.json('GET', '/api/board')).status).toBe(200);
+        const lost = warn.mock.calls.filter(
+          ([, message]) => message === 'session store: PostgreSQL connection lost',
+        );
+        expect(lost.length).toBeGreaterThan(0);
+        // The reason and PostgreSQL's code (57P01: admin shutdown), nothing else: the pg client an
+        // error carries holds the connection's cancel key.
+        for (const [fields] of lost)
+          expect(fields).toEqual({ reason: expect.stringMatching(/terminat/), code: '57P01' });
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 

@@ -13,7 +13,7 @@ import {
   householdWorkflowId,
   stateQuery,
 } from '../../workflows/household/definitions.js';
-import { PATCHES } from '../../workflows/household/patches.js';
+import { GENERATIONS, PATCHES } from '../../workflows/household/patches.js';
 import { householdWorkflow } from '../../workflows/household/workflow.js';
 import { createTownshipFixture, type TownshipFixture } from './township-fixture.js';
 import { compliantRecord, waterFailingGuarantees } from './visit-records.js';
@@ -61,6 +61,13 @@ async function terminateWhenQuiet(handle: WorkflowHandle): Promise<void> {
   await handle.terminate('test finished').catch(() => {});
 }
 
+/** The generations that cover any of these patch ids. */
+export function generationsCovering(patchIds: readonly string[]): string[] {
+  return GENERATIONS.filter((g) => [...g.covers].some((name) => patchIds.includes(PATCHES[name]))).map(
+    (g) => g.id,
+  );
+}
+
 /** `databaseUrl`: another database than the shared one (e.g. a scratch one for the seed township). */
 export async function startTimeSkippingStack(
   options: { databaseUrl?: string } = {},
@@ -87,8 +94,11 @@ export async function startTimeSkippingStack(
   // A worker runs once; each `run` gets a fresh one on the same task queue.
   // The time-skipping server cannot register custom search attributes, so its workers leave the
   // patch that sets them off (test/workflows/search-attributes.test.ts covers them on the dev server).
+  // A generation covering a patch that is off is off too, or the run would take the patch without
+  // asking (patches.ts); with search attributes always off here, these runs decide patch by patch.
   const newWorker = async (patchesOff: readonly string[] = []) => {
-    const off = [...patchesOff, PATCHES.searchAttributes];
+    const patchOff = [...patchesOff, PATCHES.searchAttributes];
+    const off = [...patchOff, ...generationsCovering(patchOff)];
     return Worker.create({
       connection: env.nativeConnection,
       taskQueue,

@@ -27,6 +27,7 @@ const EXPECTED_HISTORIES = [
   'mail-delivery.before-channels', // e-mail only, sent: the delivery before channels
   'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
   'one-write-per-transition', // admission and each task opened in one write each (patched: one-write-per-transition)
+  'patch-generation', // admission and a visit on the dev server: one generation marker, every patch taken without its own
   'pause-resume',
   'pause-shift', // a resume with a task opened during the pause and a shock active
   'pause-shift.before-patch', // the same, with the old whole-pause shift

@@ -2,6 +2,13 @@
 // recorded before a change has no marker for it and replays the old branch; a run that reaches the
 // change live records the marker and takes the new one. Never rename an id, never drop a branch
 // while a household that started before it may still run (its history must keep replaying).
+//
+// A run started on code that knows a GENERATION records one marker, the generation's, in its first
+// workflow task, and takes every patch the generation covers without a marker of its own. Without
+// it each run met each patch once and wrote, for each, a marker and an upsert of the
+// `TemporalChangeVersion` search attribute (a visibility write): eight pairs over its admission and
+// first visit, up to seventeen over its life. A run started before the generation finds no marker
+// for it on replay and keeps deciding patch by patch, as it always did.
 import { patched } from '@temporalio/workflow';
 
 export const PATCHES = {
@@ -45,4 +52,34 @@ export const PATCHES = {
   oneWritePerTransition: 'one-write-per-transition',
 } as const;
 
-export const isPatched = (id: keyof typeof PATCHES) => patched(PATCHES[id]);
+export type PatchName = keyof typeof PATCHES;
+
+/**
+ * The generations, newest first: each covers the patches that existed when it was made. A new patch
+ * is decided by its own marker until a new generation is added here covering it too; never change
+ * what an existing generation covers (runs that recorded it replay by it).
+ */
+export const GENERATIONS: ReadonlyArray<{ id: string; covers: ReadonlySet<PatchName> }> = [
+  {
+    id: 'household-generation-2026-11-30',
+    covers: new Set(Object.keys(PATCHES) as PatchName[]),
+  },
+];
+
+/**
+ * The patches this run takes without a marker. Module state is the run's own: the workflow sandbox
+ * evaluates this module anew for each workflow (only workflows/shared-modules.ts is shared).
+ */
+let covered: ReadonlySet<PatchName> = new Set();
+
+/**
+ * Called once, first thing in a run's first workflow task, never again: a generation is chosen when a
+ * run starts. A run from before it replays that first task with no marker and gets none; asking again
+ * later, live, would record the marker in the middle of an old run.
+ */
+export function enterGeneration(): void {
+  const generation = GENERATIONS.find((g) => patched(g.id));
+  covered = generation?.covers ?? new Set();
+}
+
+export const isPatched = (id: PatchName) => covered.has(id) || patched(PATCHES[id]);

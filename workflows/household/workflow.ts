@@ -46,7 +46,7 @@ import {
 } from './definitions.js';
 import { remindAndEscalate } from './escalation.js';
 import { checkedProfile, updateFacts } from './facts.js';
-import { isPatched } from './patches.js';
+import { enterGeneration, isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
 import { publishSearchAttributes } from './search-attributes.js';
 import {
@@ -66,6 +66,7 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 
 /** One key household under 挂牌督战, from admission to a stable exit (or cancellation). */
 export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<HouseholdView> {
+  enterGeneration(); // before anything asks isPatched
   // Handlers are registered before the first await, so a query during admission already answers.
   const state: HouseholdState = input.carried ?? admitting(input);
   const run = new HouseholdRun(state);
