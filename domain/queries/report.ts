@@ -18,7 +18,6 @@ import {
   type AtRiskRow,
   type ExitProgress,
   type HouseholdSummaryRow,
-  householdCounts,
   householdStanding,
 } from './standing.js';
 
@@ -170,16 +169,18 @@ async function createdByVillage(prisma: PrismaClient, since: Date, now: Date) {
 }
 
 /**
- * Per village: the period's visits (and the compliant ones) — the kept per-day counts of its whole
- * days and the visit records of the parts of a day at either end — and its stable exits.
+ * Per village: the period's visits (and the compliant ones) and its stable exits — the kept per-day
+ * counts of its whole days (`visit`, `compliant-visit`, `exit`) and the rows of the parts of a day at
+ * either end.
  */
 async function periodCountsByVillage(prisma: PrismaClient, since: Date, now: Date) {
   const { headEnd, tailFrom } = splitByDay(since, now);
   return prisma.$queryRaw<Array<{ villageId: string; visits: number; compliant: number; exits: number }>>`
     SELECT "villageId", sum(visits)::int AS visits, sum(compliant)::int AS compliant, sum(exits)::int AS exits FROM (
       SELECT k.key AS "villageId", CASE WHEN k.kind = 'visit' THEN k.n ELSE 0 END AS visits,
-        CASE WHEN k.kind = 'compliant-visit' THEN k.n ELSE 0 END AS compliant, 0 AS exits
-      FROM "KeptCount" k WHERE k.kind IN ('visit', 'compliant-visit') AND k.dim = 'village'
+        CASE WHEN k.kind = 'compliant-visit' THEN k.n ELSE 0 END AS compliant,
+        CASE WHEN k.kind = 'exit' THEN k.n ELSE 0 END AS exits
+      FROM "KeptCount" k WHERE k.kind IN ('visit', 'compliant-visit', 'exit') AND k.dim = 'village'
         AND k.bucket >= ${headEnd} AND k.bucket < ${tailFrom}
       UNION ALL
       SELECT h."villageId", 1, CASE WHEN r.compliant THEN 1 ELSE 0 END, 0
@@ -190,10 +191,14 @@ async function periodCountsByVillage(prisma: PrismaClient, since: Date, now: Dat
       FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
       WHERE r."visitedAt" >= ${tailFrom} AND r."visitedAt" <= ${now}
       UNION ALL
-      -- Each exit's village looked up by its household (a join may hash every household).
+      -- Each exit of the partial days looked up by its household for its village (a join may hash every household).
       SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, 1
       FROM "ExitAssessment" x
-      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" <= ${now}
+      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" < ${headEnd} AND x."decidedAt" <= ${now}
+      UNION ALL
+      SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, 1
+      FROM "ExitAssessment" x
+      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${tailFrom} AND x."decidedAt" <= ${now}
     ) figures GROUP BY 1`;
 }
 
@@ -214,10 +219,9 @@ export async function dispatchReport(
     stillOpen,
     openedInPeriod,
     closedInPeriod,
-    { atRisk, progress },
+    { atRisk, progress, householdCounts: figures },
     counts,
     { escalationsOpened, escalationsClosed, tasksCompleted },
-    figures,
     created,
     periodFigures,
     villages,
@@ -230,7 +234,6 @@ export async function dispatchReport(
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first }),
     boardCounts(prisma, now),
     periodTotals(prisma, since, now),
-    householdCounts(prisma),
     createdByVillage(prisma, since, now),
     periodCountsByVillage(prisma, since, now),
     prisma.village.findMany({ orderBy: { name: 'asc' } }),

@@ -243,16 +243,19 @@ export async function householdCounts(prisma: PrismaClient, villageId?: string) 
   });
 }
 
-async function householdsByStatus(prisma: PrismaClient, villageId: string | undefined) {
+export type HouseholdCount = Awaited<ReturnType<typeof householdCounts>>[number];
+
+function householdsByStatus(counts: HouseholdCount[]) {
   const byStatus = new Map<string, number>();
-  for (const r of await householdCounts(prisma, villageId))
-    byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + r.n);
+  for (const r of counts) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + r.n);
   return [...byStatus.entries()].map(([status, n]) => ({ status, n }));
 }
 
 export interface HouseholdStanding {
   atRisk: AtRiskPage;
   progress: ExitProgress;
+  /** The kept households per village, category and status the progress counts were summed from. */
+  householdCounts: HouseholdCount[];
 }
 
 /**
@@ -266,14 +269,15 @@ export async function householdStanding(
   prisma: PrismaClient,
   args: { villageId?: string; atRisk?: PageRequest; progress?: PageRequest } = {},
 ): Promise<HouseholdStanding> {
-  const [riskPage, progressPage_, atRiskByVillage, statuses] = await Promise.all([
+  const [riskPage, progressPage_, atRiskByVillage, households] = await Promise.all([
     atRiskPage(prisma, args.villageId, args.atRisk ?? {}),
     progressPage(prisma, args.villageId, args.progress ?? {}),
     prisma.$queryRaw<Array<{ villageId: string; n: number }>>`
       SELECT k.key AS "villageId", k.n FROM "KeptCount" k
       WHERE k.kind = 'at-risk' AND k.dim = 'village' ${args.villageId ? Prisma.sql`AND k.key = ${args.villageId}` : Prisma.empty}`,
-    householdsByStatus(prisma, args.villageId),
+    householdCounts(prisma, args.villageId),
   ]);
+  const statuses = householdsByStatus(households);
   const byVillage = new Map(atRiskByVillage.map((c) => [c.villageId, c.n]));
   const counts = new Map(statuses.map((s) => [s.status, s.n]));
   const known = new Set<string>(HOUSEHOLD_STATUSES);
@@ -305,5 +309,6 @@ export async function householdStanding(
       })),
       page: progressPage_.page,
     },
+    householdCounts: households,
   };
 }
