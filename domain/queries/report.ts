@@ -170,35 +170,35 @@ async function createdByVillage(prisma: PrismaClient, since: Date, now: Date) {
 
 /**
  * Per village: the period's visits (and the compliant ones) and its stable exits — the kept per-day
- * counts of its whole days (`visit`, `compliant-visit`, `exit`) and the rows of the parts of a day at
- * either end.
+ * counts (`visit`, `compliant-visit`, `exit`) of its whole days and of `now`'s day, the rows of the
+ * part of a day it starts in, less the rows of `now`'s day after `now` (splitByDay).
  */
 async function periodCountsByVillage(prisma: PrismaClient, since: Date, now: Date) {
-  const { headEnd, tailFrom } = splitByDay(since, now);
+  const { headEnd, keptUntil, laterUntil } = splitByDay(since, now);
+  // The rows of the two parts of a day: those of the period's first day (+1), those after `now` (−1).
+  const visitsIn = (sign: number, range: Prisma.Sql) => Prisma.sql`
+    SELECT h."villageId", ${sign}::int, CASE WHEN r.compliant THEN ${sign}::int ELSE 0 END, 0
+    FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId" WHERE ${range}`;
+  // Each exit looked up by its household for its village (a join may hash every household).
+  const exitsIn = (sign: number, range: Prisma.Sql) => Prisma.sql`
+    SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, ${sign}::int
+    FROM "ExitAssessment" x WHERE x.decision = 'STABLY_OUT' AND ${range}`;
+  const first = (column: Prisma.Sql) =>
+    Prisma.sql`${column} >= ${since} AND ${column} < ${headEnd} AND ${column} <= ${now}`;
+  const later = (column: Prisma.Sql) => Prisma.sql`${column} > ${now} AND ${column} < ${laterUntil}`;
+  const visitedAt = Prisma.sql`r."visitedAt"`;
+  const decidedAt = Prisma.sql`x."decidedAt"`;
   return prisma.$queryRaw<Array<{ villageId: string; visits: number; compliant: number; exits: number }>>`
     SELECT "villageId", sum(visits)::int AS visits, sum(compliant)::int AS compliant, sum(exits)::int AS exits FROM (
       SELECT k.key AS "villageId", CASE WHEN k.kind = 'visit' THEN k.n ELSE 0 END AS visits,
         CASE WHEN k.kind = 'compliant-visit' THEN k.n ELSE 0 END AS compliant,
         CASE WHEN k.kind = 'exit' THEN k.n ELSE 0 END AS exits
       FROM "KeptCount" k WHERE k.kind IN ('visit', 'compliant-visit', 'exit') AND k.dim = 'village'
-        AND k.bucket >= ${headEnd} AND k.bucket < ${tailFrom}
-      UNION ALL
-      SELECT h."villageId", 1, CASE WHEN r.compliant THEN 1 ELSE 0 END, 0
-      FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
-      WHERE r."visitedAt" >= ${since} AND r."visitedAt" < ${headEnd} AND r."visitedAt" <= ${now}
-      UNION ALL
-      SELECT h."villageId", 1, CASE WHEN r.compliant THEN 1 ELSE 0 END, 0
-      FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId"
-      WHERE r."visitedAt" >= ${tailFrom} AND r."visitedAt" <= ${now}
-      UNION ALL
-      -- Each exit of the partial days looked up by its household for its village (a join may hash every household).
-      SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, 1
-      FROM "ExitAssessment" x
-      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${since} AND x."decidedAt" < ${headEnd} AND x."decidedAt" <= ${now}
-      UNION ALL
-      SELECT (SELECT h."villageId" FROM "Household" h WHERE h.id = x."householdId"), 0, 0, 1
-      FROM "ExitAssessment" x
-      WHERE x.decision = 'STABLY_OUT' AND x."decidedAt" >= ${tailFrom} AND x."decidedAt" <= ${now}
+        AND k.bucket >= ${headEnd} AND k.bucket < ${keptUntil}
+      UNION ALL ${visitsIn(1, first(visitedAt))}
+      UNION ALL ${visitsIn(-1, later(visitedAt))}
+      UNION ALL ${exitsIn(1, first(decidedAt))}
+      UNION ALL ${exitsIn(-1, later(decidedAt))}
     ) figures GROUP BY 1`;
 }
 
