@@ -118,34 +118,32 @@ const summaryOf = (h: SummarySqlRow): HouseholdSummaryRow => ({
 /**
  * The period's first rows of its three lists — households registered (one range of Household
  * (createdAt, id)), stable exits (of ExitAssessment (decision, decidedAt)) and cancellations (of
- * AuditLog (action, at)) — each one statement with its household and village joined.
+ * AuditLog (action, at)) — in one statement, each list's rows with their household and village.
  */
 async function periodLists(prisma: PrismaClient, since: Date, now: Date, limit: number) {
-  return Promise.all([
-    prisma.$queryRaw<Array<SummarySqlRow & { createdAt: Date }>>`
-      SELECT ${summaryColumns}, h."createdAt" FROM (
-        SELECT * FROM "Household" WHERE "createdAt" >= ${since} AND "createdAt" <= ${now}
-        ORDER BY "createdAt", id LIMIT ${limit}
-      ) h JOIN "Village" v ON v.id = h."villageId"
-      ORDER BY h."createdAt", h.id`,
-    prisma.$queryRaw<Array<SummarySqlRow & { decidedAt: Date }>>`
-      SELECT ${summaryColumns}, x."decidedAt" FROM (
-        SELECT id, "householdId", "decidedAt" FROM "ExitAssessment"
-        WHERE decision = 'STABLY_OUT' AND "decidedAt" >= ${since} AND "decidedAt" <= ${now}
-        ORDER BY "decidedAt", id LIMIT ${limit}
-      ) x JOIN "Household" h ON h.id = x."householdId" JOIN "Village" v ON v.id = h."villageId"
-      ORDER BY x."decidedAt", x.id`,
-    // The reason is the audit row's detail.reason when that is a string.
-    prisma.$queryRaw<Array<SummarySqlRow & { at: Date; reason: string | null }>>`
-      SELECT ${summaryColumns}, a.at,
-        CASE WHEN jsonb_typeof(a.detail -> 'reason') = 'string' THEN a.detail ->> 'reason' END AS reason
-      FROM (
-        SELECT id, at, "householdId", detail FROM "AuditLog"
-        WHERE action = 'SUPERVISION_CANCELLED' AND at >= ${since} AND at <= ${now} AND "householdId" IS NOT NULL
-        ORDER BY at, id LIMIT ${limit}
-      ) a JOIN "Household" h ON h.id = a."householdId" JOIN "Village" v ON v.id = h."villageId"
-      ORDER BY a.at, a.id`,
-  ]);
+  const rows = await prisma.$queryRaw<
+    Array<SummarySqlRow & { list: 'new' | 'exit' | 'cancel'; at: Date; reason: string | null }>
+  >`
+    SELECT ${summaryColumns}, l.list, l.at, l.reason FROM (
+      (SELECT 'new' AS list, 1 AS o, row_number() OVER (ORDER BY "createdAt", id) AS n,
+        id AS "householdId", "createdAt" AS at, NULL::text AS reason
+      FROM "Household" WHERE "createdAt" >= ${since} AND "createdAt" <= ${now}
+      ORDER BY "createdAt", id LIMIT ${limit})
+      UNION ALL
+      (SELECT 'exit', 2, row_number() OVER (ORDER BY "decidedAt", id), "householdId", "decidedAt", NULL
+      FROM "ExitAssessment" WHERE decision = 'STABLY_OUT' AND "decidedAt" >= ${since} AND "decidedAt" <= ${now}
+      ORDER BY "decidedAt", id LIMIT ${limit})
+      UNION ALL
+      -- The reason is the audit row's detail.reason when that is a string.
+      (SELECT 'cancel', 3, row_number() OVER (ORDER BY at, id), "householdId", at,
+        CASE WHEN jsonb_typeof(detail -> 'reason') = 'string' THEN detail ->> 'reason' END
+      FROM "AuditLog"
+      WHERE action = 'SUPERVISION_CANCELLED' AND at >= ${since} AND at <= ${now} AND "householdId" IS NOT NULL
+      ORDER BY at, id LIMIT ${limit})
+    ) l JOIN "Household" h ON h.id = l."householdId" JOIN "Village" v ON v.id = h."villageId"
+    ORDER BY l.o, l.n`;
+  const of = (list: string) => rows.filter((r) => r.list === list);
+  return [of('new'), of('exit'), of('cancel')] as const;
 }
 
 /** The period's escalations opened and closed, and its tasks done: one statement, three index ranges. */
@@ -238,8 +236,8 @@ export async function dispatchReport(
     periodLists(prisma, since, now, listLimit),
   ]);
 
-  const newHouseholds = newRows.map((h) => ({ ...summaryOf(h), createdAt: iso(h.createdAt) }));
-  const exits = exitRows.map((e) => ({ household: summaryOf(e), decidedAt: iso(e.decidedAt) }));
+  const newHouseholds = newRows.map((h) => ({ ...summaryOf(h), createdAt: iso(h.at) }));
+  const exits = exitRows.map((e) => ({ household: summaryOf(e), decidedAt: iso(e.at) }));
   const cancellations = cancelRows.map((a) => ({ household: summaryOf(a), at: iso(a.at), reason: a.reason }));
 
   const isActive = (status: string) => (ACTIVE_STATUSES as readonly string[]).includes(status);
