@@ -11,7 +11,7 @@ import { Prisma } from '../../prisma/generated/client.js';
 import { DomainError } from '../errors.js';
 import { boardCounts } from './board.js';
 import { splitByDay } from './kept-counts.js';
-import { type BoardEscalationRow, loadEscalations, loadOverdueTasks } from './list-rows.js';
+import { type BoardEscalationRow, loadFirstEscalations, loadOverdueTasks } from './list-rows.js';
 import { type PageInfo, type PageRequest, pageSize } from './pagination.js';
 import { iso, type TaskRow } from './shared.js';
 import {
@@ -214,9 +214,7 @@ export async function dispatchReport(
   // One round: no query waits for another's answer.
   const [
     overdueTasks,
-    stillOpen,
-    openedInPeriod,
-    closedInPeriod,
+    [stillOpen, openedInPeriod, closedInPeriod],
     { atRisk, progress, householdCounts: figures = [] },
     counts,
     { escalationsOpened, escalationsClosed, tasksCompleted },
@@ -225,9 +223,11 @@ export async function dispatchReport(
     [newRows, exitRows, cancelRows],
   ] = await Promise.all([
     loadOverdueTasks(prisma, now, pages.overdueTasks),
-    loadEscalations(prisma, { open: true }, first),
-    loadEscalations(prisma, { openedIn: { since, until: now } }, first),
-    loadEscalations(prisma, { closedIn: { since, until: now } }, first),
+    loadFirstEscalations(
+      prisma,
+      [{ open: true }, { openedIn: { since, until: now } }, { closedIn: { since, until: now } }],
+      listLimit,
+    ),
     householdStanding(prisma, { atRisk: pages.householdsAtRisk, progress: first, perVillage: true }),
     boardCounts(prisma, now),
     periodTotals(prisma, since, now),
@@ -319,9 +319,9 @@ export async function dispatchReport(
     },
     overdueTasks: overdueTasks.items,
     escalations: {
-      openedInPeriod: openedInPeriod.items,
-      closedInPeriod: closedInPeriod.items,
-      stillOpen: stillOpen.items,
+      openedInPeriod,
+      closedInPeriod,
+      stillOpen,
     },
     householdsAtRisk: atRisk.rows,
     progress,
