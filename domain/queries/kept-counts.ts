@@ -11,11 +11,15 @@ export const startOfUtcDay = (t: Date): Date =>
 export const startOfUtcHour = (t: Date): Date => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
 
 /**
- * The period [from, to] by UTC day: its whole days are the buckets in [headEnd, tailFrom); the rows
- * of [from, headEnd) (and ≤ to) and of [tailFrom, to] are read one by one (each less than a day).
+ * The period [from, to] by UTC day: the kept buckets in [headEnd, keptUntil) — its whole days and
+ * `to`'s own day whole — plus the rows of [from, headEnd) (and ≤ to), minus the rows of (to,
+ * laterUntil): the part of `to`'s day after `to`. The period mostly ends now, and little is dated
+ * after now (no visit or exit is recorded ahead of time), so that part is usually empty where
+ * `to`'s day up to `to` may hold a day's rows. A period within one day is its rows alone.
  */
-export function splitByDay(from: Date, to: Date): { headEnd: Date; tailFrom: Date } {
+export function splitByDay(from: Date, to: Date): { headEnd: Date; keptUntil: Date; laterUntil: Date } {
   const headEnd = new Date(startOfUtcDay(from).getTime() + DAY_MS);
-  const tailFrom = new Date(Math.max(startOfUtcDay(to).getTime(), headEnd.getTime()));
-  return { headEnd, tailFrom };
+  const toDayEnd = new Date(startOfUtcDay(to).getTime() + DAY_MS);
+  const sameDay = toDayEnd.getTime() <= headEnd.getTime();
+  return { headEnd, keptUntil: sameDay ? headEnd : toDayEnd, laterUntil: sameDay ? to : toDayEnd };
 }

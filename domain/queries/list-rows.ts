@@ -128,6 +128,14 @@ const asTaskRowSource = (r: TaskSqlRow): TaskRowSource => ({
   })),
 });
 
+/**
+ * The cadre `id` names, as a lateral subquery: an index probe per row of the page. Joined, PostgreSQL
+ * hashes all of Cadre (10,000 rows at 100,000 households: 1–7 ms) to place a page's 51 rows; the
+ * LIMIT keeps the subquery from being flattened into such a join (the id is the key: one row or none).
+ */
+const cadreNamed = (id: Prisma.Sql, alias: string) =>
+  Prisma.sql`CROSS JOIN LATERAL (SELECT c.id, c.name, c.rank FROM "Cadre" c WHERE c.id = ${id} LIMIT 1) ${Prisma.raw(alias)}`;
+
 const TASK_COLUMNS = {
   rung: Prisma.sql`t.rung`,
   dueAt: Prisma.sql`t."dueAt"`,
@@ -154,7 +162,7 @@ export async function loadOverdueTasks(
       ORDER BY t.status, ${order} LIMIT ${limit + 1}
     ) t
     JOIN "Household" h ON h.id = t."householdId" JOIN "Village" v ON v.id = h."villageId"
-    JOIN "Cadre" a ON a.id = t."assigneeId"
+    ${cadreNamed(Prisma.sql`t."assigneeId"`, 'a')}
     ORDER BY ${order}`;
   const page = pageOf(rows, { limit, cursor, keyOf: (t) => keyOfRow(OVERDUE_TASK_KEY, t) });
   return { items: page.items.map((t) => toTaskRow(asTaskRowSource(t), now)), page: page.page };
@@ -194,6 +202,70 @@ const ESCALATION_COLUMNS = {
   id: Prisma.sql`e.id`,
 };
 
+/**
+ * The escalations `filter` selects, after `cursor`, in the list's order (lowest rung, then oldest):
+ * a statement to read a page from (its LIMIT added by the caller).
+ */
+function selectEscalations(filter: EscalationFilter, cursor: Cursor | undefined): Prisma.Sql {
+  const order = keysetSqlOrder(ESCALATION_KEY, ESCALATION_COLUMNS, cursor);
+  if ('open' in filter)
+    // Also ordered by closedAt first: the same order (it is null in all of them), but one the index
+    // (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more. The task's
+    // status is a subquery, not a join: joined, PostgreSQL takes 10 % of them for open (as of all
+    // tasks; nearly all are) and starts a parallel worker to find a page (8 ms, for 0.3 ms of work).
+    return Prisma.sql`
+      SELECT e.* FROM "Escalation" e
+      WHERE e."closedAt" IS NULL AND (SELECT ot.status = 'OPEN' FROM "Task" ot WHERE ot.id = e."taskId")
+        AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
+      ORDER BY e."closedAt" ${Prisma.raw(cursor?.direction === 'prev' ? 'DESC' : 'ASC')}, ${order}`;
+  const [column, { since, until }] =
+    'openedIn' in filter
+      ? [Prisma.sql`e."openedAt"`, filter.openedIn]
+      : [Prisma.sql`e."closedAt"`, filter.closedIn];
+  return Prisma.sql`
+    SELECT e.* FROM "Escalation" e
+    WHERE ${column} >= ${since} AND ${column} <= ${until} AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
+    ORDER BY ${order}`;
+}
+
+/** The columns of an escalation row `e` with its task, household and village; its joins. */
+const escalationColumns = Prisma.sql`e.id, e."taskId", e.rung, e.rank, e."openedAt", e."closedAt",
+  l.id AS "leaderId", l.name AS "leaderName", l.rank AS "leaderRank",
+  t.kind AS "taskKind", t.reason AS "taskReason", t."dueAt" AS "taskDueAt",
+  a.id AS "assigneeId", a.name AS "assigneeName", a.rank AS "assigneeRank",
+  h.id AS "householdId", h.number AS "householdNumber", h."headName", v.id AS "villageId", v.name AS "villageName"`;
+
+const escalationJoins = Prisma.sql`${cadreNamed(Prisma.sql`e."leaderId"`, 'l')} JOIN "Task" t ON t.id = e."taskId"
+  ${cadreNamed(Prisma.sql`t."assigneeId"`, 'a')} JOIN "Household" h ON h.id = t."householdId"
+  JOIN "Village" v ON v.id = h."villageId"`;
+
+const toBoardEscalationRow = (e: EscalationSqlRow): BoardEscalationRow => ({
+  ...toEscalationRow({
+    id: e.id,
+    taskId: e.taskId,
+    rung: e.rung,
+    rank: e.rank,
+    leaderId: e.leaderId,
+    leader: { id: e.leaderId, name: e.leaderName, rank: e.leaderRank },
+    openedAt: e.openedAt,
+    closedAt: e.closedAt,
+  }),
+  task: {
+    id: e.taskId,
+    kind: e.taskKind,
+    kindLabel: labelOf(TASK_KIND_LABELS, e.taskKind),
+    reason: e.taskReason,
+    dueAt: iso(e.taskDueAt),
+    assignee: toCadreRef({ id: e.assigneeId, name: e.assigneeName, rank: e.assigneeRank }),
+  },
+  household: {
+    id: e.householdId,
+    number: e.householdNumber,
+    headName: e.headName,
+    village: { id: e.villageId, name: e.villageName },
+  },
+});
+
 /** A page of the escalations `filter` selects, with their task and household; lowest rung, then oldest first. */
 export async function loadEscalations(
   prisma: PrismaClient,
@@ -202,66 +274,32 @@ export async function loadEscalations(
 ): Promise<Page<BoardEscalationRow>> {
   const { limit, cursor } = cursorOf(request, ESCALATION_KEY.length);
   const order = keysetSqlOrder(ESCALATION_KEY, ESCALATION_COLUMNS, cursor);
-  let selected: Prisma.Sql;
-  if ('open' in filter)
-    // Also ordered by closedAt first: the same order (it is null in all of them), but one the index
-    // (closedAt, rung, openedAt, id) gives as it is, so a page reads its rows and no more. The task's
-    // status is a subquery, not a join: joined, PostgreSQL takes 10 % of them for open (as of all
-    // tasks; nearly all are) and starts a parallel worker to find a page (8 ms, for 0.3 ms of work).
-    selected = Prisma.sql`
-      SELECT e.* FROM "Escalation" e
-      WHERE e."closedAt" IS NULL AND (SELECT ot.status = 'OPEN' FROM "Task" ot WHERE ot.id = e."taskId")
-        AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
-      ORDER BY e."closedAt" ${Prisma.raw(cursor?.direction === 'prev' ? 'DESC' : 'ASC')}, ${order}`;
-  else {
-    const [column, { since, until }] =
-      'openedIn' in filter
-        ? [Prisma.sql`e."openedAt"`, filter.openedIn]
-        : [Prisma.sql`e."closedAt"`, filter.closedIn];
-    selected = Prisma.sql`
-      SELECT e.* FROM "Escalation" e
-      WHERE ${column} >= ${since} AND ${column} <= ${until} AND ${keysetSql(ESCALATION_KEY, ESCALATION_COLUMNS, cursor)}
-      ORDER BY ${order}`;
-  }
   const rows = await prisma.$queryRaw<EscalationSqlRow[]>`
-    SELECT e.id, e."taskId", e.rung, e.rank, e."openedAt", e."closedAt",
-      l.id AS "leaderId", l.name AS "leaderName", l.rank AS "leaderRank",
-      t.kind AS "taskKind", t.reason AS "taskReason", t."dueAt" AS "taskDueAt",
-      a.id AS "assigneeId", a.name AS "assigneeName", a.rank AS "assigneeRank",
-      h.id AS "householdId", h.number AS "householdNumber", h."headName", v.id AS "villageId", v.name AS "villageName"
-    FROM (${selected} LIMIT ${limit + 1}) e
-    JOIN "Cadre" l ON l.id = e."leaderId" JOIN "Task" t ON t.id = e."taskId"
-    JOIN "Cadre" a ON a.id = t."assigneeId" JOIN "Household" h ON h.id = t."householdId"
-    JOIN "Village" v ON v.id = h."villageId"
+    SELECT ${escalationColumns}
+    FROM (${selectEscalations(filter, cursor)} LIMIT ${limit + 1}) e ${escalationJoins}
     ORDER BY ${order}`;
   const page = pageOf(rows, { limit, cursor, keyOf: (e) => keyOfRow(ESCALATION_KEY, e) });
-  return {
-    items: page.items.map((e) => ({
-      ...toEscalationRow({
-        id: e.id,
-        taskId: e.taskId,
-        rung: e.rung,
-        rank: e.rank,
-        leaderId: e.leaderId,
-        leader: { id: e.leaderId, name: e.leaderName, rank: e.leaderRank },
-        openedAt: e.openedAt,
-        closedAt: e.closedAt,
-      }),
-      task: {
-        id: e.taskId,
-        kind: e.taskKind,
-        kindLabel: labelOf(TASK_KIND_LABELS, e.taskKind),
-        reason: e.taskReason,
-        dueAt: iso(e.taskDueAt),
-        assignee: toCadreRef({ id: e.assigneeId, name: e.assigneeName, rank: e.assigneeRank }),
-      },
-      household: {
-        id: e.householdId,
-        number: e.householdNumber,
-        headName: e.headName,
-        village: { id: e.villageId, name: e.villageName },
-      },
-    })),
-    page: page.page,
+  return { items: page.items.map(toBoardEscalationRow), page: page.page };
+}
+
+/**
+ * The first `limit` escalations of each filter's list (as loadEscalations' first pages, without
+ * their cursors), in one statement: a statement costs the client about a millisecond of CPU.
+ */
+export async function loadFirstEscalations<const F extends readonly EscalationFilter[]>(
+  prisma: PrismaClient,
+  filters: F,
+  limit: number,
+): Promise<{ [K in keyof F]: BoardEscalationRow[] }> {
+  const lists = filters.map(
+    (filter, i) =>
+      Prisma.sql`(SELECT ${i}::int AS list, s.* FROM (${selectEscalations(filter, undefined)} LIMIT ${limit}) s)`,
+  );
+  const rows = await prisma.$queryRaw<Array<EscalationSqlRow & { list: number }>>`
+    SELECT e.list, ${escalationColumns}
+    FROM (${Prisma.join(lists, ' UNION ALL ')}) e ${escalationJoins}
+    ORDER BY e.list, ${keysetSqlOrder(ESCALATION_KEY, ESCALATION_COLUMNS, undefined)}`;
+  return filters.map((_, i) => rows.filter((r) => r.list === i).map(toBoardEscalationRow)) as {
+    [K in keyof F]: BoardEscalationRow[];
   };
 }

@@ -214,6 +214,43 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
     await expectKeptEqualsTruth();
   });
 
+  it('stable exits: decided, moved to another day, rolled back, removed (ExitAssessment trigger)', async () => {
+    const { prisma } = stack;
+    const exit = (id: string, householdId: string, decidedAt: string) =>
+      prisma.exitAssessment.create({
+        data: {
+          id,
+          householdId,
+          workflowId: `household-${householdId}`,
+          criteria: [],
+          decision: 'STABLY_OUT',
+          steps: [],
+          decidedAt: at(decidedAt),
+        },
+      });
+    await exit(`${h}/exit-1`, h, '2030-05-01T03:00:00Z');
+    await exit(`${other}/exit-1`, other, '2030-05-01T23:59:59.999Z');
+    await expectKeptEqualsTruth();
+    await prisma.exitAssessment.update({
+      where: { id: `${other}/exit-1` },
+      data: { decidedAt: at('2030-05-02T00:00:00Z') },
+    });
+    await expectKeptEqualsTruth();
+    await prisma.exitAssessment.update({
+      where: { id: `${other}/exit-1` },
+      data: { decision: 'ROLLED_BACK' },
+    });
+    await expectKeptEqualsTruth();
+    await prisma.exitAssessment.update({
+      where: { id: `${other}/exit-1` },
+      data: { decision: 'STABLY_OUT' },
+    });
+    await expectKeptEqualsTruth();
+    await prisma.exitAssessment.delete({ where: { id: `${other}/exit-1` } });
+    await expectKeptEqualsTruth();
+    // h's exit stays: the household's move to another village (below) moves it too.
+  });
+
   it('the household, its village and its audit rows (Household, Village and AuditLog triggers)', async () => {
     const { prisma } = stack;
     await prisma.household.update({ where: { id: h }, data: { createdAt: at('2029-12-01T00:00:00Z') } });
@@ -315,6 +352,9 @@ describe('HouseholdStanding kept by triggers, write by write', () => {
         'escalation_delete',
         'escalation_insert',
         'escalation_update',
+        'exit_assessment_delete',
+        'exit_assessment_insert',
+        'exit_assessment_update',
         'household_delete',
         'household_insert',
         'household_update',

@@ -687,6 +687,51 @@ describe('read-model queries over PostgreSQL', () => {
     ]);
   });
 
+  it('the board’s and the report’s village counts at any instant equal the rows’ own (kept hours and days, the parts read row by row)', async () => {
+    const { prisma } = stack;
+    const villageId = town.villageId;
+    const ofVillage = { household: { villageId } };
+    const [tasks, visits, exits] = await Promise.all([
+      prisma.task.findMany({ where: { status: 'OPEN', ...ofVillage }, select: { dueAt: true } }),
+      prisma.visitRecord.findMany({ where: ofVillage, select: { visitedAt: true } }),
+      prisma.exitAssessment.findMany({
+        where: { decision: 'STABLY_OUT', ...ofVillage },
+        select: { decidedAt: true },
+      }),
+    ]);
+    // Around each row's own instant (before, at, just after, later in its hour, the end of its day)
+    // and NOW: the kept bucket cut by `now` at every place the rows can be.
+    const instants = [
+      NOW,
+      ...[
+        ...tasks.map((x) => x.dueAt),
+        ...visits.map((x) => x.visitedAt),
+        ...exits.map((x) => x.decidedAt),
+      ].flatMap((t) => [-1, 0, 1, 30 * 60_000, DAY - 1].map((d) => new Date(t.getTime() + d))),
+    ];
+    for (const now of instants) {
+      const since = new Date(now.getTime() - 7 * DAY);
+      const inPeriod = { gte: since, lte: now };
+      const [board, report, overdue, visited, exited] = await Promise.all([
+        supervisionBoard(prisma, { now }),
+        dispatchReport(prisma, { now, since }),
+        prisma.task.count({ where: { status: 'OPEN', dueAt: { lt: now }, ...ofVillage } }),
+        prisma.visitRecord.count({ where: { visitedAt: inPeriod, ...ofVillage } }),
+        prisma.exitAssessment.count({ where: { decision: 'STABLY_OUT', decidedAt: inPeriod, ...ofVillage } }),
+      ]);
+      const row = report.villages.find((v) => v.village.id === villageId);
+      expect(
+        {
+          board: board.byVillage.find((g) => g.key === villageId)?.overdueTaskCount ?? 0,
+          report: row?.overdueTasks,
+          visits: row?.visitsInPeriod,
+          exits: row?.exits,
+        },
+        now.toISOString(),
+      ).toEqual({ board: overdue, report: overdue, visits: visited, exits: exited });
+    }
+  });
+
   it('chartSeries: households by category and status over the weeks, overdue and escalations, income', async () => {
     const series = await chartSeries(stack.prisma, { now: NOW, weeks: 6, villageId: town.villageId });
     expect(series.labels).toEqual([

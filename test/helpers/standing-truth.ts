@@ -196,7 +196,7 @@ const SHARD_OF_C = Prisma.raw(`(abs(hashtext(c."householdId")) % 8)::text`);
 
 /**
  * Each household's share of KeptCount as the board, the report and the charts define it, recomputed
- * from the tasks, escalations, visits and household rows by plain GROUP BYs (the at-risk households
+ * from the tasks, escalations, visits, stable exits and household rows by plain GROUP BYs (the at-risk households
  * from HouseholdStanding, which standingTruth checks).
  */
 export async function keptCountsTruth(prisma: PrismaClient, ids: string[]): Promise<KeptCountRow[]> {
@@ -207,11 +207,16 @@ export async function keptCountsTruth(prisma: PrismaClient, ids: string[]): Prom
       SELECT e.*, t."householdId", t."villageId", t.status AS "taskStatus" FROM "Escalation" e JOIN t ON t.id = e."taskId"
     ), r AS (
       SELECT r.*, h."villageId" FROM "VisitRecord" r JOIN "Household" h ON h.id = r."householdId" WHERE h.id = ANY(${ids})
+    ), x AS (
+      SELECT x.*, h."villageId" FROM "ExitAssessment" x JOIN "Household" h ON h.id = x."householdId"
+      WHERE h.id = ANY(${ids}) AND x.decision = 'STABLY_OUT'
     ), counted AS (
       SELECT "householdId", 'open-task' AS kind, 'rung' AS dim, rung || '/' || ${SHARD} AS key,
         date_trunc('day', "dueAt") AS bucket FROM t WHERE status = 'OPEN'
       UNION ALL SELECT "householdId", 'open-task', 'village', "villageId", date_trunc('day', "dueAt") FROM t WHERE status = 'OPEN'
       UNION ALL SELECT "householdId", 'open-task', 'cadre', "assigneeId", date_trunc('day', "dueAt") FROM t WHERE status = 'OPEN'
+      UNION ALL SELECT "householdId", 'open-task-hour', 'village', "villageId", date_trunc('hour', "dueAt") FROM t
+        WHERE status = 'OPEN'
       UNION ALL SELECT "householdId", 'late-task', 'village', "villageId", date_trunc('hour', "dueAt") FROM t
         WHERE status <> 'CANCELLED' AND NOT ("completedAt" IS NOT NULL AND "completedAt" <= "dueAt")
       UNION ALL SELECT "householdId", 'open-escalation', 'rung', rung || '/' || ${SHARD}, TIMESTAMP '1970-01-01' FROM e
@@ -224,6 +229,7 @@ export async function keptCountsTruth(prisma: PrismaClient, ids: string[]): Prom
       UNION ALL SELECT "householdId", 'visit', 'village', "villageId", date_trunc('day', "visitedAt") FROM r
       UNION ALL SELECT "householdId", 'compliant-visit', 'village', "villageId", date_trunc('day', "visitedAt") FROM r
         WHERE compliant
+      UNION ALL SELECT "householdId", 'exit', 'village', "villageId", date_trunc('day', "decidedAt") FROM x
       UNION ALL SELECT id, 'household', 'village', "villageId" || '/' || category || '/' || status, TIMESTAMP '1970-01-01'
         FROM "Household" WHERE id = ANY(${ids})
       UNION ALL SELECT "householdId", 'at-risk', 'village', "villageId", TIMESTAMP '1970-01-01' FROM "HouseholdStanding"
