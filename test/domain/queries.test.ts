@@ -709,8 +709,11 @@ describe('read-model queries over PostgreSQL', () => {
         ...exits.map((x) => x.decidedAt),
       ].flatMap((t) => [-1, 0, 1, 30 * 60_000, DAY - 1].map((d) => new Date(t.getTime() + d))),
     ];
-    for (const now of instants) {
-      const since = new Date(now.getTime() - 7 * DAY);
+    // Periods of a week, and within one day or one hour (a report of the last hours: splitByDay's
+    // same-day case, no kept day read at all).
+    const periods = instants.flatMap((now) => [7 * DAY, DAY / 2, 3_600_000].map((span) => ({ now, span })));
+    for (const { now, span } of periods) {
+      const since = new Date(now.getTime() - span);
       const inPeriod = { gte: since, lte: now };
       const [board, report, overdue, visited, exited] = await Promise.all([
         supervisionBoard(prisma, { now }),
@@ -727,7 +730,7 @@ describe('read-model queries over PostgreSQL', () => {
           visits: row?.visitsInPeriod,
           exits: row?.exits,
         },
-        now.toISOString(),
+        `${now.toISOString()} over ${span} ms`,
       ).toEqual({ board: overdue, report: overdue, visits: visited, exits: exited });
     }
   });

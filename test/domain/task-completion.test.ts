@@ -259,5 +259,18 @@ describe('completeTask, one statement', () => {
       ),
     );
     expect(await stack.prisma.visitLocation.count({ where: { visitId: `${refused}/visit` } })).toBe(0);
+    // Evidence that cannot be stored takes the completion back with it: one transaction.
+    const badEvidence = await openTask();
+    const error = await failure(
+      complete(
+        badEvidence,
+        '2030-01-12T08:00:00.000Z',
+        visit({ evidence: { photos: [], locationMissingReason: '定位\u0000失败' } }),
+      ),
+    );
+    expect(error.type).toBe('UnstorableRecord');
+    const { task, visits } = await written(badEvidence);
+    expect(task.status).toBe('OPEN');
+    expect(visits).toEqual([]);
   });
 });

@@ -41,6 +41,34 @@ async function patchTrail(handle: WorkflowHandle) {
   return { markers, changeVersions, remoteActivities };
 }
 
+describe('the patch generations', () => {
+  it('each covers the patches it was made with, written out: a patch added later joins none', () => {
+    expect(
+      [...(GENERATIONS.find((g) => g.id === 'household-generation-2026-11-30')?.covers ?? [])].sort(),
+    ).toEqual(
+      [
+        'activityFailureReported',
+        'boundedMeasures',
+        'capKindsInVisit',
+        'capYearlyWindow',
+        'closingRechecks',
+        'closingStepDeadlines',
+        'localWrites',
+        'lockOneWaiter',
+        'oneWritePerTransition',
+        'pauseShiftLivedThrough',
+        'policyUpgradeRechecks',
+        'recheckAfterLock',
+        'searchAttributes',
+        'shockKeptWhilePaused',
+        'visitAlternationByCount',
+        'visitEvidence',
+      ].sort(),
+    );
+    for (const g of GENERATIONS) for (const name of g.covers) expect(PATCHES).toHaveProperty(name);
+  });
+});
+
 // The real dev server: the time-skipping server cannot register the search attributes, so its
 // workers keep the generation off (test/helpers/time-skipping.ts) and these runs are the only ones
 // that take it, as every household does in production.
@@ -135,7 +163,12 @@ describe('a patch generation: one marker per run instead of one per patch', () =
     // visit's own patches as it meets them, as before the generation.
     const running = await stack.startWorker();
     try {
+      // A new run in the same worker takes the generation first; the old run's choice stays its own.
+      const fresh = await admitted(await town.addHousehold());
       await completeVisit(handle, task);
+      await completeVisit(fresh.handle, fresh.task);
+      expect((await patchTrail(fresh.handle)).markers).toEqual([GENERATION]);
+      await fresh.handle.terminate('test finished');
       const visit = await patchTrail(handle);
       expect(visit.markers).not.toContain(GENERATION);
       expect(visit.markers.slice(admission.markers.length)).toEqual(
