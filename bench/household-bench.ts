@@ -415,6 +415,9 @@ async function dueTogetherPhase(
     householdId: { in: ids },
     openedAt: { gt: new Date(Math.min(...dueAtMs.values()) - 1) },
   } as const;
+  // Nothing can open before the first is due: waiting for it would count as "stuck" when the visits
+  // fall due more than untilCount's three minutes ahead (a large --due).
+  await sleep(Math.max(0, Math.min(...dueAtMs.values()) - Date.now()));
   await untilCount(() => prisma.task.count({ where }), ids.length, 1_000);
   const second = await prisma.task.findMany({ where, select: { householdId: true, openedAt: true } });
   return {
