@@ -19,7 +19,7 @@ import {
   pageOf,
   pageSize,
 } from './pagination.js';
-import { iso, type TaskRow } from './shared.js';
+import { byChineseLabel, iso, type TaskRow } from './shared.js';
 import { type AtRiskRow, type ExitProgress, householdStanding } from './standing.js';
 
 export {
@@ -106,9 +106,6 @@ interface Counts {
   overdue: number;
   escalations: number;
 }
-
-/** Chinese order, as `localeCompare(…, 'zh')` gives it, from one collator (that call builds one each time). */
-const byChineseLabel = new Intl.Collator('zh').compare;
 
 // "Overdue at `now`" is read from the kept open tasks of the UTC days before `now`'s (KeptCount
 // `open-task`, by due day) and, for `now`'s own day: per rung, the open tasks due from its start to

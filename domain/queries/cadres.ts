@@ -12,6 +12,7 @@ import {
   pageOf,
   pageSize,
 } from './pagination.js';
+import { byChineseLabel } from './shared.js';
 
 export interface CadreListRow {
   id: string;
@@ -106,9 +107,7 @@ export async function cadreList(prisma: PrismaClient, args: { now?: Date } = {})
     .map(rowOf)
     .sort(
       (a, b) =>
-        seniority(a.rank) - seniority(b.rank) ||
-        a.name.localeCompare(b.name, 'zh') ||
-        a.id.localeCompare(b.id),
+        seniority(a.rank) - seniority(b.rank) || byChineseLabel(a.name, b.name) || a.id.localeCompare(b.id),
     );
 }
 
