@@ -1,5 +1,6 @@
 import { type ChannelSettings, loadChannelSettings } from '../config/channels.js';
 import type { PrismaClient } from '../db/client.js';
+import { createAdmissionActivities } from './admission.js';
 import { createAssignmentActivities } from './assignment.js';
 import { createAuditActivities } from './audit.js';
 import { createChannelActivities } from './channels/delivery.js';
@@ -62,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createIdentificationActivities(deps.prisma),
       ...createNotifyActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
       ...createTransitionActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
+      ...createAdmissionActivities(deps.prisma, { publicUrl: deps.publicUrl, timeZone, deliverMail }),
     }),
     ...mail,
     ...createChannelActivities({

@@ -65,7 +65,7 @@ describe('the household writes PostgreSQL inside its own workflow tasks (local a
         expect(events.local).toBeGreaterThanOrEqual(13);
         await recordHistory(handle, 'local-writes');
       },
-      { patchesOff: [PATCHES.oneWritePerTransition] },
+      { patchesOff: [PATCHES.oneWritePerTransition, PATCHES.admissionInOneActivity] },
     );
   });
 
@@ -77,7 +77,7 @@ describe('the household writes PostgreSQL inside its own workflow tasks (local a
         expect(events.local).toBe(0);
         expect(events.scheduled).toBeGreaterThanOrEqual(14);
       },
-      { patchesOff: [PATCHES.localWrites, PATCHES.oneWritePerTransition] },
+      { patchesOff: [PATCHES.localWrites, PATCHES.oneWritePerTransition, PATCHES.admissionInOneActivity] },
     );
   });
 });

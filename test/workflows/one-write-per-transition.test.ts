@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { stateQuery } from '../../workflows/household/definitions.js';
 import { PATCHES } from '../../workflows/household/patches.js';
 import { recordHistory } from '../helpers/history-recorder.js';
 import {
@@ -34,42 +35,125 @@ describe('one write per transition: the admission and each task opened are one t
     ({ stack, town } = ctx);
   });
 
-  it('admits with the pairing and one write, opens each task with its notice in one write, every row once', async () => {
-    await stack.run(async () => {
-      const { handle, householdId, admitted, visit, followUp } = await admitAndVisitWithFinding(stack, town);
-      const { prisma } = stack;
-      // The state the workflow keeps came from the one write: facts, village, both cadres.
-      expect(admitted.status).toBe('SUPERVISED');
-      expect(admitted.facts.memberCount).toBeGreaterThan(0);
-      expect(admitted.village?.name).toBeTruthy();
-      expect(admitted.cadres.assistance?.id).toBeTruthy();
-      expect(admitted.cadres.leader?.id).toBeTruthy();
+  /** The rows of an admission and a visit with a finding: each once, addressed to the right cadres. */
+  async function expectRowsOnce(run: Awaited<ReturnType<typeof admitAndVisitWithFinding>>) {
+    const { householdId, admitted, visit, followUp } = run;
+    const { prisma } = stack;
+    // The state the workflow keeps came from the one write: facts, village, both cadres.
+    expect(admitted.status).toBe('SUPERVISED');
+    expect(admitted.facts.memberCount).toBeGreaterThan(0);
+    expect(admitted.village?.name).toBeTruthy();
+    expect(admitted.cadres.assistance?.id).toBeTruthy();
+    expect(admitted.cadres.leader?.id).toBeTruthy();
+    // The first visit is the 帮扶责任人's, in the workflow and in the ledger alike.
+    expect(visit.assigneeId).toBe(admitted.cadres.assistance?.id);
 
-      const household = await prisma.household.findUniqueOrThrow({ where: { id: householdId } });
-      expect(household.status).toBe('SUPERVISED');
-      expect(await prisma.auditLog.count({ where: { householdId, action: 'SUPERVISION_STARTED' } })).toBe(1);
-      const tasks = await prisma.task.findMany({ where: { householdId }, orderBy: { openedAt: 'asc' } });
-      expect(tasks.map((t) => [t.id, t.kind, t.status])).toEqual([
-        [visit.id, 'VISIT', 'DONE'],
-        [followUp.id, 'FOLLOW_UP', 'OPEN'],
-      ]);
-      const notices = await prisma.notification.findMany({
-        where: { householdId },
-        select: { id: true, kind: true, cadreId: true, text: true },
-      });
-      expect(notices.map((n) => n.kind).sort()).toEqual(
-        ['ASSIGNED', 'ASSIGNED', 'TASK_OPENED', 'TASK_OPENED'].sort(),
-      );
-      expect(notices.find((n) => n.id === `${followUp.id}/opened`)?.cadreId).toBe(followUp.assigneeId);
-      expect(notices.every((n) => n.text.includes(household.headName))).toBe(true);
-
-      const { local, remote } = await activitiesRun(handle);
-      expect(remote).toEqual(['assignCadres']);
-      // Admission: recordAdmission; the first visit: openTaskNotified; the visit record: completeTask;
-      // its follow-up: openTaskNotified. Nothing else (no loadHousehold, notify, openTask, loadVillage).
-      expect(local).toEqual(['recordAdmission', 'openTaskNotified', 'completeTask', 'openTaskNotified']);
-      await recordHistory(handle, 'one-write-per-transition');
+    const household = await prisma.household.findUniqueOrThrow({ where: { id: householdId } });
+    expect(household.status).toBe('SUPERVISED');
+    const started = await prisma.auditLog.findMany({ where: { householdId, action: 'SUPERVISION_STARTED' } });
+    expect(started.map((a) => a.detail)).toEqual([
+      { assistance: admitted.cadres.assistance?.id, leader: admitted.cadres.leader?.id },
+    ]);
+    const tasks = await prisma.task.findMany({ where: { householdId }, orderBy: { openedAt: 'asc' } });
+    expect(tasks.map((t) => [t.id, t.kind, t.status, t.assigneeId])).toEqual([
+      [visit.id, 'VISIT', 'DONE', visit.assigneeId],
+      [followUp.id, 'FOLLOW_UP', 'OPEN', followUp.assigneeId],
+    ]);
+    const notices = await prisma.notification.findMany({
+      where: { householdId },
+      select: { id: true, kind: true, cadreId: true, text: true },
     });
+    expect(notices.map((n) => n.kind).sort()).toEqual(
+      ['ASSIGNED', 'ASSIGNED', 'TASK_OPENED', 'TASK_OPENED'].sort(),
+    );
+    expect(
+      notices
+        .filter((n) => n.kind === 'ASSIGNED')
+        .map((n) => n.cadreId)
+        .sort(),
+    ).toEqual([admitted.cadres.assistance?.id, admitted.cadres.leader?.id].sort());
+    expect(notices.find((n) => n.id === `${visit.id}/opened`)?.cadreId).toBe(visit.assigneeId);
+    expect(notices.find((n) => n.id === `${followUp.id}/opened`)?.cadreId).toBe(followUp.assigneeId);
+    expect(notices.every((n) => n.text.includes(household.headName))).toBe(true);
+  }
+
+  it('admits in one local activity: the pairing, the admission and the first visit task, every row once', async () => {
+    await stack.run(async () => {
+      const run = await admitAndVisitWithFinding(stack, town);
+      await expectRowsOnce(run);
+      const { local, remote } = await activitiesRun(run.handle);
+      // No activity task at all: admission, the visit record, its follow-up.
+      expect(remote).toEqual([]);
+      expect(local).toEqual(['admitHousehold', 'completeTask', 'openTaskNotified']);
+      // The cadence goes on from the admission, as when the loop opened the first visit.
+      const { visitEveryDays } = run.admitted.policy;
+      expect(Date.parse(run.admitted.nextVisitAt) - Date.parse(run.visit.openedAt)).toBe(
+        visitEveryDays[run.admitted.facts.category] * 86_400_000,
+      );
+      await recordHistory(run.handle, 'admission-in-one-activity');
+    });
+  });
+
+  it('a household whose village has no 帮扶责任人 yet waits in its admission, then is admitted once one is added', async () => {
+    await stack.run(async () => {
+      const { prisma } = stack;
+      const suffix = town.suffix;
+      const villageId = `v-empty-${suffix}`;
+      const householdId = `Hempty${suffix}`;
+      await prisma.village.create({ data: { id: villageId, name: `空村${suffix}`, isPoor: false } });
+      await prisma.household.create({
+        data: {
+          id: householdId,
+          number: householdId,
+          headName: '户主',
+          villageId,
+          category: 'MARGINAL',
+          labourClass: 'CLASS_1',
+          members: { create: [{ id: `${householdId}-m0`, name: '成员0', age: 40, labourAbility: 'FULL' }] },
+        },
+      });
+      const handle = await stack.startHousehold(householdId);
+      // The pairing refuses (no 帮扶责任人 in the village) and is retried inside the admission's one
+      // local activity: nothing is written meanwhile, and the household is not yet supervised.
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect((await handle.query(stateQuery)).status).toBe('ADMITTING');
+      expect(await prisma.assignment.count({ where: { householdId } })).toBe(0);
+      expect(await prisma.task.count({ where: { householdId } })).toBe(0);
+
+      const cadreId = `assist-late-${suffix}`;
+      await prisma.cadre.create({
+        data: {
+          id: cadreId,
+          name: '陈新任',
+          email: `${cadreId}@duzhan.example`,
+          rank: 'ASSISTANCE_CADRE',
+          villages: { connect: [{ id: villageId }] },
+        },
+      });
+      const admitted = await stack.until(handle, (s) => s.openTasks.length > 0);
+      expect(admitted.status).toBe('SUPERVISED');
+      expect(admitted.cadres.assistance?.id).toBe(cadreId);
+      expect(admitted.openTasks.map((t) => [t.kind, t.assigneeId])).toEqual([['VISIT', cadreId]]);
+      expect(await prisma.assignment.count({ where: { householdId, to: null } })).toBe(2);
+      expect(await prisma.notification.count({ where: { householdId } })).toBe(3);
+    });
+  });
+
+  it('before that: the pairing as an activity task, then one write, each task opened with its notice in one write', async () => {
+    await stack.run(
+      async () => {
+        const run = await admitAndVisitWithFinding(stack, town);
+        await expectRowsOnce(run);
+        const { handle } = run;
+        const { local, remote } = await activitiesRun(handle);
+        expect(remote).toEqual(['assignCadres']);
+        // Admission: recordAdmission; the first visit: openTaskNotified; the visit record: completeTask;
+        // its follow-up: openTaskNotified. Nothing else (no loadHousehold, notify, openTask, loadVillage).
+        expect(local).toEqual(['recordAdmission', 'openTaskNotified', 'completeTask', 'openTaskNotified']);
+        await recordHistory(handle, 'one-write-per-transition');
+      },
+      { patchesOff: [PATCHES.admissionInOneActivity] },
+    );
   });
 
   it('households admitted at once are paired with the least-loaded leaders: loads never differ by more than one', async () => {
@@ -108,7 +192,7 @@ describe('one write per transition: the admission and each task opened are one t
         expect(local).not.toContain('recordAdmission');
         expect(local.filter((type) => type === 'notify').length).toBe(4);
       },
-      { patchesOff: [PATCHES.oneWritePerTransition] },
+      { patchesOff: [PATCHES.oneWritePerTransition, PATCHES.admissionInOneActivity] },
     );
   });
 });

@@ -8,6 +8,7 @@ import { recordedHistories } from '../helpers/history-recorder.js';
  * one would silently stop checking the code path it exercises. Add a name here with each new history.
  */
 const EXPECTED_HISTORIES = [
+  'admission-in-one-activity', // the pairing, the admission and the first visit task in one local activity, then a visit with a finding
   'cancel',
   'closing-deadlines', // closing steps announced, chased past their deadlines (2026.1), two approvers
   'concurrent-handlers', // three updates together, after the lock loop and the re-checks
@@ -27,7 +28,8 @@ const EXPECTED_HISTORIES = [
   'mail-delivery.before-channels', // e-mail only, sent: the delivery before channels
   'old-schema-record', // a visit record today's schema would refuse, accepted by an older one
   'one-write-per-transition', // admission and each task opened in one write each (patched: one-write-per-transition)
-  'patch-generation', // admission and a visit on the dev server: one generation marker, every patch taken without its own
+  'patch-generation', // admission and a visit on the dev server: one generation marker (2026-11-30b), every patch taken without its own
+  'patch-generation.first-generation', // the same under the first generation (2026-11-30): the pairing an activity task
   'pause-resume',
   'pause-shift', // a resume with a task opened during the pause and a shock active
   'pause-shift.before-patch', // the same, with the old whole-pause shift

@@ -28,8 +28,10 @@ const remote = proxyActivities<Activities>(householdActivityOptions);
 const local = proxyLocalActivities<Activities>(householdActivityOptions);
 
 /**
- * Pairing waits for the township-wide pairing lock (activities/assignment.ts): a wait belongs in an
- * activity task of its own, not inside a workflow task with its 10-second timeout.
+ * Pairing alone waits for the township-wide pairing lock (activities/assignment.ts) and ran as an
+ * activity task of its own. From the `admission-in-one-activity` patch on it runs inside the local
+ * `admitHousehold`: the lock is held for one statement, so the wait is milliseconds, and a local
+ * activity longer than the workflow task's timeout is carried on by the SDK (it heartbeats the task).
  */
 const REMOTE_ONLY: ReadonlySet<PropertyKey> = new Set<keyof Activities>(['assignCadres']);
 
@@ -141,11 +143,18 @@ export class HouseholdRun {
     );
   }
 
-  async openTask(kind: TaskKind, assigneeId: string, dueInDays: number, reason: string, finding?: Finding) {
+  /** A new task, due `dueInDays` from now, with the run's next id; not yet kept or written. */
+  newTask(
+    kind: TaskKind,
+    assigneeId: string,
+    dueInDays: number,
+    reason: string,
+    finding?: Finding,
+  ): OpenTask {
     const state = this.state;
     state.seq += 1;
     const openedAt = nowIso();
-    const task: OpenTask = {
+    return {
       id: `${state.workflowId}/${state.chainId}/t${state.seq}`,
       kind,
       assigneeId,
@@ -156,26 +165,35 @@ export class HouseholdRun {
       rung: 0,
       ...(finding ? { findingKind: finding.kind, findingItem: finding.item } : {}),
     };
-    state.openTasks.push(task);
+  }
+
+  /** A task's row for the ledger and its TASK_OPENED notice to the assignee. */
+  taskOpening(task: OpenTask) {
+    const { householdId, workflowId } = this.state;
     const { reminded: _r, rung: _g, ...row } = task;
-    const notice = {
-      key: `${task.id}/opened`,
-      kind: 'TASK_OPENED',
-      cadreId: assigneeId,
-      task: this.taskInfo(task),
-    } as const;
+    return {
+      task: { ...row, householdId, workflowId },
+      notice: {
+        key: `${task.id}/opened`,
+        kind: 'TASK_OPENED',
+        cadreId: task.assigneeId,
+        task: this.taskInfo(task),
+        householdId,
+      } as const,
+    };
+  }
+
+  async openTask(kind: TaskKind, assigneeId: string, dueInDays: number, reason: string, finding?: Finding) {
+    const state = this.state;
+    const task = this.newTask(kind, assigneeId, dueInDays, reason, finding);
+    state.openTasks.push(task);
+    const opening = this.taskOpening(task);
     if (isPatched('oneWritePerTransition')) {
-      await this.survive('openTaskNotified', () =>
-        acts.openTaskNotified({
-          task: { ...row, householdId: state.householdId, workflowId: state.workflowId },
-          notice: { ...notice, householdId: state.householdId },
-        }),
-      );
+      await this.survive('openTaskNotified', () => acts.openTaskNotified(opening));
       return;
     }
-    await this.survive('openTask', () =>
-      acts.openTask({ ...row, householdId: state.householdId, workflowId: state.workflowId }),
-    );
+    await this.survive('openTask', () => acts.openTask(opening.task));
+    const { householdId: _h, ...notice } = opening.notice;
     await this.notify(notice);
   }
 }

@@ -50,6 +50,9 @@ export const PATCHES = {
    * admission after the pairing (facts, status, audit, both ASSIGNED notices, the village), and a
    * task opened with its TASK_OPENED notice (admission.ts, context.ts). */
   oneWritePerTransition: 'one-write-per-transition',
+  /** The whole admission (pairing, supervised, notices, the first visit task) is one local activity
+   * (admission.ts, activities/admission.ts): before, the pairing was an activity task of its own. */
+  admissionInOneActivity: 'admission-in-one-activity',
 } as const;
 
 export type PatchName = keyof typeof PATCHES;
@@ -60,6 +63,29 @@ export type PatchName = keyof typeof PATCHES;
  * what an existing generation covers (runs that recorded it replay by it).
  */
 export const GENERATIONS: ReadonlyArray<{ id: string; covers: ReadonlySet<PatchName> }> = [
+  {
+    id: 'household-generation-2026-11-30b',
+    // Written out, never derived from PATCHES: a patch added later must not join this list.
+    covers: new Set<PatchName>([
+      'capKindsInVisit',
+      'capYearlyWindow',
+      'lockOneWaiter',
+      'pauseShiftLivedThrough',
+      'visitAlternationByCount',
+      'recheckAfterLock',
+      'shockKeptWhilePaused',
+      'activityFailureReported',
+      'searchAttributes',
+      'closingStepDeadlines',
+      'closingRechecks',
+      'policyUpgradeRechecks',
+      'visitEvidence',
+      'localWrites',
+      'boundedMeasures',
+      'oneWritePerTransition',
+      'admissionInOneActivity',
+    ]),
+  },
   {
     id: 'household-generation-2026-11-30',
     // Written out, never derived from PATCHES: a patch added later must not join this list.

@@ -26,8 +26,10 @@ import {
   VISIT_BEFORE_TASK_MS,
 } from './visits.js';
 
+export const VISIT_TASK_REASON = '定期入户走访：核查一超过、两不愁、三保障和饮水安全';
+
 /** Visits alternate between the two cadres of the double assignment. */
-function nextVisitor(state: HouseholdState): string {
+export function nextVisitor(state: HouseholdState): string {
   const { assistance, leader } = state.cadres;
   // The bounded list stops growing after MAX_VISITS_KEPT visits; older runs counted it all the same.
   const count = isPatched('visitAlternationByCount')
@@ -43,8 +45,7 @@ export async function openDueVisit(run: HouseholdRun, now: string) {
   if (!isDue(state.nextVisitAt, now)) return;
   // A visit still open is not doubled.
   if (!state.openTasks.some((t) => t.kind !== 'FOLLOW_UP')) {
-    const reason = '定期入户走访：核查一超过、两不愁、三保障和饮水安全';
-    await run.openTask('VISIT', nextVisitor(state), state.policy.visitTaskDueDays, reason);
+    await run.openTask('VISIT', nextVisitor(state), state.policy.visitTaskDueDays, VISIT_TASK_REASON);
   }
   state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
 }
