@@ -234,7 +234,11 @@ async function main() {
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(
-    path.join(root, `bench/results/households-${households}.json`),
+    // A sampled run (--updates) keeps its own file beside the full run's.
+    path.join(
+      root,
+      `bench/results/households-${households}${updated < households ? `-visited-${updated}` : ''}.json`,
+    ),
     `${JSON.stringify(results, null, 2)}\n`,
   );
   say('figures written to bench/results/latest.json');

@@ -94,7 +94,7 @@ describe('one write per transition: the admission and each task opened are one t
     });
   });
 
-  it('a household whose village has no 帮扶责任人 yet waits in its admission, then is admitted once one is added', async () => {
+  it('a household whose village has no 帮扶责任人 yet waits in its admission without growing its history, then is admitted, dated then', async () => {
     await stack.run(async () => {
       const { prisma } = stack;
       const suffix = town.suffix;
@@ -113,14 +113,32 @@ describe('one write per transition: the admission and each task opened are one t
         },
       });
       const handle = await stack.startHousehold(householdId);
-      // The pairing refuses (no 帮扶责任人 in the village) and is retried inside the admission's one
-      // local activity: nothing is written meanwhile, and the household is not yet supervised.
-      await new Promise((r) => setTimeout(r, 3_000));
+      // The pairing refuses (no 帮扶责任人 in the village): the first try's few local attempts fail,
+      // then the pairing waits as an activity task, retried by the server.
+      const scheduled = async () =>
+        ((await handle.fetchHistory()).events ?? []).flatMap((e) =>
+          e.activityTaskScheduledEventAttributes
+            ? [e.activityTaskScheduledEventAttributes.activityType?.name]
+            : [],
+        );
+      for (let i = 0; (await scheduled()).length === 0; i++) {
+        if (i > 300)
+          throw new Error(
+            `the pairing never waited as an activity task: ${JSON.stringify((await handle.fetchHistory()).events?.map((e) => [e.eventType, e.markerRecordedEventAttributes?.failure?.message]))}`,
+          );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await scheduled()).toEqual(['assignCadres']);
+      // Six hours of waiting (about 75 attempts) write nothing: no rows, no events per attempt.
+      const eventsBefore = (await handle.fetchHistory()).events?.length ?? 0;
+      await stack.env.sleep(6 * 3_600_000);
       expect((await handle.query(stateQuery)).status).toBe('ADMITTING');
+      expect((await handle.fetchHistory()).events?.length).toBe(eventsBefore);
       expect(await prisma.assignment.count({ where: { householdId } })).toBe(0);
       expect(await prisma.task.count({ where: { householdId } })).toBe(0);
 
       const cadreId = `assist-late-${suffix}`;
+      const addedAt = await stack.env.currentTimeMs();
       await prisma.cadre.create({
         data: {
           id: cadreId,
@@ -130,12 +148,25 @@ describe('one write per transition: the admission and each task opened are one t
           villages: { connect: [{ id: villageId }] },
         },
       });
+      await stack.env.sleep(10 * 60_000); // past the next attempt (every 5 minutes by now)
       const admitted = await stack.until(handle, (s) => s.openTasks.length > 0);
       expect(admitted.status).toBe('SUPERVISED');
       expect(admitted.cadres.assistance?.id).toBe(cadreId);
-      expect(admitted.openTasks.map((t) => [t.kind, t.assigneeId])).toEqual([['VISIT', cadreId]]);
+      const [visit] = admitted.openTasks;
+      expect([visit?.kind, visit?.assigneeId]).toEqual(['VISIT', cadreId]);
+      expect(visit?.id).toMatch(/\/t1$/); // the first try's task id, never written, is the task's
+      // Dated when the admission happened, not when it was first tried: the visit is not born overdue.
+      expect(Date.parse(visit?.openedAt ?? '')).toBeGreaterThanOrEqual(addedAt);
+      expect(Date.parse(visit?.dueAt ?? '') - Date.parse(visit?.openedAt ?? '')).toBe(
+        admitted.policy.visitTaskDueDays * 86_400_000,
+      );
+      expect(Date.parse(admitted.admittedAt)).toBeGreaterThanOrEqual(addedAt);
       expect(await prisma.assignment.count({ where: { householdId, to: null } })).toBe(2);
       expect(await prisma.notification.count({ where: { householdId } })).toBe(3);
+      expect(await prisma.task.findMany({ where: { householdId }, select: { id: true } })).toEqual([
+        { id: visit?.id },
+      ]);
+      await recordHistory(handle, 'admission-waits-for-pairing');
     });
   });
 

@@ -168,7 +168,7 @@ describe('a patch generation: one marker per run instead of one per patch', () =
     if (!handle || !task) throw new Error('the household was not admitted');
     const admission = await patchTrail(handle);
     expect(admission.markers).not.toContain(GENERATION);
-    expect(admission.markers).toContain(PATCHES.localWrites);
+    expect(admission.markers).toContain(PATCHES.admissionInOneActivity);
 
     // Today's worker replays the admission (no generation marker: none taken), then records the
     // visit's own patches as it meets them, as before the generation.

@@ -9,6 +9,7 @@ import { recordedHistories } from '../helpers/history-recorder.js';
  */
 const EXPECTED_HISTORIES = [
   'admission-in-one-activity', // the pairing, the admission and the first visit task in one local activity, then a visit with a finding
+  'admission-waits-for-pairing', // no 帮扶责任人 in the village: the first try fails, the pairing waits as an activity task, then the admission
   'cancel',
   'closing-deadlines', // closing steps announced, chased past their deadlines (2026.1), two approvers
   'concurrent-handlers', // three updates together, after the lock loop and the re-checks

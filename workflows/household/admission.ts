@@ -1,16 +1,12 @@
 // Admission: the household's facts and its two cadres; the first visit is due at once.
-import { workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { ASSIGNMENT_ROLE_LABELS, addDays } from '../../policy/rules.js';
-import { acts, type HouseholdRun, nowIso } from './context.js';
-import {
-  type CadreRole,
-  type HouseholdState,
-  type HouseholdWorkflowInput,
-  householdWorkflowId,
-} from './definitions.js';
+import { permanentFailure } from '../permanent-failure.js';
+import { acts, admissionFirstTry, type HouseholdRun, nowIso } from './context.js';
+import { type HouseholdState, type HouseholdWorkflowInput, householdWorkflowId } from './definitions.js';
 import { isPatched } from './patches.js';
 import { visitIntervalDays } from './schedule.js';
-import { VISIT_TASK_REASON } from './visit-handling.js';
+import { nextVisitorRole, VISIT_TASK_REASON } from './visit-handling.js';
 
 /** The state before admission: the start arguments only; facts are read by `admit`. */
 export function admitting(start: HouseholdWorkflowInput): HouseholdState {
@@ -71,7 +67,7 @@ export async function admit(run: HouseholdRun) {
 
 /**
  * The same admission in two activities: the pairing (an activity task: it waits for the pairing
- * lock), then one local write of everything else (activities/transitions.ts `recordAdmission`),
+ * lock), then one local write of everything else (activities/admission.ts `recordAdmission`),
  * which also answers the facts and the village. Before: eight activities, one after the other.
  */
 async function admitInOneWrite(run: HouseholdRun) {
@@ -107,26 +103,46 @@ async function admitInOneWrite(run: HouseholdRun) {
   state.status = 'SUPERVISED';
 }
 
-/** Who makes the first visit: visits alternate from the 帮扶责任人 (visit-handling.ts nextVisitor). */
-const FIRST_VISITOR: CadreRole = 'ASSISTANCE';
-
 /**
  * The whole admission in one local activity (activities/admission.ts `admitHousehold`): the pairing,
  * the household supervised, both ASSIGNED notices, and the first visit task (due at once, as the
  * loop would open it) with its notice. One workflow task from start to sleep, where the pairing's
  * activity task, its workflow task and then two local writes took three or four.
+ *
+ * A pairing that cannot be made within the first try's few attempts (a village with no 帮扶责任人,
+ * a township with no leader: an admin adds one, and the pairing goes on by itself) waits as an
+ * activity task (context.ts), then the admission is written, dated when it happens.
  */
 async function admitInOneActivity(run: HouseholdRun) {
   const { state } = run;
+  const seq = state.seq;
+  try {
+    await admitNow(run, admissionFirstTry.admitHousehold);
+  } catch (error) {
+    // An activity's failure (a local one's may come unwrapped) that retrying can heal: wait.
+    const activityFailed = error instanceof ActivityFailure || error instanceof ApplicationFailure;
+    if (!activityFailed || permanentFailure(error)) throw error;
+    state.seq = seq; // the first try's task id was never written: the task keeps it
+    await acts.assignCadres({ householdId: state.householdId, key: pairingKey(state), at: nowIso() });
+    // The pairing is made: admitHousehold finds it (keyed) and writes the rest.
+    await admitNow(run, acts.admitHousehold);
+  }
+}
+
+const pairingKey = (state: HouseholdState) => `${state.workflowId}/${state.chainId}`;
+
+async function admitNow(run: HouseholdRun, admitHousehold: typeof acts.admitHousehold) {
+  const { state } = run;
   const { workflowId, chainId, householdId } = state;
   const now = nowIso();
-  // The first visit's assignee is whoever the pairing makes its role's cadre: filled in below.
+  // Visits alternate from the 帮扶责任人; the task's assignee is whoever the pairing gives that role.
+  const role = nextVisitorRole(state);
   const visit = run.newTask('VISIT', '', state.policy.visitTaskDueDays, VISIT_TASK_REASON);
   const { task, notice } = run.taskOpening(visit);
   const { assigneeId: _a, ...taskRow } = task;
   const { cadreId: _c, ...taskNotice } = notice;
-  const admitted = await acts.admitHousehold({
-    pairing: { householdId, key: `${workflowId}/${chainId}`, at: now },
+  const admitted = await admitHousehold({
+    pairing: { householdId, key: pairingKey(state), at: now },
     change: {
       householdId,
       workflowId,
@@ -137,16 +153,16 @@ async function admitInOneActivity(run: HouseholdRun) {
       policyVersion: state.policy.version,
       at: now,
     },
-    notices: (['ASSISTANCE', 'LEADER'] as const).map((role) => ({
-      key: `${workflowId}/${chainId}/assigned/${role}`,
+    notices: (['ASSISTANCE', 'LEADER'] as const).map((to) => ({
+      key: `${workflowId}/${chainId}/assigned/${to}`,
       kind: 'ASSIGNED',
-      recipient: role,
+      recipient: to,
       householdId,
-      role: ASSIGNMENT_ROLE_LABELS[role],
+      role: ASSIGNMENT_ROLE_LABELS[to],
     })),
     firstTask: {
-      task: { ...taskRow, recipient: FIRST_VISITOR },
-      notice: { ...taskNotice, recipient: FIRST_VISITOR },
+      task: { ...taskRow, recipient: role },
+      notice: { ...taskNotice, recipient: role },
     },
   });
   const { cadres } = admitted;
@@ -157,8 +173,9 @@ async function admitInOneActivity(run: HouseholdRun) {
   state.status = 'SUPERVISED';
   state.openTasks.push({
     ...visit,
-    assigneeId: FIRST_VISITOR === 'ASSISTANCE' ? cadres.assistance.id : cadres.leader.id,
+    assigneeId: (role === 'ASSISTANCE' ? cadres.assistance : cadres.leader).id,
   });
-  // As openDueVisit does once the visit is open: the cadence goes on from now (with the facts read).
+  // The cadence goes on from the visit's opening, as openDueVisit's does (the loop runs later: a
+  // local activity moves the workflow's clock on).
   state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
 }

@@ -28,10 +28,12 @@ const remote = proxyActivities<Activities>(householdActivityOptions);
 const local = proxyLocalActivities<Activities>(householdActivityOptions);
 
 /**
- * Pairing alone waits for the township-wide pairing lock (activities/assignment.ts) and ran as an
- * activity task of its own. From the `admission-in-one-activity` patch on it runs inside the local
- * `admitHousehold`: the lock is held for one statement, so the wait is milliseconds, and a local
- * activity longer than the workflow task's timeout is carried on by the SDK (it heartbeats the task).
+ * The pairing alone may wait long: for a 帮扶责任人 or a leader an admin has yet to add (it fails and
+ * is retried until then). It waits as an activity task, retried by the server, which writes nothing
+ * to the history while it waits; a local activity past a minute of retries would back off on
+ * workflow timers, a workflow task each. From the `admission-in-one-activity` patch on the pairing is
+ * first tried inside the local `admitHousehold` (admission.ts), and only a pairing that cannot be
+ * made within `admissionFirstTry`'s few attempts waits here.
  */
 const REMOTE_ONLY: ReadonlySet<PropertyKey> = new Set<keyof Activities>(['assignCadres']);
 
@@ -43,6 +45,15 @@ const REMOTE_ONLY: ReadonlySet<PropertyKey> = new Set<keyof Activities>(['assign
 export const acts: typeof remote = new Proxy(remote, {
   get: (_target, name) =>
     Reflect.get(!REMOTE_ONLY.has(name) && isPatched('localWrites') ? local : remote, name),
+});
+
+/**
+ * The admission's first try (admission.ts): local, a few attempts over about 7 seconds (a PostgreSQL
+ * blip, the pairing lock), then the admission waits for its pairing as an activity task instead.
+ */
+export const admissionFirstTry = proxyLocalActivities<Activities>({
+  ...householdActivityOptions,
+  retry: { ...householdActivityOptions.retry, maximumAttempts: 4 },
 });
 
 export const nowIso = () => new Date().toISOString(); // workflow time: deterministic on replay

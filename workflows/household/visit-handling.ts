@@ -14,7 +14,7 @@ import {
 } from '../../policy/rules.js';
 import { abortClosing, reviewExit } from './closing.js';
 import { acts, type HouseholdRun, nowIso } from './context.js';
-import type { CompleteTaskArgs, HouseholdState } from './definitions.js';
+import type { CadreRole, CompleteTaskArgs, HouseholdState } from './definitions.js';
 import { isPatched } from './patches.js';
 import { isDue, visitIntervalDays } from './schedule.js';
 import {
@@ -28,14 +28,19 @@ import {
 
 export const VISIT_TASK_REASON = '定期入户走访：核查一超过、两不愁、三保障和饮水安全';
 
-/** Visits alternate between the two cadres of the double assignment. */
-export function nextVisitor(state: HouseholdState): string {
-  const { assistance, leader } = state.cadres;
+/** Visits alternate between the two cadres of the double assignment, from the 帮扶责任人. */
+export function nextVisitorRole(state: HouseholdState): CadreRole {
   // The bounded list stops growing after MAX_VISITS_KEPT visits; older runs counted it all the same.
   const count = isPatched('visitAlternationByCount')
     ? (state.visitCount ?? state.visits.length)
     : state.visits.length;
-  const first = count % 2 === 0 ? assistance : leader;
+  return count % 2 === 0 ? 'ASSISTANCE' : 'LEADER';
+}
+
+/** The cadre of the next visit (the other one while that role has none). */
+function nextVisitor(state: HouseholdState): string {
+  const { assistance, leader } = state.cadres;
+  const first = nextVisitorRole(state) === 'ASSISTANCE' ? assistance : leader;
   return (first ?? assistance ?? leader)?.id ?? '';
 }
 
