@@ -235,7 +235,8 @@ function householdCountOf(r: { key: string; n: number }) {
   return { villageId: parts.join('/'), category, status, n: r.n };
 }
 
-const householdKeysOf = (villageId: string | undefined) =>
+/** A filter on the kept keys `<villageId>/…` to one village's (none: every village's). */
+const onlyVillageKeys = (villageId: string | undefined) =>
   villageId ? Prisma.sql`AND left(k.key, length(${villageId}) + 1) = ${villageId} || '/'` : Prisma.empty;
 
 /**
@@ -244,7 +245,7 @@ const householdKeysOf = (villageId: string | undefined) =>
  */
 export async function householdCounts(prisma: PrismaClient, villageId?: string) {
   const rows = await prisma.$queryRaw<Array<{ key: string; n: number }>>`
-    SELECT k.key, k.n FROM "KeptCount" k WHERE k.kind = 'household' AND k.dim = 'village' ${householdKeysOf(villageId)}`;
+    SELECT k.key, k.n FROM "KeptCount" k WHERE k.kind = 'household' AND k.dim = 'village' ${onlyVillageKeys(villageId)}`;
   return rows.map(householdCountOf);
 }
 
@@ -257,9 +258,9 @@ export async function householdCounts(prisma: PrismaClient, villageId?: string) 
 async function villageCounts(prisma: PrismaClient, villageId: string | undefined, perVillage: boolean) {
   const households = perVillage
     ? Prisma.sql`SELECT k.kind, k.key, k.n FROM "KeptCount" k
-        WHERE k.kind = 'household' AND k.dim = 'village' ${householdKeysOf(villageId)}`
+        WHERE k.kind = 'household' AND k.dim = 'village' ${onlyVillageKeys(villageId)}`
     : Prisma.sql`SELECT 'status' AS kind, substring(k.key FROM '[^/]*$') AS key, sum(k.n)::int AS n FROM "KeptCount" k
-        WHERE k.kind = 'household' AND k.dim = 'village' ${householdKeysOf(villageId)} GROUP BY 2`;
+        WHERE k.kind = 'household' AND k.dim = 'village' ${onlyVillageKeys(villageId)} GROUP BY 2`;
   const rows = await prisma.$queryRaw<Array<{ kind: string; key: string; n: number }>>`
     ${households}
     UNION ALL
