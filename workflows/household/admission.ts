@@ -77,14 +77,7 @@ async function admitInOneWrite(run: HouseholdRun) {
   const cadres = await acts.assignCadres({ householdId, key: `${workflowId}/${chainId}`, at: now });
   const admitted = await acts.recordAdmission({
     change: {
-      householdId,
-      workflowId,
-      key: `${workflowId}/${chainId}/admitted`,
-      actor: 'workflow',
-      action: 'SUPERVISION_STARTED',
-      status: 'SUPERVISED',
-      policyVersion: state.policy.version,
-      at: now,
+      ...supervisionStarted(state, now),
       detail: { assistance: cadres.assistance.id, leader: cadres.leader.id },
     },
     notices: (['ASSISTANCE', 'LEADER'] as const).map((role) => ({
@@ -129,6 +122,18 @@ async function admitInOneActivity(run: HouseholdRun) {
   }
 }
 
+/** The SUPERVISION_STARTED change: the household supervised under its policy, its audit row keyed. */
+const supervisionStarted = (state: HouseholdState, at: string) => ({
+  householdId: state.householdId,
+  workflowId: state.workflowId,
+  key: `${state.workflowId}/${state.chainId}/admitted`,
+  actor: 'workflow',
+  action: 'SUPERVISION_STARTED',
+  status: 'SUPERVISED' as const,
+  policyVersion: state.policy.version,
+  at,
+});
+
 const pairingKey = (state: HouseholdState) => `${state.workflowId}/${state.chainId}`;
 
 async function admitNow(run: HouseholdRun, admitHousehold: typeof acts.admitHousehold) {
@@ -143,16 +148,7 @@ async function admitNow(run: HouseholdRun, admitHousehold: typeof acts.admitHous
   const { cadreId: _c, ...taskNotice } = notice;
   const admitted = await admitHousehold({
     pairing: { householdId, key: pairingKey(state), at: now },
-    change: {
-      householdId,
-      workflowId,
-      key: `${workflowId}/${chainId}/admitted`,
-      actor: 'workflow',
-      action: 'SUPERVISION_STARTED',
-      status: 'SUPERVISED',
-      policyVersion: state.policy.version,
-      at: now,
-    },
+    change: supervisionStarted(state, now),
     notices: (['ASSISTANCE', 'LEADER'] as const).map((to) => ({
       key: `${workflowId}/${chainId}/assigned/${to}`,
       kind: 'ASSIGNED',
