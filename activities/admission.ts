@@ -94,9 +94,12 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
      * The whole admission in one activity: the pairing (assignCadres, its own transaction under the
      * pairing lock, idempotent by its keys), then the household supervised, both ASSIGNED notices and
      * the first visit task with its notice in one transaction. Answers the cadres with the facts and
-     * the village. Before: assignCadres as an activity task, recordAdmission, then openTaskNotified.
+     * the village, and the admission's and the task's dates as stored. Before: assignCadres as an
+     * activity task, recordAdmission, then openTaskNotified.
      */
-    async admitHousehold(input: AdmissionInOneWrite): Promise<AdmittedHousehold & { cadres: Paired }> {
+    async admitHousehold(
+      input: AdmissionInOneWrite,
+    ): Promise<AdmittedHousehold & { cadres: Paired; admittedAt: string; firstTask: StoredDates }> {
       const cadres = await assignCadres(input.pairing);
       const cadreOf = (role: CadreRole) => (role === 'ASSISTANCE' ? cadres.assistance : cadres.leader).id;
       const addressed = ({ recipient, ...notice }: ForRole<NotifyInput>): NotifyInput => ({
@@ -114,9 +117,23 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
         },
         { ...task, assigneeId: cadreOf(recipient) },
       );
-      return { ...admitted, cadres };
+      // The dates the rows hold: an earlier attempt's, if its write committed and its answer was lost.
+      const [audit, stored] = await Promise.all([
+        prisma.auditLog.findUniqueOrThrow({
+          where: { idempotencyKey: input.change.key },
+          select: { at: true },
+        }),
+        prisma.task.findUniqueOrThrow({ where: { id: task.id }, select: { openedAt: true, dueAt: true } }),
+      ]);
+      return {
+        ...admitted,
+        cadres,
+        admittedAt: audit.at.toISOString(),
+        firstTask: { openedAt: stored.openedAt.toISOString(), dueAt: stored.dueAt.toISOString() },
+      };
     },
   };
 }
 
 type Paired = { assistance: CadreRef; leader: CadreRef };
+type StoredDates = { openedAt: string; dueAt: string };

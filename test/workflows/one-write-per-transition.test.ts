@@ -59,6 +59,11 @@ describe('one write per transition: the admission and each task opened are one t
       [visit.id, 'VISIT', 'DONE', visit.assigneeId],
       [followUp.id, 'FOLLOW_UP', 'OPEN', followUp.assigneeId],
     ]);
+    // The workflow keeps the dates the ledger holds: the reminders go by the due date the pages show.
+    expect(tasks.map((t) => [t.openedAt.toISOString(), t.dueAt.toISOString()])).toEqual([
+      [visit.openedAt, visit.dueAt],
+      [followUp.openedAt, followUp.dueAt],
+    ]);
     const notices = await prisma.notification.findMany({
       where: { householdId },
       select: { id: true, kind: true, cadreId: true, text: true },
@@ -154,7 +159,7 @@ describe('one write per transition: the admission and each task opened are one t
       expect(admitted.cadres.assistance?.id).toBe(cadreId);
       const [visit] = admitted.openTasks;
       expect([visit?.kind, visit?.assigneeId]).toEqual(['VISIT', cadreId]);
-      expect(visit?.id).toMatch(/\/t1$/); // the first try's task id, never written, is the task's
+      expect(visit?.id).toMatch(/\/t1$/); // the first try's id: nothing was written under it
       // Dated when the admission happened, not when it was first tried: the visit is not born overdue.
       expect(Date.parse(visit?.openedAt ?? '')).toBeGreaterThanOrEqual(addedAt);
       expect(Date.parse(visit?.dueAt ?? '') - Date.parse(visit?.openedAt ?? '')).toBe(

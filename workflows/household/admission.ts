@@ -1,5 +1,11 @@
 // Admission: the household's facts and its two cadres; the first visit is due at once.
-import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { ASSIGNMENT_ROLE_LABELS, addDays } from '../../policy/rules.js';
 import { permanentFailure } from '../permanent-failure.js';
 import { acts, admissionFirstTry, type HouseholdRun, nowIso } from './context.js';
@@ -112,14 +118,27 @@ async function admitInOneActivity(run: HouseholdRun) {
   try {
     await admitNow(run, admissionFirstTry.admitHousehold);
   } catch (error) {
-    // An activity's failure (a local one's may come unwrapped) that retrying can heal: wait.
-    const activityFailed = error instanceof ActivityFailure || error instanceof ApplicationFailure;
-    if (!activityFailed || permanentFailure(error)) throw error;
-    state.seq = seq; // the first try's task id was never written: the task keeps it
+    if (!worthWaiting(error)) throw error;
+    // The same task id again: if the first try's write did commit, the retry finds its rows (keyed)
+    // and admitHousehold answers the dates they hold.
+    state.seq = seq;
     await acts.assignCadres({ householdId: state.householdId, key: pairingKey(state), at: nowIso() });
     // The pairing is made: admitHousehold finds it (keyed) and writes the rest.
     await admitNow(run, acts.admitHousehold);
   }
+}
+
+/**
+ * The first try's failure that waiting can heal: a refusal to be retried (no cadre to pair yet,
+ * PostgreSQL away) or a timed-out attempt, whether the SDK hands it wrapped in an ActivityFailure
+ * (live) or bare (a local activity's failure, and one read back from its marker on replay). Not a
+ * cancellation of the household, a refusal for good, or a fault in the workflow's own code.
+ */
+function worthWaiting(error: unknown): boolean {
+  if (isCancellation(error)) return false;
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof TimeoutFailure) return true;
+  return cause instanceof ApplicationFailure && !permanentFailure(cause);
 }
 
 /** The SUPERVISION_STARTED change: the household supervised under its policy, its audit row keyed. */
@@ -165,13 +184,18 @@ async function admitNow(run: HouseholdRun, admitHousehold: typeof acts.admitHous
   state.facts = admitted.facts;
   state.village = admitted.village;
   state.cadres = cadres;
-  state.admittedAt = now;
+  // The dates the ledger holds (this attempt's, or an earlier one's whose write committed), so the
+  // reminders and the ladder go by the due date the pages show.
+  state.admittedAt = admitted.admittedAt;
   state.status = 'SUPERVISED';
+  const { openedAt, dueAt } = admitted.firstTask;
   state.openTasks.push({
     ...visit,
+    openedAt,
+    dueAt,
     assigneeId: (role === 'ASSISTANCE' ? cadres.assistance : cadres.leader).id,
   });
   // The cadence goes on from the visit's opening, as openDueVisit's does (the loop runs later: a
   // local activity moves the workflow's clock on).
-  state.nextVisitAt = addDays(now, visitIntervalDays(state, now));
+  state.nextVisitAt = addDays(openedAt, visitIntervalDays(state, openedAt));
 }

@@ -30,10 +30,10 @@ const local = proxyLocalActivities<Activities>(householdActivityOptions);
 /**
  * The pairing alone may wait long: for a 帮扶责任人 or a leader an admin has yet to add (it fails and
  * is retried until then). It waits as an activity task, retried by the server, which writes nothing
- * to the history while it waits; a local activity past a minute of retries would back off on
- * workflow timers, a workflow task each. From the `admission-in-one-activity` patch on the pairing is
- * first tried inside the local `admitHousehold` (admission.ts), and only a pairing that cannot be
- * made within `admissionFirstTry`'s few attempts waits here.
+ * to the history while it waits; a local activity whose back-off grows past a minute backs off on a
+ * workflow timer instead, a workflow task and events each. From the `admission-in-one-activity` patch
+ * on the pairing is first tried inside the local `admitHousehold` (admission.ts), and only a pairing
+ * that cannot be made within `admissionFirstTry`'s attempts waits here.
  */
 const REMOTE_ONLY: ReadonlySet<PropertyKey> = new Set<keyof Activities>(['assignCadres']);
 
@@ -48,8 +48,10 @@ export const acts: typeof remote = new Proxy(remote, {
 });
 
 /**
- * The admission's first try (admission.ts): local, a few attempts over about 7 seconds (a PostgreSQL
- * blip, the pairing lock), then the admission waits for its pairing as an activity task instead.
+ * The admission's first try (admission.ts): local, four attempts (7 s of back-off between them, each
+ * up to the 20 s limit: a PostgreSQL blip, the pairing lock), then the admission waits for its pairing
+ * as an activity task instead. A longer outage takes that way too: the pairing waits, then the rest
+ * is written as any local write is during an outage.
  */
 export const admissionFirstTry = proxyLocalActivities<Activities>({
   ...householdActivityOptions,

@@ -58,11 +58,6 @@ export const PATCHES = {
 export type PatchName = keyof typeof PATCHES;
 
 /**
- * The generations, newest first: each covers the patches that existed when it was made. A new patch
- * is decided by its own marker until a new generation is added here covering it too; never change
- * what an existing generation covers (runs that recorded it replay by it).
- */
-/**
  * The first generation's patches, written out, never derived from PATCHES (a patch added later must
  * not join a generation already recorded); the test pins it. Later generations extend it by name.
  */
@@ -85,6 +80,11 @@ const FIRST_GENERATION: readonly PatchName[] = [
   'oneWritePerTransition',
 ];
 
+/**
+ * The generations, newest first: each covers the patches that existed when it was made. A new patch
+ * is decided by its own marker until a new generation is added here covering it too; never change
+ * what an existing generation covers (runs that recorded it replay by it).
+ */
 export const GENERATIONS: ReadonlyArray<{ id: string; covers: ReadonlySet<PatchName> }> = [
   {
     id: 'household-generation-2026-11-30b',
