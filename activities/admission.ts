@@ -8,7 +8,7 @@ import type { CadreRef, CadreRole } from '../workflows/household/definitions.js'
 import { createAssignmentActivities } from './assignment.js';
 import { readHouseholdFacts } from './household-facts.js';
 import { type NotifyInput, type NotifySettings, renderNotification, startDeliveries } from './notify.js';
-import type { HouseholdChange } from './supervision.js';
+import { auditRowOf, type HouseholdChange, householdFieldsOf } from './supervision.js';
 import type { TaskRow } from './tasks.js';
 import { createTaskRow } from './transitions.js';
 
@@ -52,25 +52,9 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
       Promise.all(notices.map((n) => renderNotification(prisma, settings, n))),
     ]);
     await prisma.$transaction([
-      prisma.household.update({
-        where: { id: change.householdId },
-        data: {
-          ...(change.status ? { status: change.status } : {}),
-          ...(change.policyVersion ? { policyVersion: change.policyVersion } : {}),
-        },
-      }),
+      prisma.household.update({ where: { id: change.householdId }, data: householdFieldsOf(change) }),
       prisma.auditLog.createMany({
-        data: [
-          {
-            at: new Date(change.at),
-            actor: change.actor,
-            action: change.action,
-            householdId: change.householdId,
-            workflowId: change.workflowId,
-            detail: change.detail ?? {},
-            idempotencyKey: change.key,
-          },
-        ],
+        data: [auditRowOf(change, new Date(change.at))],
         skipDuplicates: true, // a retry after the commit: the row is there, nothing is doubled
       }),
       ...(firstTask ? [createTaskRow(prisma, firstTask)] : []),
@@ -94,12 +78,12 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
      * The whole admission in one activity: the pairing (assignCadres, its own transaction under the
      * pairing lock, idempotent by its keys), then the household supervised, both ASSIGNED notices and
      * the first visit task with its notice in one transaction. Answers the cadres with the facts and
-     * the village, and the admission's and the task's dates as stored. Before: assignCadres as an
+     * the village, and the admission's date and the task's cadre and dates as stored. Before: assignCadres as an
      * activity task, recordAdmission, then openTaskNotified.
      */
     async admitHousehold(
       input: AdmissionInOneWrite,
-    ): Promise<AdmittedHousehold & { cadres: Paired; admittedAt: string; firstTask: StoredDates }> {
+    ): Promise<AdmittedHousehold & { cadres: Paired; admittedAt: string; firstTask: StoredTask }> {
       const cadres = await assignCadres(input.pairing);
       const cadreOf = (role: CadreRole) => (role === 'ASSISTANCE' ? cadres.assistance : cadres.leader).id;
       const addressed = ({ recipient, ...notice }: ForRole<NotifyInput>): NotifyInput => ({
@@ -117,23 +101,31 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
         },
         { ...task, assigneeId: cadreOf(recipient) },
       );
-      // The dates the rows hold: an earlier attempt's, if its write committed and its answer was lost.
+      // What the rows hold: an earlier attempt's, if its write committed and its answer was lost.
       const [audit, stored] = await Promise.all([
         prisma.auditLog.findUniqueOrThrow({
           where: { idempotencyKey: input.change.key },
           select: { at: true },
         }),
-        prisma.task.findUniqueOrThrow({ where: { id: task.id }, select: { openedAt: true, dueAt: true } }),
+        prisma.task.findUniqueOrThrow({
+          where: { id: task.id },
+          select: { assigneeId: true, openedAt: true, dueAt: true },
+        }),
       ]);
       return {
         ...admitted,
         cadres,
         admittedAt: audit.at.toISOString(),
-        firstTask: { openedAt: stored.openedAt.toISOString(), dueAt: stored.dueAt.toISOString() },
+        firstTask: {
+          assigneeId: stored.assigneeId,
+          openedAt: stored.openedAt.toISOString(),
+          dueAt: stored.dueAt.toISOString(),
+        },
       };
     },
   };
 }
 
 type Paired = { assistance: CadreRef; leader: CadreRef };
-type StoredDates = { openedAt: string; dueAt: string };
+/** The first task as the ledger holds it: its cadre and its dates. */
+type StoredTask = { assigneeId: string; openedAt: string; dueAt: string };

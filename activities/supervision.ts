@@ -15,29 +15,30 @@ export interface HouseholdChange {
   detail?: Record<string, string | number | boolean | null>;
 }
 
+/** The household's columns a change sets: status, category and policy version, those it gives. */
+export const householdFieldsOf = (change: HouseholdChange) => ({
+  ...(change.status ? { status: change.status } : {}),
+  ...(change.category ? { category: change.category } : {}),
+  ...(change.policyVersion ? { policyVersion: change.policyVersion } : {}),
+});
+
+/** The change's audit row on the household's timeline, keyed so that it is written once. */
+export const auditRowOf = (change: HouseholdChange, at: Date) => ({
+  at,
+  actor: change.actor,
+  action: change.action,
+  householdId: change.householdId,
+  workflowId: change.workflowId,
+  detail: change.detail ?? {},
+  idempotencyKey: change.key,
+});
+
 export function createSupervisionActivities(prisma: PrismaClient) {
   async function applyChange(change: HouseholdChange, at: Date) {
     await prisma.$transaction(async (tx) => {
       if (await tx.auditLog.findUnique({ where: { idempotencyKey: change.key } })) return;
-      await tx.household.update({
-        where: { id: change.householdId },
-        data: {
-          ...(change.status ? { status: change.status } : {}),
-          ...(change.category ? { category: change.category } : {}),
-          ...(change.policyVersion ? { policyVersion: change.policyVersion } : {}),
-        },
-      });
-      await tx.auditLog.create({
-        data: {
-          at,
-          actor: change.actor,
-          action: change.action,
-          householdId: change.householdId,
-          workflowId: change.workflowId,
-          detail: change.detail ?? {},
-          idempotencyKey: change.key,
-        },
-      });
+      await tx.household.update({ where: { id: change.householdId }, data: householdFieldsOf(change) });
+      await tx.auditLog.create({ data: auditRowOf(change, at) });
     });
   }
 

@@ -12,10 +12,10 @@ import {
 import type { Prisma } from '../../prisma/generated/client.js';
 
 export const iso = (d: Date): string => d.toISOString();
+export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 /** Chinese order, as `localeCompare(…, 'zh')` gives it, from one collator (that call builds one each time). */
 export const byChineseLabel = new Intl.Collator('zh').compare;
-export const isoOrNull = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 /** Money from a Decimal column, as a JS number (amounts are at most 12 digits with 2 decimals). */
 export const yuan = (d: Prisma.Decimal | null | undefined): number | null =>

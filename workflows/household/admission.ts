@@ -180,21 +180,15 @@ async function admitNow(run: HouseholdRun, admitHousehold: typeof acts.admitHous
       notice: { ...taskNotice, recipient: role },
     },
   });
-  const { cadres } = admitted;
   state.facts = admitted.facts;
   state.village = admitted.village;
-  state.cadres = cadres;
-  // The dates the ledger holds (this attempt's, or an earlier one's whose write committed), so the
-  // reminders and the ladder go by the due date the pages show.
+  state.cadres = admitted.cadres;
+  // The task as the ledger holds it (this attempt's, or an earlier one's whose write committed), so
+  // the reminders and the ladder go by the cadre and the due date the pages show.
   state.admittedAt = admitted.admittedAt;
   state.status = 'SUPERVISED';
-  const { openedAt, dueAt } = admitted.firstTask;
-  state.openTasks.push({
-    ...visit,
-    openedAt,
-    dueAt,
-    assigneeId: (role === 'ASSISTANCE' ? cadres.assistance : cadres.leader).id,
-  });
+  const { assigneeId, openedAt, dueAt } = admitted.firstTask;
+  state.openTasks.push({ ...visit, assigneeId, openedAt, dueAt });
   // The cadence goes on from the visit's opening, as openDueVisit's does (the loop runs later: a
   // local activity moves the workflow's clock on).
   state.nextVisitAt = addDays(openedAt, visitIntervalDays(state, openedAt));

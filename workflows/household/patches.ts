@@ -7,7 +7,7 @@
 // workflow task, and takes every patch the generation covers without a marker of its own. Without
 // it each run met each patch once and wrote, for each, a marker and an upsert of the
 // `TemporalChangeVersion` search attribute (a visibility write): eight pairs over its admission and
-// first visit, up to sixteen over its life. A run started before the generation finds no marker
+// first visit, up to seventeen over its life. A run started before the generation finds no marker
 // for it on replay and keeps deciding patch by patch, as it always did.
 import { patched } from '@temporalio/workflow';
 
