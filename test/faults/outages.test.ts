@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentPolicy } from '../../domain/policy-versions.js';
 import { startSupervision } from '../../domain/supervision.js';
 import { createUser } from '../../domain/users.js';
+import { householdWorkflowId, stateQuery } from '../../workflows/household/definitions.js';
+import { householdWorkflow } from '../../workflows/household/workflow.js';
 import { ApiClient } from '../helpers/http-client.js';
 import { eventually } from '../helpers/real-stack.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
@@ -11,6 +14,8 @@ import { sleep, type VisitCampaign, visitCampaign } from './visit-campaign.js';
 const PER_SCENARIO = 5;
 /** How long a dependency stays down. */
 const OUTAGE_MS = 6_000;
+/** PostgreSQL's outage during admissions: past the first try's attempts (workflows/household/context.ts). */
+const ADMISSION_OUTAGE_MS = 12_000;
 const PASSWORD = 'fault suite password';
 
 // Real processes: `npm run server`, two `npm run worker`, the Temporal dev server, PostgreSQL and an
@@ -85,6 +90,57 @@ describe('a burst of visit completions while a part of the system fails', () => 
   }, async () => {
     const runs = await campaign.burst(scenario(2), () => stack.killWorker());
     await campaign.expectRecordedOnce(runs);
+  });
+
+  it("(d) households admitted as PostgreSQL stops, for longer than the admission's first try: each waits, then is admitted once", {
+    timeout: 180_000,
+  }, async () => {
+    const admitted: string[] = [];
+    for (let i = 0; i < 3; i++) admitted.push(await town.addHousehold());
+    const policy = await currentPolicy(stack.prisma);
+    await stack.stopPostgres();
+    // As if an admin's 纳入督战 had started them just before the outage (the API answers 503 during
+    // it): their admissions meet the outage from their first attempt.
+    for (const householdId of admitted)
+      await stack.temporal.workflow.start(householdWorkflow, {
+        workflowId: householdWorkflowId(householdId),
+        taskQueue: stack.taskQueue,
+        args: [{ householdId, policy }],
+      });
+    // Longer than the first try's four local attempts (7 s of back-off): the pairing then waits as
+    // an activity task, retried by the server.
+    await sleep(ADMISSION_OUTAGE_MS);
+    await stack.startPostgres();
+    // The call that started them records the workflow on the ledger once PostgreSQL is back.
+    for (const householdId of admitted) expect(await startSupervision(stack, householdId)).toBe(false);
+    households.push(...admitted); // the read model is checked against the workflows below too
+
+    const where = { householdId: { in: admitted } };
+    await eventually(
+      async () =>
+        (await stack.prisma.task.count({ where: { ...where, kind: 'VISIT' } })) === admitted.length
+          ? true
+          : undefined,
+      90_000,
+    );
+    for (const householdId of admitted) {
+      const handle = stack.temporal.workflow.getHandle(householdWorkflowId(householdId));
+      const scheduled = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+        const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        return name ? [name] : [];
+      });
+      expect(scheduled).toEqual(['assignCadres']);
+      const state = await handle.query(stateQuery);
+      expect(state.status).toBe('SUPERVISED');
+      expect(state.openTasks.map((t) => t.kind)).toEqual(['VISIT']);
+    }
+    expect(await stack.prisma.auditLog.count({ where: { ...where, action: 'SUPERVISION_STARTED' } })).toBe(
+      admitted.length,
+    );
+    expect(await stack.prisma.assignment.count({ where: { ...where, to: null } })).toBe(2 * admitted.length);
+    expect(await stack.prisma.task.count({ where })).toBe(admitted.length);
+    // Two ASSIGNED and one TASK_OPENED each.
+    expect(await stack.prisma.notification.count({ where })).toBe(3 * admitted.length);
   });
 
   it('afterwards: the workflows and the read model agree, and no e-mail went out twice', {
