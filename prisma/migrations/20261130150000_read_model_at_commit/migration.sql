@@ -12,6 +12,10 @@ CREATE UNLOGGED TABLE read_model.refresh (
     kinds TEXT[] NOT NULL DEFAULT '{}',
     PRIMARY KEY (xact, household_id)
 );
+-- One row per transaction with notes: the deferred trigger hangs on it, so it fires once per commit,
+-- not once per noted household (a bulk write notes 100,000; each later firing would scan the first
+-- one's deleted rows again).
+CREATE UNLOGGED TABLE read_model.pending (xact BIGINT PRIMARY KEY);
 
 -- ---------------------------------------------------------------------------------------------
 -- The read model is refreshed ONCE per household per transaction, when it commits.
@@ -21,9 +25,10 @@ CREATE UNLOGGED TABLE read_model.refresh (
 -- tables) or an admission (household, audit, task) recomputed the same household's standing and its
 -- kept counts once per table written, three to six times, and most of PostgreSQL's time in a
 -- transition went there. Now the three refresh functions the triggers call only note the household
--- (and which of its read model) in read_model.refresh; a deferred constraint trigger on that table
--- runs the real refreshes, renamed *_now, when the transaction commits: every noted household at
--- once, set-wise, so a bulk INSERT … SELECT of 100,000 households is still one refresh.
+-- (and which of its read model) in read_model.refresh; a deferred constraint trigger (on
+-- read_model.pending, one row per transaction) runs the real refreshes, renamed *_now, when the
+-- transaction commits: every noted household at once, set-wise, so a bulk INSERT … SELECT of 100,000
+-- households is still one refresh.
 --
 -- What held before still holds: the refresh runs inside the writing transaction (a commit that
 -- cannot refresh does not commit), and it first locks the households' standing rows in id order, then
@@ -41,6 +46,7 @@ ALTER FUNCTION refresh_household_kept_counts(text[], text[]) RENAME TO refresh_h
 -- of kept counts a write can move (sorted, so households noted alike are refreshed together).
 CREATE FUNCTION note_read_model_refresh(ids text[], standing boolean, state_changes boolean, kinds text[])
 RETURNS void LANGUAGE sql AS $fn$
+  INSERT INTO read_model.pending (xact) VALUES (pg_current_xact_id()::text::bigint) ON CONFLICT DO NOTHING;
   INSERT INTO read_model.refresh AS r (xact, household_id, standing, state_changes, kinds)
   SELECT pg_current_xact_id()::text::bigint, i.id, standing, state_changes,
     ARRAY(SELECT DISTINCT k FROM unnest(kinds) k ORDER BY k)
@@ -64,14 +70,15 @@ CREATE FUNCTION refresh_household_kept_counts(ids text[], kinds text[]) RETURNS 
 $fn$;
 
 -- At commit: this transaction's noted households, refreshed in the order the read model depends on
--- (the kept `at-risk` count reads the standing). Fired once per noted row; the first firing takes
--- them all, and the others find nothing left.
+-- (the kept `at-risk` count reads the standing). Fired once per transaction (its pending row); a
+-- note written after it (only after SET CONSTRAINTS … IMMEDIATE) adds the row, and a firing, again.
 CREATE FUNCTION refresh_read_model_at_commit() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
   noted read_model.refresh[];
   ids text[];
   alike record;
 BEGIN
+  DELETE FROM read_model.pending WHERE xact = pg_current_xact_id()::text::bigint;
   WITH taken AS (
     DELETE FROM read_model.refresh WHERE xact = pg_current_xact_id()::text::bigint RETURNING *
   )
@@ -97,5 +104,5 @@ BEGIN
 END
 $fn$;
 
-CREATE CONSTRAINT TRIGGER read_model_refresh_at_commit AFTER INSERT ON read_model.refresh
+CREATE CONSTRAINT TRIGGER read_model_refresh_at_commit AFTER INSERT ON read_model.pending
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refresh_read_model_at_commit();
