@@ -197,13 +197,11 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
     expect((await handle.query(stateQuery)).status).toBe('ADMITTING');
 
     const note = '误纳入其他村';
-    const asked = Date.now();
     const answer = await within(
       PROMPTLY_MS,
       'the cancel',
       cancelSupervision(stack, householdId, { reason: 'OTHER', note }, 'admin'),
     );
-    const answeredMs = Date.now() - asked;
     expect(answer.status).toBe('CANCELLED');
     expect(answer.openTasks).toEqual([]);
     expect(answer.cadres).toEqual({ assistance: null, leader: null });
@@ -233,7 +231,6 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
     expect(await stack.prisma.assignment.count({ where: { householdId } })).toBe(0);
     expect((await eventTypes(handle)).length).toBe(eventsBefore);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
-    console.log(`cancel answered in ${answeredMs} ms`);
     await recordHistory(handle, 'cancel-while-admission-waits');
   });
 
