@@ -12,6 +12,7 @@ const SLOW_FILE_SECONDS: Record<string, number> = {
   'test/integration/root-home.test.ts': 54,
   'test/faults/outages.test.ts': 52,
   'test/cluster/cluster.test.ts': 49,
+  'test/workflows/cancel-during-admission.test.ts': 45,
   'test/integration/worker-restart.test.ts': 42,
   'test/integration/channels-delivery.test.ts': 40,
   'test/browser/household-roster.test.ts': 31,

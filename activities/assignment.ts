@@ -103,6 +103,23 @@ async function assistanceCadreFor(tx: Tx, householdId: string, villageId: string
   return ref(best);
 }
 
+/**
+ * Refuses (for good) a pairing whose run has been cancelled: its cancel's audit row, keyed `<pairing
+ * key>/cancelled` (workflows/household/supervision-state.ts), is there. The household's row is read
+ * FOR SHARE and held to the commit, and endSupervision writes that row first: a cancel and an attempt
+ * of its run's pairing commit one after the other, so either the cancel ends the rows the pairing
+ * wrote, or the pairing finds the cancel and writes none. The workflow waits for a cancelled pairing's
+ * attempt to end before it cancels (admission.ts); this covers an attempt that outlives its timeout.
+ * Before the pairing lock, so the township's pairings are not held up by it.
+ */
+async function refuseIfCancelled(tx: Tx, householdId: string, pairingKey: string) {
+  const [row] = await tx.$queryRaw<Array<{ cancelled: boolean }>>`
+    SELECT EXISTS (SELECT 1 FROM "AuditLog" WHERE "idempotencyKey" = ${`${pairingKey}/cancelled`}) AS cancelled
+    FROM "Household" WHERE id = ${householdId} FOR SHARE`;
+  if (row?.cancelled)
+    throw ApplicationFailure.nonRetryable('该户已终止督战，不再分配帮扶干部', 'SupervisionCancelled');
+}
+
 export function createAssignmentActivities(prisma: PrismaClient) {
   return {
     /**
@@ -131,6 +148,7 @@ export function createAssignmentActivities(prisma: PrismaClient) {
       // A retry after the pairing committed: the pairing already made.
       if (current && paired) return { assistance: current, leader: ref(paired.cadre) };
       return prisma.$transaction(async (tx) => {
+        await refuseIfCancelled(tx, household.id, input.key);
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PAIRING_LOCK})`;
         const assistance = current ?? (await assistanceCadreFor(tx, household.id, household.villageId));
         if (!current) {

@@ -50,7 +50,12 @@ export function createSupervisionActivities(prisma: PrismaClient) {
 
     /**
      * Ends supervision (cancelled, or stably out): open tasks cancelled, escalations closed,
-     * assignments ended, the exit assessment written when there is one. Idempotent per key.
+     * assignments ended, the exit assessment written when there is one, the household's status and
+     * its audit row; all in one transaction, once per key (a retry after the commit writes nothing).
+     * A household cancelled while its admission waited for its pairing was never supervised: it has
+     * no task and no escalation, its status goes from 已登记 to CANCELLED, and a pairing that an attempt
+     * in flight committed is ended with the rest. The household's row is written first: a pairing of
+     * the same run holds it (assignment.ts refuseIfCancelled), so the two commit one after the other.
      */
     async endSupervision(
       input: HouseholdChange & {
@@ -61,6 +66,8 @@ export function createSupervisionActivities(prisma: PrismaClient) {
     ): Promise<void> {
       const at = new Date(input.at);
       await prisma.$transaction(async (tx) => {
+        if (await tx.auditLog.findUnique({ where: { idempotencyKey: input.key } })) return;
+        await tx.household.update({ where: { id: input.householdId }, data: householdFieldsOf(input) });
         const where = { householdId: input.householdId, workflowId: input.workflowId, status: 'OPEN' };
         const open = await tx.task.findMany({ where, select: { id: true } });
         await tx.escalation.updateMany({
@@ -88,8 +95,8 @@ export function createSupervisionActivities(prisma: PrismaClient) {
             skipDuplicates: true,
           });
         }
+        await tx.auditLog.create({ data: auditRowOf(input, at) });
       });
-      await applyChange(input, at);
     },
   };
 }

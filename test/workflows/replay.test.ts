@@ -11,6 +11,8 @@ const EXPECTED_HISTORIES = [
   'admission-in-one-activity', // the pairing, the admission and the first visit task in one local activity, then a visit with a finding
   'admission-waits-for-pairing', // no 帮扶责任人 in the village: the first try fails, the pairing waits as an activity task, then the admission
   'cancel',
+  'cancel-while-admission-waits', // no 帮扶责任人: the pairing waits, a cancel update ends the wait, cancelled unadmitted (patched: cancel-ends-pairing-wait)
+  'cancel-while-admission-waits.attempt-in-flight', // the same with a pairing attempt in flight: it commits after the cancel request, the cancel then ends its rows
   'closing-deadlines', // closing steps announced, chased past their deadlines (2026.1), two approvers
   'concurrent-handlers', // three updates together, after the lock loop and the re-checks
   'concurrent-handlers.before-patch', // the same, recorded with the old lock (patches off)

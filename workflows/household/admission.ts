@@ -1,14 +1,18 @@
 // Admission: the household's facts and its two cadres; the first visit is due at once.
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   isCancellation,
+  proxyActivities,
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
 import { ASSIGNMENT_ROLE_LABELS, addDays } from '../../policy/rules.js';
 import { permanentFailure } from '../permanent-failure.js';
-import { acts, admissionFirstTry, type HouseholdRun, nowIso } from './context.js';
+import { acts, admissionFirstTry, type HouseholdRun, householdActivityOptions, nowIso } from './context.js';
 import { type HouseholdState, type HouseholdWorkflowInput, householdWorkflowId } from './definitions.js';
 import { isPatched } from './patches.js';
 import { visitIntervalDays } from './schedule.js';
@@ -36,13 +40,17 @@ export function admitting(start: HouseholdWorkflowInput): HouseholdState {
 }
 
 export async function admit(run: HouseholdRun) {
+  // A cancel that came with the start took the lock before the admission did (its handler runs as it
+  // is registered): the household is cancelled, and is not admitted after all.
+  if (run.state.status !== 'ADMITTING' && isPatched('cancelEndsPairingWait')) return;
   if (isPatched('admissionInOneActivity')) return admitInOneActivity(run);
   if (isPatched('oneWritePerTransition')) return admitInOneWrite(run);
   const { state } = run;
   const { workflowId, chainId, householdId } = state;
   state.facts = await acts.loadHousehold({ householdId });
   const now = nowIso();
-  const cadres = await acts.assignCadres({ householdId, key: `${workflowId}/${chainId}`, at: now });
+  const cadres = await waitForPairing(run, { householdId, key: `${workflowId}/${chainId}`, at: now });
+  if (!cadres) return; // a cancel ended the wait
   state.cadres = cadres;
   state.admittedAt = now;
   state.nextVisitAt = now;
@@ -80,7 +88,8 @@ async function admitInOneWrite(run: HouseholdRun) {
   const { state } = run;
   const { workflowId, chainId, householdId } = state;
   const now = nowIso();
-  const cadres = await acts.assignCadres({ householdId, key: `${workflowId}/${chainId}`, at: now });
+  const cadres = await waitForPairing(run, { householdId, key: `${workflowId}/${chainId}`, at: now });
+  if (!cadres) return; // a cancel ended the wait
   const admitted = await acts.recordAdmission({
     change: {
       ...supervisionStarted(state, now),
@@ -110,7 +119,8 @@ async function admitInOneWrite(run: HouseholdRun) {
  *
  * A pairing that cannot be made within the first try's few attempts (a village with no 帮扶责任人,
  * a township with no leader: an admin adds one, and the pairing goes on by itself) waits as an
- * activity task (context.ts), then the admission is written, dated when it happens.
+ * activity task (context.ts), then the admission is written, dated when it happens. A cancel ends
+ * the wait (`cancelArrived`): the household is cancelled, never admitted.
  */
 async function admitInOneActivity(run: HouseholdRun) {
   const { state } = run;
@@ -122,10 +132,71 @@ async function admitInOneActivity(run: HouseholdRun) {
     // The same task id again: if the first try's write did commit, the retry finds its rows (keyed)
     // and admitHousehold answers the dates they hold.
     state.seq = seq;
-    await acts.assignCadres({ householdId: state.householdId, key: pairingKey(state), at: nowIso() });
+    const pairing = { householdId: state.householdId, key: pairingKey(state), at: nowIso() };
+    if (!(await waitForPairing(run, pairing))) return; // a cancel ended the wait
     // The pairing is made: admitHousehold finds it (keyed) and writes the rest.
     await admitNow(run, acts.admitHousehold);
   }
+}
+
+/**
+ * The pairing's wait, as `acts.assignCadres` (an activity task, context.ts), but cancellable, and
+ * WAIT_CANCELLATION_COMPLETED, deliberately (said here: left out, the command carries TRY_CANCEL):
+ * the cancel goes on only once the server says the activity has ended. A wait spends nearly all its
+ * time between attempts, where the server ends it at once. An attempt in flight never hears of the
+ * cancel (it does not heartbeat): it runs to its end, milliseconds as a rule, its 20 s limit at most,
+ * and is not retried. Whatever it did is settled before the cancel writes: if it committed the
+ * pairing, the household is still not admitted (a cancel was asked: no notice, no task) and
+ * endSupervision ends its Assignment rows with the rest. TRY_CANCEL would let the cancel write first
+ * and the attempt commit after it, its cadres left paired (and loaded) with a cancelled household;
+ * ABANDON would not tell the server, which would go on retrying. The pairing also refuses once its
+ * run's cancel is written (activities/assignment.ts), for an attempt that outlives its limit.
+ */
+const pairingWait = proxyActivities<Activities>({
+  ...householdActivityOptions,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
+ * The admission's wait for its pairing (every admission path's), in a scope a cancel ends. Answers
+ * the cadres, or undefined when a cancel ended the wait or arrived before it began: the admission
+ * then stops with nothing of it written, and the cancel, next to take the lock, ends the household.
+ */
+async function waitForPairing(
+  run: HouseholdRun,
+  pairing: Parameters<typeof acts.assignCadres>[0],
+): Promise<Awaited<ReturnType<typeof acts.assignCadres>> | undefined> {
+  // A cancel that arrived during the first try waits for the lock: no wait to begin.
+  if (run.cancelDuringAdmission && isPatched('cancelEndsPairingWait')) return undefined;
+  const wait = { scope: new CancellationScope(), endedByCancel: false };
+  run.pairingWait = wait;
+  try {
+    const cadres = await wait.scope.run(() => pairingWait.assignCadres(pairing));
+    // An attempt in flight paired the household all the same: the cancel ends that pairing.
+    return wait.endedByCancel ? undefined : cadres;
+  } catch (error) {
+    // Cancelled, or the attempt in flight failed or timed out (not retried once cancelled).
+    if (wait.endedByCancel) return undefined;
+    throw error;
+  } finally {
+    run.pairingWait = undefined;
+  }
+}
+
+/**
+ * Called by the cancel handlers (update and signal, workflow.ts) as a cancel arrives, before it waits
+ * for the household's lock. An admission waiting for its pairing holds that lock until an admin adds
+ * the cadre it lacks, days maybe: the wait ends now, and the cancel runs next. The patch is asked only
+ * when a cancel meets the admission (here, in `waitForPairing` and in `admit`); a history recorded
+ * before it replays its cancel waiting as it did.
+ */
+export function cancelArrived(run: HouseholdRun): void {
+  if (run.state.status !== 'ADMITTING') return;
+  run.cancelDuringAdmission = true;
+  const wait = run.pairingWait;
+  if (!wait || wait.endedByCancel || !isPatched('cancelEndsPairingWait')) return;
+  wait.endedByCancel = true;
+  wait.scope.cancel();
 }
 
 /**

@@ -1,6 +1,11 @@
 // What every part of the household workflow shares: the state, the one-at-a-time lock, the
 // activity proxies and the writes that keep the ledger in step with the state.
-import { condition, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  type CancellationScope,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotifyInput } from '../../activities/notify.js';
 import { addDays, type Finding, TASK_KIND_LABELS } from '../../policy/rules.js';
@@ -9,7 +14,7 @@ import type { HouseholdState, HouseholdView, OpenTask, TaskKind } from './defini
 import { isPatched } from './patches.js';
 import { nextWakeAt } from './schedule.js';
 
-const householdActivityOptions = {
+export const householdActivityOptions = {
   // Short: a worker that dies mid-activity delays its households by at most this much.
   startToCloseTimeout: '20 seconds',
   // Activities are idempotent, so retrying until the database or the mail server is back is safe.
@@ -68,6 +73,10 @@ export class HouseholdRun {
   poked = false;
   /** Search attribute values this run has set (search-attributes.ts). */
   readonly published = new Map<string, unknown>();
+  /** A cancel has arrived during the admission (admission.ts `cancelArrived`). */
+  cancelDuringAdmission = false;
+  /** The admission's wait for its pairing while it waits, and whether a cancel ended it (admission.ts). */
+  pairingWait?: { scope: CancellationScope; endedByCancel: boolean };
 
   constructor(readonly state: HouseholdState) {}
 

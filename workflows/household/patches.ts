@@ -53,6 +53,12 @@ export const PATCHES = {
   /** The whole admission (pairing, supervised, notices, the first visit task) is one local activity
    * (admission.ts, activities/admission.ts): before, the pairing was an activity task of its own. */
   admissionInOneActivity: 'admission-in-one-activity',
+  /** A cancel that arrives while the admission waits for its pairing ends the wait, and the household
+   * is cancelled unadmitted (admission.ts `cancelArrived`); before, the cancel waited behind the
+   * admission until an admin added the cadre the pairing lacked. A cancel that came with the start
+   * (run before the admission took the lock) is no longer followed by the admission. Asked only when
+   * a cancel meets the admission: see ASKED_WHEN_MET. */
+  cancelEndsPairingWait: 'cancel-ends-pairing-wait',
 } as const;
 
 export type PatchName = keyof typeof PATCHES;
@@ -92,6 +98,13 @@ export const GENERATIONS: ReadonlyArray<{ id: string; covers: ReadonlySet<PatchN
   },
   { id: 'household-generation-2026-11-30', covers: new Set(FIRST_GENERATION) },
 ];
+
+/**
+ * Patches asked only at a rare moment, never on an ordinary run's way (cancelEndsPairingWait: a cancel
+ * meeting an admission that waits for its pairing), so no generation needs to cover them: a run that
+ * meets the moment records the marker then, the only one such a run has beyond its generation's.
+ */
+export const ASKED_WHEN_MET: ReadonlySet<PatchName> = new Set<PatchName>(['cancelEndsPairingWait']);
 
 /**
  * The patches this run takes without a marker. Module state is the run's own: the workflow sandbox
