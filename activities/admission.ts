@@ -5,7 +5,7 @@
 import type { PrismaClient } from '../db/client.js';
 import type { HouseholdFacts } from '../policy/index.js';
 import type { CadreRef, CadreRole } from '../workflows/household/definitions.js';
-import { createAssignmentActivities } from './assignment.js';
+import { createAssignmentActivities, refuseIfCancelled } from './assignment.js';
 import { readHouseholdFacts } from './household-facts.js';
 import { type NotifyInput, type NotifySettings, renderNotification, startDeliveries } from './notify.js';
 import { auditRowOf, type HouseholdChange, householdFieldsOf } from './supervision.js';
@@ -40,8 +40,17 @@ export interface AdmissionInOneWrite {
 export function createAdmissionActivities(prisma: PrismaClient, settings: NotifySettings) {
   const { assignCadres } = createAssignmentActivities(prisma);
 
-  /** The rows in one transaction, then their deliveries; answers the facts and the village kept. */
-  async function writeAdmission(input: AdmissionWrite, firstTask?: TaskRow): Promise<AdmittedHousehold> {
+  /**
+   * The rows in one transaction, then their deliveries; answers the facts and the village kept. With
+   * `pairingKey`, nothing is written once the run's cancel is (refuseIfCancelled): an attempt the
+   * workflow gave up on (a local attempt past its timeout goes on running) must not admit a household
+   * cancelled meanwhile.
+   */
+  async function writeAdmission(
+    input: AdmissionWrite,
+    firstTask?: TaskRow,
+    pairingKey?: string,
+  ): Promise<AdmittedHousehold> {
     const { change, notices } = input;
     const [facts, household, rows] = await Promise.all([
       readHouseholdFacts(prisma, change.householdId),
@@ -51,15 +60,16 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
       }),
       Promise.all(notices.map((n) => renderNotification(prisma, settings, n))),
     ]);
-    await prisma.$transaction([
-      prisma.household.update({ where: { id: change.householdId }, data: householdFieldsOf(change) }),
-      prisma.auditLog.createMany({
+    await prisma.$transaction(async (tx) => {
+      if (pairingKey !== undefined) await refuseIfCancelled(tx, change.householdId, pairingKey, true);
+      await tx.household.update({ where: { id: change.householdId }, data: householdFieldsOf(change) });
+      await tx.auditLog.createMany({
         data: [auditRowOf(change, new Date(change.at))],
         skipDuplicates: true, // a retry after the commit: the row is there, nothing is doubled
-      }),
-      ...(firstTask ? [createTaskRow(prisma, firstTask)] : []),
-      prisma.notification.createMany({ data: rows, skipDuplicates: true }),
-    ]);
+      });
+      if (firstTask) await createTaskRow(tx, firstTask);
+      await tx.notification.createMany({ data: rows, skipDuplicates: true });
+    });
     await startDeliveries(
       settings,
       notices.map((n) => n.key),
@@ -100,6 +110,7 @@ export function createAdmissionActivities(prisma: PrismaClient, settings: Notify
           notices: [...input.notices, input.firstTask.notice].map(addressed),
         },
         { ...task, assigneeId: cadreOf(recipient) },
+        input.pairing.key,
       );
       // What the rows hold: an earlier attempt's, if its write committed and its answer was lost.
       const [audit, stored] = await Promise.all([

@@ -6,7 +6,7 @@ import type { CadreRef, CadreRole } from '../workflows/household/definitions.js'
 /** Serialises pairing, so that two households admitted at once see each other's load. */
 const PAIRING_LOCK = 7_281_001;
 
-type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const ref = (c: { id: string; name: string }): CadreRef => ({ id: c.id, name: c.name });
 
@@ -104,19 +104,25 @@ async function assistanceCadreFor(tx: Tx, householdId: string, villageId: string
 }
 
 /**
- * Refuses (for good) a pairing whose run has been cancelled: its cancel's audit row, keyed `<pairing
- * key>/cancelled` (workflows/household/supervision-state.ts), is there. The household's row is read
- * FOR SHARE and held to the commit, and endSupervision writes that row first: a cancel and an attempt
- * of its run's pairing commit one after the other, so either the cancel ends the rows the pairing
- * wrote, or the pairing finds the cancel and writes none. The workflow waits for a cancelled pairing's
- * attempt to end before it cancels (admission.ts); this covers an attempt that outlives its timeout.
- * Before the pairing lock, so the township's pairings are not held up by it.
+ * Refuses (for good) a write of a run that has been cancelled: its cancel's audit row, keyed `<pairing
+ * key>/cancelled` (workflows/household/supervision-state.ts), is there. The household's row is locked
+ * first and held to the commit, and endSupervision writes that row first: a cancel and a pairing (or an
+ * admission) of its run commit one after the other, so either the cancel ends the rows the other wrote,
+ * or the other finds the cancel and writes none. The look-up is a statement of its own, after the lock:
+ * under READ COMMITTED it then sees a cancel that committed while this one waited (a condition in the
+ * locking statement itself would be judged on the snapshot from before the wait). The workflow waits
+ * for a cancelled pairing's attempt to end before it cancels (admission.ts); this covers an attempt
+ * that outlives its timeout. `forUpdate` when the caller then updates the row (two attempts each
+ * holding it FOR SHARE and both wanting to update it would deadlock).
  */
-async function refuseIfCancelled(tx: Tx, householdId: string, pairingKey: string) {
-  const [row] = await tx.$queryRaw<Array<{ cancelled: boolean }>>`
-    SELECT EXISTS (SELECT 1 FROM "AuditLog" WHERE "idempotencyKey" = ${`${pairingKey}/cancelled`}) AS cancelled
-    FROM "Household" WHERE id = ${householdId} FOR SHARE`;
-  if (row?.cancelled)
+export async function refuseIfCancelled(tx: Tx, householdId: string, pairingKey: string, forUpdate = false) {
+  if (forUpdate) await tx.$queryRaw`SELECT 1 FROM "Household" WHERE id = ${householdId} FOR UPDATE`;
+  else await tx.$queryRaw`SELECT 1 FROM "Household" WHERE id = ${householdId} FOR SHARE`;
+  const cancelled = await tx.auditLog.findUnique({
+    where: { idempotencyKey: `${pairingKey}/cancelled` },
+    select: { id: true },
+  });
+  if (cancelled)
     throw ApplicationFailure.nonRetryable('该户已终止督战，不再分配帮扶干部', 'SupervisionCancelled');
 }
 

@@ -8,8 +8,8 @@ import { type NotifyInput, type NotifySettings, renderNotification, startDeliver
 import type { TaskRow } from './tasks.js';
 
 /** The task row, once per id (a retry after the commit writes nothing): a statement for a transaction. */
-export const createTaskRow = (prisma: PrismaClient, task: TaskRow) =>
-  prisma.task.createMany({
+export const createTaskRow = (db: Pick<PrismaClient, 'task'>, task: TaskRow) =>
+  db.task.createMany({
     data: [{ ...task, openedAt: new Date(task.openedAt), dueAt: new Date(task.dueAt) }],
     skipDuplicates: true,
   });
