@@ -104,12 +104,11 @@ describe('the read model, refreshed once per household when the writing transact
         refresh_read_model_at_commit: 0,
       });
       // What the commit does, run here so this transaction can count it: the deferred trigger fires
-      // once; the standing of both households is one refresh; their kept counts two, one per set of
-      // kinds their writes can move (the visited one's tasks, visits and escalations; the other's tasks).
+      // once, and both households' standing and kept counts are one refresh each.
       await tx.$executeRaw`SET CONSTRAINTS ALL IMMEDIATE`;
       expect(await calls(tx)).toEqual({
         refresh_household_standing_now: 1,
-        refresh_household_kept_counts_now: 2,
+        refresh_household_kept_counts_now: 1,
         refresh_read_model_at_commit: 1,
       });
     });
@@ -143,28 +142,42 @@ describe('the read model, refreshed once per household when the writing transact
     expect(await notesLeft()).toBe(0);
   });
 
-  it('two transactions writing one household at once: each commit computes from the other’s committed rows', async () => {
+  it('two transactions writing one household at once: their commits meet on its standing, and the second computes from the first’s rows', async () => {
     const { prisma } = stack;
     const householdId = await town.addHousehold();
     const [first, second] = [await escalatedTask(householdId), await escalatedTask(householdId)];
-    // Both transactions have written before either commits; the second commits first.
-    let wrote = 0;
-    let bothWrote = () => {};
-    const written = new Promise<void>((resolve) => {
-      bothWrote = resolve;
+    // A third session holds the household's standing row until both writers have reached their
+    // commits, so the two refreshes contend for it (without the lock, each would compute from a
+    // snapshot without the other's rows, and the counts would be moved twice from the same start).
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
     });
-    const run = (taskId: string, at: string, delayCommitMs: number) =>
-      prisma.$transaction(async (tx) => {
-        await transition(tx, householdId, taskId, at);
-        wrote += 1;
-        if (wrote === 2) bothWrote();
-        await written;
-        await new Promise((resolve) => setTimeout(resolve, delayCommitMs));
-      });
-    await Promise.all([
-      run(first, '2030-01-12T08:00:00.000Z', 300),
-      run(second, '2030-01-13T08:00:00.000Z', 0),
+    let locked = () => {};
+    const lockHeld = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const blocker = prisma.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "HouseholdStanding" WHERE "householdId" = ${householdId} FOR UPDATE`;
+      locked();
+      await released;
+    });
+    await lockHeld;
+    let committed = 0;
+    const run = (taskId: string, at: string) =>
+      prisma
+        .$transaction(async (tx) => transition(tx, householdId, taskId, at))
+        .then(() => {
+          committed += 1;
+        });
+    const writers = Promise.all([
+      run(first, '2030-01-12T08:00:00.000Z'),
+      run(second, '2030-01-13T08:00:00.000Z'),
     ]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(committed).toBe(0); // both at their commits, waiting for the standing row
+    release();
+    await Promise.all([blocker, writers]);
 
     expect(await standingKept(prisma, [householdId])).toEqual(await standingTruth(prisma, [householdId]));
     expect((await standingKept(prisma, [householdId]))[0]).toMatchObject({

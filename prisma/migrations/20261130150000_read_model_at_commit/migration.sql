@@ -43,7 +43,7 @@ ALTER FUNCTION refresh_household_state_changes(text[]) RENAME TO refresh_househo
 ALTER FUNCTION refresh_household_kept_counts(text[], text[]) RENAME TO refresh_household_kept_counts_now;
 
 -- Notes the households for the refresh at commit: their standing, their state changes, and the kinds
--- of kept counts a write can move (sorted, so households noted alike are refreshed together).
+-- of kept counts a write can move.
 CREATE FUNCTION note_read_model_refresh(ids text[], standing boolean, state_changes boolean, kinds text[])
 RETURNS void LANGUAGE sql AS $fn$
   INSERT INTO read_model.pending (xact) VALUES (pg_current_xact_id()::text::bigint) ON CONFLICT DO NOTHING;
@@ -76,7 +76,6 @@ CREATE FUNCTION refresh_read_model_at_commit() RETURNS trigger LANGUAGE plpgsql 
 DECLARE
   noted read_model.refresh[];
   ids text[];
-  alike record;
 BEGIN
   DELETE FROM read_model.pending WHERE xact = pg_current_xact_id()::text::bigint;
   WITH taken AS (
@@ -94,12 +93,15 @@ BEGIN
   IF cardinality(ids) > 0 THEN PERFORM refresh_household_standing_now(ids); END IF;
   ids := ARRAY(SELECT household_id FROM unnest(noted) WHERE state_changes);
   IF cardinality(ids) > 0 THEN PERFORM refresh_household_state_changes_now(ids); END IF;
-  FOR alike IN
-    SELECT kinds, array_agg(household_id ORDER BY household_id) AS ids FROM unnest(noted)
-    WHERE cardinality(kinds) > 0 GROUP BY kinds
-  LOOP
-    PERFORM refresh_household_kept_counts_now(alike.ids, alike.kinds);
-  END LOOP;
+  -- The kept counts in one refresh of every kind noted: it writes KeptCount in one sorted statement,
+  -- where a statement per set of kinds would take the shared village rows in an order another
+  -- commit may take the other way round (a deadlock, at COMMIT). A kind refreshed for a household
+  -- whose write could not move it changes nothing.
+  ids := ARRAY(SELECT household_id FROM unnest(noted) WHERE cardinality(kinds) > 0);
+  IF cardinality(ids) > 0 THEN
+    PERFORM refresh_household_kept_counts_now(ids,
+      ARRAY(SELECT DISTINCT k FROM unnest(noted) n CROSS JOIN LATERAL unnest(n.kinds) AS k ORDER BY k));
+  END IF;
   RETURN NULL;
 END
 $fn$;
