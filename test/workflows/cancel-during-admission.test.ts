@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -68,6 +68,8 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
   let running: Promise<void>;
   /** Armed by a test: the next remote attempt of the pairing says it has begun, then waits for release. */
   let hold: { begun: () => void; release: Promise<void> } | undefined;
+  /** Set by a test: the next cancel's write is refused for good (as when its household row is gone). */
+  let refuseNextCancel = false;
   let villages = 0;
 
   beforeAll(async () => {
@@ -96,6 +98,13 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
             await held.release;
           }
           return activities.assignCadres(input);
+        },
+        async endSupervision(input: Parameters<typeof activities.endSupervision>[0]) {
+          if (refuseNextCancel) {
+            refuseNextCancel = false;
+            throw ApplicationFailure.nonRetryable('该户不存在', 'NotFound');
+          }
+          return activities.endSupervision(input);
         },
       },
     });
@@ -332,5 +341,36 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
     const rows = await stack.prisma.assignment.findMany({ where: { householdId } });
     expect(rows.map((r) => [r.id, r.to !== null])).toEqual([[`seed/${householdId}/ASSISTANCE`, true]]);
     await expectCancelledUnadmitted(householdId, '随启动');
+  });
+
+  it('a cancel whose write is refused for good: the wait it ended is taken up again, and the household admitted once a cadre is there', {
+    timeout: 90_000,
+  }, async () => {
+    const { householdId, villageId, handle } = await householdOfEmptyVillage();
+    await waitingForPairing(handle);
+    refuseNextCancel = true;
+    const refused = await within(
+      PROMPTLY_MS,
+      'the cancel',
+      cancelSupervision(stack, householdId, { reason: 'OTHER', note: '写入失败' }, 'admin').then(
+        () => 'cancelled',
+        (e: unknown) => e,
+      ),
+    );
+    expect(refused).toBeInstanceOf(Error);
+    expect((await handle.query(stateQuery)).status).toBe('ADMITTING');
+    await addAssistanceCadre(villageId);
+    // Admitted as any household whose pairing waited: supervised, its first visit open.
+    await eventually(
+      async () => ((await handle.query(stateQuery)).status === 'SUPERVISED' ? true : undefined),
+      30_000,
+    );
+    const { prisma } = stack;
+    expect((await prisma.household.findUniqueOrThrow({ where: { id: householdId } })).status).toBe(
+      'SUPERVISED',
+    );
+    expect(await prisma.task.count({ where: { householdId, status: 'OPEN' } })).toBe(1);
+    expect(await prisma.auditLog.count({ where: { householdId, action: 'SUPERVISION_CANCELLED' } })).toBe(0);
+    await handle.terminate('test done');
   });
 });

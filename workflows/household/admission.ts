@@ -4,6 +4,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   proxyActivities,
   TimeoutFailure,
@@ -120,7 +121,7 @@ async function admitInOneWrite(run: HouseholdRun) {
  * A pairing that cannot be made within the first try's few attempts (a village with no 帮扶责任人,
  * a township with no leader: an admin adds one, and the pairing goes on by itself) waits as an
  * activity task (context.ts), then the admission is written, dated when it happens. A cancel ends
- * the wait (`cancelArrived`): the household is cancelled, never admitted.
+ * the wait (`cancelMeetingAdmission`): the household is cancelled, never admitted.
  */
 async function admitInOneActivity(run: HouseholdRun) {
   const { state } = run;
@@ -132,11 +133,17 @@ async function admitInOneActivity(run: HouseholdRun) {
     // The same task id again: if the first try's write did commit, the retry finds its rows (keyed)
     // and admitHousehold answers the dates they hold.
     state.seq = seq;
-    const pairing = { householdId: state.householdId, key: pairingKey(state), at: nowIso() };
-    if (!(await waitForPairing(run, pairing))) return; // a cancel ended the wait
-    // The pairing is made: admitHousehold finds it (keyed) and writes the rest.
-    await admitNow(run, acts.admitHousehold);
+    await admitAfterWaiting(run);
   }
+}
+
+/** The pairing waited for as an activity task, then the rest of the admission written. */
+async function admitAfterWaiting(run: HouseholdRun) {
+  const { state } = run;
+  const pairing = { householdId: state.householdId, key: pairingKey(state), at: nowIso() };
+  if (!(await waitForPairing(run, pairing))) return; // a cancel ended the wait
+  // The pairing is made: admitHousehold finds it (keyed) and writes the rest.
+  await admitNow(run, acts.admitHousehold);
 }
 
 /**
@@ -184,19 +191,46 @@ async function waitForPairing(
 }
 
 /**
- * Called by the cancel handlers (update and signal, workflow.ts) as a cancel arrives, before it waits
- * for the household's lock. An admission waiting for its pairing holds that lock until an admin adds
- * the cadre it lacks, days maybe: the wait ends now, and the cancel runs next. The patch is asked only
- * when a cancel meets the admission (here, in `waitForPairing` and in `admit`); a history recorded
- * before it replays its cancel waiting as it did.
+ * A cancel's handling (update and signal, workflow.ts), told to the admission as it arrives, before it
+ * waits for the household's lock. An admission waiting for its pairing holds that lock until an admin
+ * adds the cadre it lacks, days maybe: the wait ends now, and the cancel runs next. The patch is asked
+ * only when a cancel meets the admission (here, in `waitForPairing` and in `admit`); a history
+ * recorded before it replays its cancel waiting as it did.
  */
-export function cancelArrived(run: HouseholdRun): void {
+export async function cancelMeetingAdmission<T>(run: HouseholdRun, cancel: () => Promise<T>): Promise<T> {
+  cancelArrived(run);
+  run.cancelsPending += 1;
+  try {
+    return await cancel();
+  } finally {
+    run.cancelsPending -= 1;
+  }
+}
+
+function cancelArrived(run: HouseholdRun): void {
   if (run.state.status !== 'ADMITTING') return;
   run.cancelDuringAdmission = true;
   const wait = run.pairingWait;
   if (!wait || wait.endedByCancel || !isPatched('cancelEndsPairingWait')) return;
   wait.endedByCancel = true;
   wait.scope.cancel();
+}
+
+/**
+ * The admission, under the household's lock. One a cancel ended leaves the household to the cancel;
+ * should every cancel sent fail for good (its write refused), the household is admitted after all
+ * rather than left waiting for nothing, never admitted and never cancelled.
+ */
+export async function admitUnlessCancelled(run: HouseholdRun): Promise<void> {
+  await run.exclusive(() => admit(run));
+  while (run.state.status === 'ADMITTING' && run.cancelDuringAdmission) {
+    await condition(() => run.cancelsPending === 0);
+    if (run.state.status !== 'ADMITTING') return;
+    run.cancelDuringAdmission = false;
+    // Back to the wait, as an activity task from the start (not the first try's local attempts, which
+    // would hold this workflow task, and the refused cancel's answer with it, for seconds).
+    await run.exclusive(() => (isPatched('admissionInOneActivity') ? admitAfterWaiting(run) : admit(run)));
+  }
 }
 
 /**

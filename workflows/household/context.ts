@@ -73,8 +73,10 @@ export class HouseholdRun {
   poked = false;
   /** Search attribute values this run has set (search-attributes.ts). */
   readonly published = new Map<string, unknown>();
-  /** A cancel has arrived during the admission (admission.ts `cancelArrived`). */
+  /** A cancel has arrived during the admission (admission.ts `cancelMeetingAdmission`). */
   cancelDuringAdmission = false;
+  /** Cancels arrived and not yet finished (admission.ts `cancelMeetingAdmission`). */
+  cancelsPending = 0;
   /** The admission's wait for its pairing while it waits, and whether a cancel ended it (admission.ts). */
   pairingWait?: { scope: CancellationScope; endedByCancel: boolean };
 

@@ -54,7 +54,7 @@ export const PATCHES = {
    * (admission.ts, activities/admission.ts): before, the pairing was an activity task of its own. */
   admissionInOneActivity: 'admission-in-one-activity',
   /** A cancel that arrives while the admission waits for its pairing ends the wait, and the household
-   * is cancelled unadmitted (admission.ts `cancelArrived`); before, the cancel waited behind the
+   * is cancelled unadmitted (admission.ts `cancelMeetingAdmission`); before, the cancel waited behind the
    * admission until an admin added the cadre the pairing lacked. A cancel that came with the start
    * (run before the admission took the lock) is no longer followed by the admission. Asked only when
    * a cancel meets the admission: see ASKED_WHEN_MET. */

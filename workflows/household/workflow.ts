@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { describeIssues, HOUSEHOLD_CATEGORIES, parseInstant, validatePolicy } from '../../policy/rules.js';
-import { admit, admitting, cancelArrived } from './admission.js';
+import { admitting, admitUnlessCancelled, cancelMeetingAdmission } from './admission.js';
 import { reassignCadre } from './cadre-reassignment.js';
 import { changeCategory, upgradePolicy } from './classification.js';
 import {
@@ -182,14 +182,9 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   // A cancel ends an admission's wait for its pairing first (admission.ts), then waits for the lock.
   const cancelling = (_args: { reason: CancelReason; note: string; by: string }) => checkCancel(state);
   const cancel = guarded(cancelling, viewAfter(cancelSupervision));
-  setHandler(
-    cancelUpdate,
-    (args) => {
-      cancelArrived(run);
-      return cancel(args);
-    },
-    { validator: cancelling },
-  );
+  setHandler(cancelUpdate, (args) => cancelMeetingAdmission(run, () => cancel(args)), {
+    validator: cancelling,
+  });
 
   // ---- signals: fire-and-forget changes, applied in turn with everything else ----
 
@@ -197,18 +192,13 @@ export async function householdWorkflow(input: HouseholdWorkflowInput): Promise<
   // The first form of pause, resume and cancel, still handled for runs that received them.
   setHandler(pauseSignal, (args) => run.exclusive(() => pause(run, args)));
   setHandler(resumeSignal, (args) => run.exclusive(() => resume(run, args)));
-  setHandler(cancelSupervisionSignal, (args) => {
-    cancelArrived(run);
-    return run.exclusive(() => cancelSupervision(run, args));
-  });
+  setHandler(cancelSupervisionSignal, (args) =>
+    cancelMeetingAdmission(run, () => run.exclusive(() => cancelSupervision(run, args))),
+  );
 
   setHandler(stateQuery, () => run.view());
 
-  if (state.status === 'ADMITTING') {
-    await run.exclusive(() => admit(run));
-    // Still admitting: a cancel ended the admission's wait for its pairing, and runs next.
-    if (state.status === 'ADMITTING') await condition(() => state.status !== 'ADMITTING');
-  }
+  if (state.status === 'ADMITTING') await admitUnlessCancelled(run);
 
   /** Everything that has come due by now: visits to open, reminders, rungs, the end of the notice, a closing step overdue. */
   async function processDue() {
