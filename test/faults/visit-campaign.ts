@@ -122,8 +122,13 @@ export function visitCampaign(stack: FaultStack, leader: ApiClient, cadreId: str
           .getHandle(householdWorkflowId(run.householdId))
           .query(stateQuery);
         expect(state.visits.filter((v) => v.taskId === run.taskId)).toHaveLength(1);
-        // A new submission (another key) of the closed task is refused as a conflict.
-        const again = await submit(run.taskId, randomUUID(), new Date().toISOString());
+        // A new submission (another key) of the closed task is refused as a conflict, once the stack
+        // answers again: just after a restart, a cluster whose node is still rejoining may answer
+        // 503 for a moment (请稍后重试), as a cadre's phone would be told, and is asked again.
+        const again = await eventually(async () => {
+          const answer = await submit(run.taskId, randomUUID(), new Date().toISOString());
+          return answer.status === 503 ? undefined : answer;
+        }, 30_000);
         expect(again.status, again.body).toBe(409);
       }
       expect(stack.deaths()).toEqual([]);
