@@ -13,6 +13,8 @@ const EXPECTED_HISTORIES = [
   'cancel',
   'cancel-while-admission-waits', // no 帮扶责任人: the pairing waits, a cancel update ends the wait, cancelled unadmitted (patched: cancel-ends-pairing-wait)
   'cancel-while-admission-waits.attempt-in-flight', // the same with a pairing attempt in flight: it commits after the cancel request, the cancel then ends its rows
+  'cancel-while-admission-waits.before-patch', // recorded on the code before the patch (a517e9b): the cancel waited for the pairing, a cadre was added, admitted, then cancelled
+  'cancel-with-start.before-patch', // recorded on a517e9b: a cancel signal with the start, then the admission all the same (still running)
   'closing-deadlines', // closing steps announced, chased past their deadlines (2026.1), two approvers
   'concurrent-handlers', // three updates together, after the lock loop and the re-checks
   'concurrent-handlers.before-patch', // the same, recorded with the old lock (patches off)
