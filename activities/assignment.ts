@@ -6,7 +6,7 @@ import type { CadreRef, CadreRole } from '../workflows/household/definitions.js'
 /** Serialises pairing, so that two households admitted at once see each other's load. */
 const PAIRING_LOCK = 7_281_001;
 
-export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 const ref = (c: { id: string; name: string }): CadreRef => ({ id: c.id, name: c.name });
 

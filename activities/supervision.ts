@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/client.js';
 import type { ExitCriterion, HouseholdCategory } from '../policy/index.js';
+import type { Prisma } from '../prisma/generated/client.js';
 import type { ClosingProgress, SupervisionStatus } from '../workflows/household/definitions.js';
 
 export interface HouseholdChange {
@@ -33,25 +34,33 @@ export const auditRowOf = (change: HouseholdChange, at: Date) => ({
   idempotencyKey: change.key,
 });
 
-export function createSupervisionActivities(prisma: PrismaClient) {
-  async function applyChange(change: HouseholdChange, at: Date) {
-    await prisma.$transaction(async (tx) => {
-      if (await tx.auditLog.findUnique({ where: { idempotencyKey: change.key } })) return;
-      await tx.household.update({ where: { id: change.householdId }, data: householdFieldsOf(change) });
-      await tx.auditLog.create({ data: auditRowOf(change, at) });
-    });
-  }
+/**
+ * The change in `tx`, once per key: the household's row first, then its audit row. False when the
+ * audit row is there already (a retry after the commit), and nothing is written.
+ */
+async function applyChange(
+  tx: Prisma.TransactionClient,
+  change: HouseholdChange,
+  at: Date,
+): Promise<boolean> {
+  if (await tx.auditLog.findUnique({ where: { idempotencyKey: change.key } })) return false;
+  await tx.household.update({ where: { id: change.householdId }, data: householdFieldsOf(change) });
+  await tx.auditLog.create({ data: auditRowOf(change, at) });
+  return true;
+}
 
+export function createSupervisionActivities(prisma: PrismaClient) {
   return {
     /** Status, category or policy version of the household, with its audit row, once per key. */
     async updateHousehold(change: HouseholdChange & { at: string }): Promise<void> {
-      await applyChange(change, new Date(change.at));
+      await prisma.$transaction((tx) => applyChange(tx, change, new Date(change.at)));
     },
 
     /**
      * Ends supervision (cancelled, or stably out): open tasks cancelled, escalations closed,
      * assignments ended, the exit assessment written when there is one, the household's status and
-     * its audit row; all in one transaction, once per key (a retry after the commit writes nothing).
+     * its audit row (applyChange, first); all in one transaction, once per key (a retry after the
+     * commit writes nothing).
      * A household cancelled while its admission waited for its pairing was never supervised: it has
      * no task and no escalation, its status goes from 已登记 to CANCELLED, and a pairing that an attempt
      * in flight committed is ended with the rest. The household's row is written first: a pairing of
@@ -66,8 +75,7 @@ export function createSupervisionActivities(prisma: PrismaClient) {
     ): Promise<void> {
       const at = new Date(input.at);
       await prisma.$transaction(async (tx) => {
-        if (await tx.auditLog.findUnique({ where: { idempotencyKey: input.key } })) return;
-        await tx.household.update({ where: { id: input.householdId }, data: householdFieldsOf(input) });
+        if (!(await applyChange(tx, input, at))) return;
         const where = { householdId: input.householdId, workflowId: input.workflowId, status: 'OPEN' };
         const open = await tx.task.findMany({ where, select: { id: true } });
         await tx.escalation.updateMany({
@@ -95,7 +103,6 @@ export function createSupervisionActivities(prisma: PrismaClient) {
             skipDuplicates: true,
           });
         }
-        await tx.auditLog.create({ data: auditRowOf(input, at) });
       });
     },
   };

@@ -50,7 +50,7 @@ export async function admit(run: HouseholdRun) {
   const { workflowId, chainId, householdId } = state;
   state.facts = await acts.loadHousehold({ householdId });
   const now = nowIso();
-  const cadres = await waitForPairing(run, { householdId, key: `${workflowId}/${chainId}`, at: now });
+  const cadres = await waitForPairing(run, { householdId, key: pairingKey(state), at: now });
   if (!cadres) return; // a cancel ended the wait
   state.cadres = cadres;
   state.admittedAt = now;
@@ -89,7 +89,7 @@ async function admitInOneWrite(run: HouseholdRun) {
   const { state } = run;
   const { workflowId, chainId, householdId } = state;
   const now = nowIso();
-  const cadres = await waitForPairing(run, { householdId, key: `${workflowId}/${chainId}`, at: now });
+  const cadres = await waitForPairing(run, { householdId, key: pairingKey(state), at: now });
   if (!cadres) return; // a cancel ended the wait
   const admitted = await acts.recordAdmission({
     change: {
