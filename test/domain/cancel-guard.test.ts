@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { auditRowOf, type HouseholdChange, householdFieldsOf } from '../../activities/supervision.js';
+import { gate } from '../helpers/gate.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
 
@@ -40,14 +41,8 @@ describe('a write of a cancelled run, waiting on the cancel that is committing, 
       status: 'CANCELLED',
       detail: { reason: 'OTHER', note: '' },
     };
-    let commit = () => {};
-    const held = new Promise<void>((resolve) => {
-      commit = resolve;
-    });
-    let wrote = () => {};
-    const written = new Promise<void>((resolve) => {
-      wrote = resolve;
-    });
+    const { opened: held, open: commit } = gate();
+    const { opened: written, open: wrote } = gate();
     const done = stack.prisma.$transaction(async (tx) => {
       await tx.household.update({ where: { id: householdId }, data: householdFieldsOf(change) });
       await tx.auditLog.create({ data: auditRowOf(change, new Date()) });

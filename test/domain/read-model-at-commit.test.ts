@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeInOneStatement } from '../../activities/task-completion.js';
 import type { VisitRecord } from '../../policy/index.js';
 import type { Prisma } from '../../prisma/generated/client.js';
+import { gate } from '../helpers/gate.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
 import { expectKeptCountsTrue, standingKept, standingTruth } from '../helpers/standing-truth.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
@@ -149,14 +150,8 @@ describe('the read model, refreshed once per household when the writing transact
     // A third session holds the household's standing row until both writers have reached their
     // commits, so the two refreshes contend for it (without the lock, each would compute from a
     // snapshot without the other's rows, and the counts would be moved twice from the same start).
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const lockHeld = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
+    const { opened: released, open: release } = gate();
+    const { opened: lockHeld, open: locked } = gate();
     const blocker = prisma.$transaction(async (tx) => {
       await tx.$queryRaw`SELECT 1 FROM "HouseholdStanding" WHERE "householdId" = ${householdId} FOR UPDATE`;
       locked();

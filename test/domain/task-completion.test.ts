@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeInOneStatement } from '../../activities/task-completion.js';
 import { type CompleteTaskInput, createTaskActivities } from '../../activities/tasks.js';
 import type { VisitRecord } from '../../policy/index.js';
+import { gate } from '../helpers/gate.js';
 import { connectRealStack, type RealStack } from '../helpers/real-stack.js';
 import { expectKeptCountsTrue, standingKept, standingTruth } from '../helpers/standing-truth.js';
 import { createTownshipFixture, type TownshipFixture } from '../helpers/township-fixture.js';
@@ -170,14 +171,8 @@ describe('completeTask, one statement', () => {
       visit: v,
     });
     // The first completion's statement has run in a transaction held open until `commit`.
-    let commit = () => {};
-    const held = new Promise<void>((resolve) => {
-      commit = resolve;
-    });
-    let applied = () => {};
-    const ran = new Promise<void>((resolve) => {
-      applied = resolve;
-    });
+    const { opened: held, open: commit } = gate();
+    const { opened: ran, open: applied } = gate();
     const first = stack.prisma.$transaction(async (tx) => {
       const completion = await completeInOneStatement(tx, input('2030-01-12T08:00:00.000Z', visit()));
       applied();
