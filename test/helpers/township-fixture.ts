@@ -26,6 +26,11 @@ export interface TownshipFixture {
     labourClass?: LabourClass;
     members?: Array<{ age: number; labourAbility: 'FULL' | 'PARTIAL' | 'NONE' }>;
   }): Promise<string>;
+  /**
+   * A household of one in a village of its own with no 帮扶责任人 and none assigned: its pairing cannot
+   * be made until one is added to the village.
+   */
+  addHouseholdInVillageWithoutCadre(): Promise<{ householdId: string; villageId: string }>;
   /** Makes this fixture's leaders the only active leaders, so pairing and the ladder use them. */
   activate(): Promise<void>;
 }
@@ -98,6 +103,26 @@ export async function createTownshipFixture(prisma: PrismaClient): Promise<Towns
         },
       });
       return id;
+    },
+    async addHouseholdInVillageWithoutCadre() {
+      serial += 1;
+      const villageId = `v-nocadre-${suffix}-${serial}`;
+      const householdId = `Hnocadre${suffix}${String(serial).padStart(3, '0')}`;
+      await prisma.village.create({
+        data: { id: villageId, name: `无帮扶村${suffix}-${serial}`, isPoor: false },
+      });
+      await prisma.household.create({
+        data: {
+          id: householdId,
+          number: householdId,
+          headName: '户主',
+          villageId,
+          category: 'MARGINAL',
+          labourClass: 'CLASS_1',
+          members: { create: [{ id: `${householdId}-m0`, name: '成员0', age: 40, labourAbility: 'FULL' }] },
+        },
+      });
+      return { householdId, villageId };
     },
     async activate() {
       await prisma.cadre.updateMany({

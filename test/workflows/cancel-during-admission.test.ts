@@ -70,7 +70,6 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
   let hold: { begun: () => void; release: Promise<void> } | undefined;
   /** Set by a test: the next cancel's write is refused for good (as when its household row is gone). */
   let refuseNextCancel = false;
-  let villages = 0;
 
   beforeAll(async () => {
     stack = await connectRealStack();
@@ -122,22 +121,7 @@ describe('a cancel while the admission waits for its pairing ends the wait: canc
    * startSupervision does, or with a workflow task timeout of its own.
    */
   async function householdOfEmptyVillage(options: { workflowTaskTimeout?: string } = {}) {
-    const villageId = `v-nocadre-${town.suffix}-${++villages}`;
-    const householdId = `Hnocadre${town.suffix}${villages}`;
-    await stack.prisma.village.create({
-      data: { id: villageId, name: `无帮扶村${villageId}`, isPoor: false },
-    });
-    await stack.prisma.household.create({
-      data: {
-        id: householdId,
-        number: householdId,
-        headName: '户主',
-        villageId,
-        category: 'MARGINAL',
-        labourClass: 'CLASS_1',
-        members: { create: [{ id: `${householdId}-m0`, name: '成员0', age: 40, labourAbility: 'FULL' }] },
-      },
-    });
+    const { householdId, villageId } = await town.addHouseholdInVillageWithoutCadre();
     const workflowId = householdWorkflowId(householdId);
     if (options.workflowTaskTimeout) {
       await stack.temporal.workflow.start(householdWorkflow, {

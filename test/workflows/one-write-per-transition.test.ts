@@ -102,21 +102,7 @@ describe('one write per transition: the admission and each task opened are one t
   it('a household whose village has no 帮扶责任人 yet waits in its admission without growing its history, then is admitted, dated then', async () => {
     await stack.run(async () => {
       const { prisma } = stack;
-      const suffix = town.suffix;
-      const villageId = `v-empty-${suffix}`;
-      const householdId = `Hempty${suffix}`;
-      await prisma.village.create({ data: { id: villageId, name: `空村${suffix}`, isPoor: false } });
-      await prisma.household.create({
-        data: {
-          id: householdId,
-          number: householdId,
-          headName: '户主',
-          villageId,
-          category: 'MARGINAL',
-          labourClass: 'CLASS_1',
-          members: { create: [{ id: `${householdId}-m0`, name: '成员0', age: 40, labourAbility: 'FULL' }] },
-        },
-      });
+      const { householdId, villageId } = await town.addHouseholdInVillageWithoutCadre();
       const handle = await stack.startHousehold(householdId);
       // The pairing refuses (no 帮扶责任人 in the village): the first try's few local attempts fail,
       // then the pairing waits as an activity task, retried by the server.
@@ -142,7 +128,7 @@ describe('one write per transition: the admission and each task opened are one t
       expect(await prisma.assignment.count({ where: { householdId } })).toBe(0);
       expect(await prisma.task.count({ where: { householdId } })).toBe(0);
 
-      const cadreId = `assist-late-${suffix}`;
+      const cadreId = `assist-late-${town.suffix}`;
       const addedAt = await stack.env.currentTimeMs();
       await prisma.cadre.create({
         data: {
