@@ -25,6 +25,7 @@ import {
 import { workerNodeOptions } from '../config/worker-capacity.js';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
+import type { Infrastructure } from '../stack/infrastructure.js';
 import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
 import { compliantRecord } from '../test/helpers/visit-records.js';
 import { completeTaskUpdate, householdWorkflowId } from '../workflows/household/definitions.js';
@@ -133,7 +134,11 @@ try {
 async function main() {
   const infra = await startScratchInfrastructure(path.join(root, '.tools'), say);
   stops.push(infra.stop);
+  // A server that dies mid-run ends the run with its last lines, instead of calls retried for ever.
+  await Promise.race([measure(infra), infra.failed]);
+}
 
+async function measure(infra: Infrastructure) {
   const prisma = createPrisma(infra.databaseUrl);
   stops.push(() => prisma.$disconnect());
   const householdIds = await createBenchHouseholds(prisma, households, shape, MAIN_PREFIX);

@@ -23,6 +23,8 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   url: string;
   dataDir: string;
+  /** Resolves with the server's last lines of output once its process has exited, stopped or not. */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +118,7 @@ async function startServer(
   port: number,
   user: PostgresUser | undefined,
   onLog?: (line: string) => void,
-): Promise<ChildProcess> {
+): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawnPostgres(binDir, 'postgres', ['-D', dataDir, '-p', String(port)], user);
   const output = collectOutput(child, onLog);
   try {
@@ -143,7 +145,7 @@ async function startServer(
     await stopServer(child);
     throw new Error(`PostgreSQL did not start in ${dataDir}: ${(error as Error).message}`);
   }
-  return child;
+  return { child, output };
 }
 
 /** Fast shutdown (SIGINT: connections closed, data flushed); immediate shutdown if it hangs. */
@@ -199,7 +201,12 @@ export async function startEmbeddedPostgres(
     () => false,
   );
   if (!initialised) await initialise(binDir, dataDir, user, options.onLog);
-  const server = await startServer(binDir, dataDir, options.port, user, options.onLog);
+  const { child: server, output } = await startServer(binDir, dataDir, options.port, user, options.onLog);
+  const exited = new Promise<string>((resolve) => {
+    const lastLines = () => resolve(output().trim().split('\n').slice(-5).join('\n'));
+    if (server.exitCode !== null || server.signalCode !== null) lastLines();
+    else server.once('exit', lastLines);
+  });
   const url = embeddedDatabaseUrl(options.port, options.database);
   try {
     if (!(await databaseExists(url))) await createDatabase(options.port, options.database);
@@ -207,5 +214,5 @@ export async function startEmbeddedPostgres(
     await stopServer(server); // started, then failed: never left running
     throw error;
   }
-  return { url, dataDir, stop: () => stopServer(server) };
+  return { url, dataDir, exited, stop: () => stopServer(server) };
 }

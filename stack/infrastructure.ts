@@ -32,6 +32,12 @@ export interface Infrastructure {
   temporalUiUrl: string | undefined;
   databaseUrl: string;
   appliedMigrations: string[];
+  /**
+   * Rejects, naming the server and its last lines, when a server started here without a supervisor
+   * exits before `stop` (a Temporal dev server that dies under a large bench, say): whoever waits on
+   * the servers races it instead of retrying against a port nobody answers. Never settles otherwise.
+   */
+  failed: Promise<never>;
   stop(): Promise<void>;
 }
 
@@ -41,9 +47,20 @@ export interface Infrastructure {
  */
 export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     for (const s of stops.reverse()) await s().catch(() => {});
     stops.length = 0;
+  };
+  const exits: Array<Promise<never>> = [];
+  const watchExit = (name: string, exited: Promise<string>) => {
+    const failure = exited.then((lastLines) => {
+      if (!stopping) throw new Error(`${name} stopped unexpectedly; its last lines:\n${lastLines}`);
+      return new Promise<never>(() => {});
+    });
+    failure.catch(() => {}); // handled by whoever awaits `failed`, even if it dies before that exists
+    exits.push(failure);
   };
   try {
     let temporalAddress = options.temporalAddress;
@@ -67,6 +84,13 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
             say: options.say,
           })
         : dev.process;
+      if (!options.supervise) {
+        const exited = processExit(dev.process.child, new AbortController().signal);
+        watchExit(
+          'the Temporal dev server',
+          exited.then(() => dev.process.tail()),
+        );
+      }
       stops.push(() => server.stop());
       options.onStarted?.(() => server.stop());
       temporalAddress = dev.address;
@@ -86,6 +110,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
             say: options.say,
           })
         : pg;
+      if (!options.supervise) watchExit('the embedded PostgreSQL', pg.exited);
       stops.push(() => server.stop());
       options.onStarted?.(() => server.stop());
       databaseUrl = pg.url;
@@ -94,7 +119,9 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
     const appliedMigrations = await applyMigrations(databaseUrl).catch((error: Error) => {
       throw new ConfigError(`migrations failed: ${error.message.split('\n')[0]}`);
     });
-    return { temporalAddress, temporalUiUrl, databaseUrl, appliedMigrations, stop };
+    const failed = Promise.race([...exits, new Promise<never>(() => {})]);
+    failed.catch(() => {});
+    return { temporalAddress, temporalUiUrl, databaseUrl, appliedMigrations, failed, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -34,6 +34,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   );
   const started = Date.now();
   const infra = await startScratchInfrastructure(toolsDir, say);
+  // Tests against a dead server fail by their timeouts; this line says why.
+  void infra.failed.catch((error: Error) => say(error.message));
   const prisma = createPrisma(infra.databaseUrl); // as npm start does after migrating
   await ensureBuiltInPolicies(prisma).finally(() => prisma.$disconnect());
   say(

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -7,29 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Infrastructure, startInfrastructure } from '../../stack/infrastructure.js';
 import { freePort } from '../../stack/ports.js';
 import { eventually } from '../helpers/real-stack.js';
+import { alive, pidListeningOn, postgresPid } from '../helpers/stack-processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-
-/** The pid of the process this test started whose command line has `--port <port>`. */
-async function pidListeningOn(port: number): Promise<number> {
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const args = cmdline.split('\0');
-    const at = args.indexOf('--port');
-    if (args.includes('start-dev') && at >= 0 && args[at + 1] === String(port)) return Number(entry);
-  }
-  throw new Error(`no Temporal dev server with --port ${port}`);
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // npm start's own servers (the Temporal dev server, the embedded PostgreSQL) killed with SIGKILL:
 // each is started again on the same port with the same data.
@@ -79,9 +59,7 @@ describe('npm start keeps the servers it started running', () => {
   });
 
   it('starts the embedded PostgreSQL again when it dies', { timeout: 90_000 }, async () => {
-    const pidFile = await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8');
-    const pid = Number(pidFile.split('\n')[0]);
-    process.kill(pid, 'SIGKILL');
+    process.kill(await postgresPid(dataDir), 'SIGKILL');
     const answers = async () => {
       const client = new pg.Client({ connectionString: infra.databaseUrl, connectionTimeoutMillis: 2_000 });
       client.on('error', () => {});
