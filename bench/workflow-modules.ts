@@ -18,6 +18,8 @@ export interface WorkflowModules {
   perWorkflow: string[];
   /** Evaluates a new workflow's modules (what the SDK does when it creates one) and keeps them. */
   loadWorkflow(): void;
+  /** Evaluates an expression in the workflows' V8 context (its globals, after the preloaded modules ran). */
+  evaluate(expression: string): unknown;
 }
 
 /** The real bundle in a V8 context of its own, with the SDK's split between shared and per-workflow modules. */
@@ -47,7 +49,12 @@ export async function loadBundleLikeTheSdk(): Promise<WorkflowModules> {
     kept.push(current);
   };
   loadWorkflow();
-  return { shared: [...shared.keys()], perWorkflow: [...(kept[0]?.keys() ?? [])], loadWorkflow };
+  return {
+    shared: [...shared.keys()],
+    perWorkflow: [...(kept[0]?.keys() ?? [])],
+    loadWorkflow,
+    evaluate: (expression) => vm.runInContext(expression, context),
+  };
 }
 
 async function main() {

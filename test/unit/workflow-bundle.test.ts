@@ -14,4 +14,11 @@ describe('the workflow bundle', () => {
     expect(perWorkflow).not.toContain('./policy/default-policy.ts');
     expect(perWorkflow).not.toContain('./policy/policy-registry.ts');
   }, 60_000);
+
+  it('turns stack traces off in workflow code, before the SDK freezes the context', async () => {
+    const bundle = await loadBundleLikeTheSdk();
+    // Each promise a workflow creates would otherwise capture and source-map a stack (workflows/shared-modules.ts).
+    expect(bundle.evaluate('Error.stackTraceLimit')).toBe(0);
+    expect(bundle.evaluate('new Error("x").stack')).toBe('Error: x');
+  }, 60_000);
 });
