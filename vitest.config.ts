@@ -31,6 +31,7 @@ const SLOW_FILE_SECONDS: Record<string, number> = {
   'test/workflows/replay.test.ts': 12,
   'test/faults/supervise.test.ts': 11,
   'test/api/roles.test.ts': 10,
+  'test/faults/server-death.test.ts': 10,
 };
 const DEFAULT_SECONDS = 4;
 

@@ -117,10 +117,22 @@ if (
 
 // Everything started is stopped in reverse order, at the end, on failure and on Ctrl-C.
 const stops: Array<() => Promise<void>> = [];
+let stopped = false;
 const stopAll = async () => {
+  stopped = true;
   for (const stop of stops.splice(0).reverse()) await stop().catch((e: Error) => say(`stop: ${e.message}`));
 };
-process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+/** Keeps `stop` for the end; run at once when the run has already ended (a phase left behind by a dead server). */
+const onStop = (stop: () => Promise<void>) => {
+  if (stopped) void stop().catch((e: Error) => say(`stop: ${e.message}`));
+  else stops.push(stop);
+};
+// Ctrl-C reaches the servers too (the whole process group): their deaths are then no failure.
+let interrupted = false;
+process.once('SIGINT', () => {
+  interrupted = true;
+  void stopAll().then(() => process.exit(130));
+});
 
 try {
   await main();
@@ -129,18 +141,24 @@ try {
   process.exitCode = 1;
 } finally {
   await stopAll();
+  // A phase the failure left behind would keep retrying its calls for a while: not waited for.
+  if (process.exitCode) process.exit(process.exitCode);
 }
 
 async function main() {
   const infra = await startScratchInfrastructure(path.join(root, '.tools'), say);
-  stops.push(infra.stop);
+  onStop(infra.stop);
   // A server that dies mid-run ends the run with its last lines, instead of calls retried for ever.
-  await Promise.race([measure(infra), infra.failed]);
+  const failed = infra.failed.catch((error: Error) => {
+    if (!interrupted) throw error;
+    return new Promise<never>(() => {});
+  });
+  await Promise.race([measure(infra), failed]);
 }
 
 async function measure(infra: Infrastructure) {
   const prisma = createPrisma(infra.databaseUrl);
-  stops.push(() => prisma.$disconnect());
+  onStop(() => prisma.$disconnect());
   const householdIds = await createBenchHouseholds(prisma, households, shape, MAIN_PREFIX);
   say(`${households} households written; starting the worker`);
 
@@ -152,10 +170,10 @@ async function measure(infra: Infrastructure) {
       .map((l) => l.toFixed(1))
       .join(' ');
   say(`load average ${load()}`);
-  stops.push(() => stopWorkerProcess(worker));
+  onStop(() => stopWorkerProcess(worker));
   const pid = worker.pid ?? 0;
   const connection = await Connection.connect({ address: infra.temporalAddress });
-  stops.push(() => connection.close());
+  onStop(() => connection.close());
   const client = new Client({ connection, namespace: 'default' });
 
   // Peak RSS per phase: VmHWM is reset between phases (clear_refs 5) when the kernel allows it.
@@ -168,7 +186,8 @@ async function measure(infra: Infrastructure) {
   );
   say(`floor: ${floorCount} trivial workflows through the raw client`);
   const floor = await floorPhase(client, `${taskQueue}-floor`, pid, idleCpu);
-  floor.workerPeakRssMiB = (await memoryMiB(pid)).peak;
+  // Held by F workflows, not N: no floor to set beside the households' peak when the floor is a sample.
+  floor.workerPeakRssMiB = floorCount < households ? Number.NaN : (await memoryMiB(pid)).peak;
   if (perPhase) await resetPeak(pid);
 
   say(`duzhan: ${households} household workflows`);
@@ -255,10 +274,11 @@ async function measure(infra: Infrastructure) {
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(
-    // A sampled run (--updates) keeps its own file beside the full run's.
+    // A sampled run (--updates, --floor) keeps its own file beside the full run's.
     path.join(
       root,
-      `bench/results/households-${households}${updated < households ? `-visited-${updated}` : ''}.json`,
+      `bench/results/households-${households}${updated < households ? `-visited-${updated}` : ''}` +
+        `${floorCount < households ? `-floor-${floorCount}` : ''}.json`,
     ),
     `${JSON.stringify(results, null, 2)}\n`,
   );

@@ -3,10 +3,10 @@
 // `${TASK_QUEUE}-floor`, sharing one connection. Sends 'ready' over IPC; stops on 'stop'.
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workerCapacity } from '../config/worker-capacity.js';
 import { createPrisma } from '../db/client.js';
-import { startWorker } from '../worker/worker.js';
+import { quietBundlerLogger, stackTracesOffPath, startWorker } from '../worker/worker.js';
 
 const need = (name: string) => {
   const value = process.env[name];
@@ -36,7 +36,12 @@ const floor = await Worker.create({
   connection: household.connection,
   namespace: 'default',
   taskQueue: `${taskQueue}-floor`,
-  workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
+  // With stack traces off as in the household's workers, so the floor runs the same SDK.
+  workflowBundle: await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)),
+    preloadModules: [stackTracesOffPath],
+    logger: quietBundlerLogger,
+  }),
   // The same cache and slots as the household worker, so the two share the process alike.
   ...floorCapacity(),
 });

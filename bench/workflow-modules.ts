@@ -43,6 +43,9 @@ export async function loadBundleLikeTheSdk(): Promise<WorkflowModules> {
   });
   vm.runInContext(code, context);
   vm.runInContext('__TEMPORAL__.preloadModules()', context);
+  // The SDK deep-freezes the context's globals here; Error frozen alike makes a module that set its
+  // stackTraceLimit per workflow (too late, in the SDK) fail here too.
+  vm.runInContext('Object.freeze(Error)', context);
   const loadWorkflow = () => {
     current = new Map();
     vm.runInContext('__TEMPORAL__.importWorkflows()', context);

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { access, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { exitReport, LAST_LINES } from './child-process.js';
 import { assertPortFree } from './ports.js';
 import {
   isRoot,
@@ -23,7 +24,7 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   url: string;
   dataDir: string;
-  /** Resolves with the server's last lines of output once its process has exited, stopped or not. */
+  /** Resolves once its process has exited, stopped or not: how, and its last lines (exitReport). */
   exited: Promise<string>;
   stop(): Promise<void>;
 }
@@ -202,11 +203,7 @@ export async function startEmbeddedPostgres(
   );
   if (!initialised) await initialise(binDir, dataDir, user, options.onLog);
   const { child: server, output } = await startServer(binDir, dataDir, options.port, user, options.onLog);
-  const exited = new Promise<string>((resolve) => {
-    const lastLines = () => resolve(output().trim().split('\n').slice(-5).join('\n'));
-    if (server.exitCode !== null || server.signalCode !== null) lastLines();
-    else server.once('exit', lastLines);
-  });
+  const exited = exitReport(server, () => output().trim().split('\n').slice(-LAST_LINES).join('\n'));
   const url = embeddedDatabaseUrl(options.port, options.database);
   try {
     if (!(await databaseExists(url))) await createDatabase(options.port, options.database);

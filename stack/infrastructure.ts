@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError } from '../config/env.js';
 import { assertDatabaseReachable } from '../db/check.js';
 import { applyMigrations } from '../db/migrate.js';
+import { exitReport } from './child-process.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { postgresGone, processExit, supervise } from './supervise.js';
 import { ensureTemporalBinaries } from './temporal-binaries.js';
@@ -47,6 +48,7 @@ export interface Infrastructure {
  */
 export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const stops: Array<() => Promise<void>> = [];
+  // Stopped on purpose, by `stop` (a Ctrl-C that reaches the servers first is the caller's to tell).
   let stopping = false;
   const stop = async () => {
     stopping = true;
@@ -55,8 +57,8 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
   };
   const exits: Array<Promise<never>> = [];
   const watchExit = (name: string, exited: Promise<string>) => {
-    const failure = exited.then((lastLines) => {
-      if (!stopping) throw new Error(`${name} stopped unexpectedly; its last lines:\n${lastLines}`);
+    const failure = exited.then((report) => {
+      if (!stopping) throw new Error(`${name} stopped unexpectedly: ${report}`);
       return new Promise<never>(() => {});
     });
     failure.catch(() => {}); // handled by whoever awaits `failed`, even if it dies before that exists
@@ -84,15 +86,13 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
             say: options.say,
           })
         : dev.process;
-      if (!options.supervise) {
-        const exited = processExit(dev.process.child, new AbortController().signal);
-        watchExit(
-          'the Temporal dev server',
-          exited.then(() => dev.process.tail()),
-        );
-      }
+      if (!options.supervise)
+        watchExit('the Temporal dev server', exitReport(dev.process.child, dev.process.tail));
       stops.push(() => server.stop());
-      options.onStarted?.(() => server.stop());
+      options.onStarted?.(() => {
+        stopping = true;
+        return server.stop();
+      });
       temporalAddress = dev.address;
       temporalUiUrl = dev.uiUrl;
     }
@@ -112,14 +112,17 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         : pg;
       if (!options.supervise) watchExit('the embedded PostgreSQL', pg.exited);
       stops.push(() => server.stop());
-      options.onStarted?.(() => server.stop());
+      options.onStarted?.(() => {
+        stopping = true;
+        return server.stop();
+      });
       databaseUrl = pg.url;
     }
     await assertDatabaseReachable(databaseUrl);
     const appliedMigrations = await applyMigrations(databaseUrl).catch((error: Error) => {
       throw new ConfigError(`migrations failed: ${error.message.split('\n')[0]}`);
     });
-    const failed = Promise.race([...exits, new Promise<never>(() => {})]);
+    const failed = Promise.race(exits); // of none: never settles
     failed.catch(() => {});
     return { temporalAddress, temporalUiUrl, databaseUrl, appliedMigrations, failed, stop };
   } catch (error) {

@@ -12,6 +12,8 @@ import { workerCapacity } from '../config/worker-capacity.js';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 const sharedModulesPath = fileURLToPath(new URL('../workflows/shared-modules.ts', import.meta.url));
+/** Preloaded into every workflow thread, before the SDK freezes its globals (see the module). */
+export const stackTracesOffPath = fileURLToPath(new URL('../workflows/stack-traces-off.ts', import.meta.url));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -22,12 +24,12 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
     logger: quietBundlerLogger,
     // zod is loaded once per workflow thread and shared, instead of being evaluated anew for every
     // household the thread creates or replays (see the module for why it is not just 'zod').
-    preloadModules: [sharedModulesPath],
+    preloadModules: [stackTracesOffPath, sharedModulesPath],
   });
   return bundle;
 }
 
-const quietBundlerLogger = {
+export const quietBundlerLogger = {
   trace: () => {},
   debug: () => {},
   info: () => {},

@@ -20,21 +20,9 @@
 // (z.email(), z.guid(), z.iso.date(), z.e164(), .lowercase() …: zod resets the regex's lastIndex;
 // use .regex() with a literal of our own, as the schemas do), and .meta({ id }) or .register() (the
 // registry is shared and frozen).
-//
-// Stack traces are off in workflow code (Error.stackTraceLimit = 0, set here because the SDK freezes
-// the context's Error right after this module runs). The SDK's promise hook captures a stack for
-// every promise a workflow creates, and maps each frame through the bundle's source map, whether or
-// not anyone asks for it (the `__stack_trace` query). That was a quarter of the CPU of replaying a
-// household's history (`bench/replay-cost.ts`: 129 → 96 ms a replay of the recorded histories), and
-// an evicted household replays its history at every update and wake. What is lost: an error thrown
-// in workflow code carries its type and message but no frames, and the stack-trace query shows none.
-// The household's errors are its own messages (validators, ApplicationFailure); a bug in workflow
-// code is found by replaying its recorded history in a test, where the message names the step.
 
 import { z } from 'zod';
 
 export const sharedZod = z;
 z.object({ warmUp: z.array(z.string()) }).safeParse({ warmUp: ['x'] });
 void z.core.util.allowsEval.value;
-
-Error.stackTraceLimit = 0;

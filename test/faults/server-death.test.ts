@@ -1,30 +1,10 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Infrastructure, startInfrastructure } from '../../stack/infrastructure.js';
-import { freePort } from '../../stack/ports.js';
+import type { Infrastructure } from '../../stack/infrastructure.js';
+import { startScratchInfrastructure } from '../../stack/scratch-infrastructure.js';
 import { pidListeningOn, postgresPid } from '../helpers/stack-processes.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-
-/** A stack as the tests and the bench start it: no supervisor, Temporal in memory. */
-async function unsupervisedStack() {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-server-death-'));
-  await chmod(dataDir, 0o755);
-  const temporalPort = await freePort();
-  const infra = await startInfrastructure({
-    dataDir,
-    toolsDir: path.join(root, '.tools'),
-    namespace: 'default',
-    temporalPort,
-    temporalUiPort: await freePort(),
-    persistTemporal: false,
-    pgPort: await freePort(),
-    say: () => {},
-  });
-  return { dataDir, temporalPort, infra };
-}
+const toolsDir = path.resolve(import.meta.dirname, '../../.tools');
 
 const settledWithin = (promise: Promise<unknown>, ms: number) =>
   Promise.race([
@@ -35,35 +15,36 @@ const settledWithin = (promise: Promise<unknown>, ms: number) =>
     new Promise((resolve) => setTimeout(() => resolve('pending'), ms)),
   ]);
 
-// Without a supervisor nobody starts a dead server again: whoever runs on the stack (the bench)
-// must hear of it at once, not retry against a port nobody answers.
+// The stack the tests and the bench start (no supervisor, Temporal in memory): nobody starts a
+// dead server again, so whoever runs on it must hear of it at once, not retry against a port
+// nobody answers.
 describe('a stack without a supervisor reports a server that died', () => {
-  let stack: { dataDir: string; infra: Infrastructure } | undefined;
+  let infra: Infrastructure | undefined;
   afterEach(async () => {
-    await stack?.infra.stop();
-    if (stack) await rm(stack.dataDir, { recursive: true, force: true });
-    stack = undefined;
+    await infra?.stop();
+    infra = undefined;
   });
 
-  it('the Temporal dev server, with its last lines', { timeout: 120_000 }, async () => {
-    const started = await unsupervisedStack();
-    stack = started;
-    expect(await settledWithin(started.infra.failed, 500)).toBe('pending');
-    process.kill(await pidListeningOn(started.temporalPort), 'SIGKILL');
-    await expect(started.infra.failed).rejects.toThrow(/^the Temporal dev server stopped unexpectedly/);
+  it('the Temporal dev server: how it ended', { timeout: 120_000 }, async () => {
+    infra = await startScratchInfrastructure(toolsDir, () => {});
+    expect(await settledWithin(infra.failed, 500)).toBe('pending');
+    process.kill(await pidListeningOn(Number(infra.temporalAddress.split(':')[1])), 'SIGKILL');
+    await expect(infra.failed).rejects.toThrow(
+      /^the Temporal dev server stopped unexpectedly: killed by SIGKILL;/,
+    );
   });
 
-  it('the embedded PostgreSQL', { timeout: 120_000 }, async () => {
-    const started = await unsupervisedStack();
-    stack = started;
-    process.kill(await postgresPid(started.dataDir), 'SIGKILL');
-    await expect(started.infra.failed).rejects.toThrow(/^the embedded PostgreSQL stopped unexpectedly/);
+  it('the embedded PostgreSQL: how it ended, and its last lines', { timeout: 120_000 }, async () => {
+    infra = await startScratchInfrastructure(toolsDir, () => {});
+    process.kill(await postgresPid(infra.databaseUrl), 'SIGKILL');
+    const failure = infra.failed.catch((error: Error) => error.message);
+    expect(await failure).toMatch(/^the embedded PostgreSQL stopped unexpectedly: killed by SIGKILL;/);
+    expect(await failure).toMatch(/ready to accept connections/);
   });
 
   it('but not a server stopped on purpose', { timeout: 120_000 }, async () => {
-    const started = await unsupervisedStack();
-    stack = started;
-    await started.infra.stop();
-    expect(await settledWithin(started.infra.failed, 1_000)).toBe('pending');
+    infra = await startScratchInfrastructure(toolsDir, () => {});
+    await infra.stop();
+    expect(await settledWithin(infra.failed, 1_000)).toBe('pending');
   });
 });

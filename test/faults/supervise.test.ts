@@ -59,7 +59,7 @@ describe('npm start keeps the servers it started running', () => {
   });
 
   it('starts the embedded PostgreSQL again when it dies', { timeout: 90_000 }, async () => {
-    process.kill(await postgresPid(dataDir), 'SIGKILL');
+    process.kill(await postgresPid(infra.databaseUrl), 'SIGKILL');
     const answers = async () => {
       const client = new pg.Client({ connectionString: infra.databaseUrl, connectionTimeoutMillis: 2_000 });
       client.on('error', () => {});

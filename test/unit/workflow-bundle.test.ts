@@ -17,8 +17,8 @@ describe('the workflow bundle', () => {
 
   it('turns stack traces off in workflow code, before the SDK freezes the context', async () => {
     const bundle = await loadBundleLikeTheSdk();
-    // Each promise a workflow creates would otherwise capture and source-map a stack (workflows/shared-modules.ts).
+    // Each promise a workflow creates would otherwise capture and source-map a stack (workflows/stack-traces-off.ts).
     expect(bundle.evaluate('Error.stackTraceLimit')).toBe(0);
-    expect(bundle.evaluate('new Error("x").stack')).toBe('Error: x');
+    expect(bundle.evaluate('new Error("x").stack')).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
