@@ -11,6 +11,8 @@ import { freePort } from './ports.js';
 export async function startScratchInfrastructure(
   toolsDir: string,
   say: (line: string) => void,
+  /** Temporal's state in a SQLite file in the folder (as npm start keeps it) instead of in memory. */
+  { temporalOnDisk = false }: { temporalOnDisk?: boolean } = {},
 ): Promise<Infrastructure> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-scratch-'));
   await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as `postgres` inside it
@@ -22,7 +24,7 @@ export async function startScratchInfrastructure(
       namespace: 'default',
       temporalPort: await freePort(),
       temporalUiPort: await freePort(),
-      persistTemporal: false,
+      persistTemporal: temporalOnDisk,
       pgPort: await freePort(),
       say,
     });
