@@ -122,13 +122,15 @@ if (
 const stops: Array<() => Promise<void>> = [];
 /** The one stopping under way: whoever asks again (the end, a failure, Ctrl-C, a crash) waits for it. */
 let stopping: Promise<void> | undefined;
+/** Runs one stop; its failure is told and does not keep the others from running. */
+const runStop = (stop: () => Promise<void>) => stop().catch((e: Error) => say(`stop: ${e.message}`));
 const stopAll = () =>
   (stopping ??= (async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((e: Error) => say(`stop: ${e.message}`));
+    for (const stop of stops.splice(0).reverse()) await runStop(stop);
   })());
 /** Keeps `stop` for the end; run at once when the run has already ended (a phase left behind by a dead server). */
 const onStop = (stop: () => Promise<void>) => {
-  if (stopping) void stop().catch((e: Error) => say(`stop: ${e.message}`));
+  if (stopping) void runStop(stop);
   else stops.push(stop);
 };
 // A crash anywhere still stops the servers: a call a failed phase left behind throws from a timer

@@ -22,8 +22,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath,
     logger: quietBundlerLogger,
-    // zod is loaded once per workflow thread and shared, instead of being evaluated anew for every
-    // household the thread creates or replays (see the module for why it is not just 'zod').
+    // Run once per workflow thread, before the SDK freezes its globals: stack traces turned off, and
+    // zod shared instead of evaluated anew for every household the thread creates or replays (see
+    // each module, and shared-modules for why it is not just 'zod').
     preloadModules: [stackTracesOffPath, sharedModulesPath],
   });
   return bundle;
