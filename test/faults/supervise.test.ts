@@ -60,6 +60,7 @@ describe('npm start keeps the servers it started running', () => {
 
   it('starts the embedded PostgreSQL again when it dies', { timeout: 90_000 }, async () => {
     process.kill(await postgresPid(infra.databaseUrl), 'SIGKILL');
+    const killedAt = Date.now();
     const answers = async () => {
       const client = new pg.Client({ connectionString: infra.databaseUrl, connectionTimeoutMillis: 2_000 });
       client.on('error', () => {});
@@ -73,6 +74,15 @@ describe('npm start keeps the servers it started running', () => {
       }
     };
     await eventually(async () => ((await answers()) ? undefined : true), 10_000);
+    // Seen from the process's own exit, not from failed connections (three, 2 s apart, took ≥ 6 s).
+    await eventually(
+      async () =>
+        said.includes('the embedded PostgreSQL has stopped unexpectedly; starting it again')
+          ? true
+          : undefined,
+      10_000,
+    );
+    expect(Date.now() - killedAt).toBeLessThan(4_000);
     await eventually(async () => ((await answers()) ? true : undefined), 60_000);
     // The server may answer a moment before the supervisor's start call returns and says so.
     await eventually(
