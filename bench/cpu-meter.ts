@@ -1,5 +1,5 @@
 /**
- * CPU time spent by the parts of the stack the bench started (its worker, the Temporal dev server,
+ * CPU time spent by the parts of the stack the bench started (its worker, the Temporal server,
  * PostgreSQL with every backend), read from /proc, so each phase can say how many milliseconds of
  * a core one operation cost in each part, beside the floor's. Linux only; elsewhere it reads nothing.
  */
@@ -42,16 +42,24 @@ async function readStat(pid: number): Promise<ProcessStat | undefined> {
   }
 }
 
-/** Which part a process is, by its pid (the worker) or its command; undefined for anything else. */
-function classify(stat: ProcessStat, workerPid: number): Part | undefined {
-  if (stat.pid === workerPid) return 'worker';
+/**
+ * The processes whose part is known by pid, each with its children: the worker, and what is Temporal's
+ * though not named so (a cluster's own PostgreSQL, whose backends are named `postgres` like duzhan's).
+ */
+export interface PartPids {
+  worker: number;
+  temporal: readonly number[];
+}
+
+/** Which part a process is by its command; undefined for anything else. */
+function byCommand(stat: ProcessStat): Part | undefined {
   if (stat.command.startsWith('temporal')) return 'temporal';
   if (stat.command.startsWith('postgres')) return 'postgres';
   return undefined;
 }
 
 /** The CPU seconds each part has used so far (the processes under this one, grouped by part), and when. */
-export async function cpuSeconds(workerPid: number): Promise<CpuReading> {
+export async function cpuSeconds(pids: PartPids): Promise<CpuReading> {
   const totals: CpuReading = { worker: 0, temporal: 0, postgres: 0, atMs: performance.now() };
   let entries: string[];
   try {
@@ -64,11 +72,15 @@ export async function cpuSeconds(workerPid: number): Promise<CpuReading> {
   );
   const byPid = new Map(stats.map((s) => [s.pid, s]));
   const partOf = (stat: ProcessStat): Part | undefined => {
-    // Walk up to this bench process: only what it started counts, each under its part.
-    let part: Part | undefined;
+    // Walk up to this bench process: only what it started counts, each under its part, an ancestor
+    // known by pid before the nearest command that names one.
+    let named: Part | undefined;
+    let known: Part | undefined;
     for (let at: ProcessStat | undefined = stat; at; at = byPid.get(at.parent)) {
-      part ??= classify(at, workerPid);
-      if (at.pid === process.pid) return part;
+      if (at.pid === pids.worker) known ??= 'worker';
+      else if (pids.temporal.includes(at.pid)) known ??= 'temporal';
+      named ??= byCommand(at);
+      if (at.pid === process.pid) return known ?? named;
     }
     return undefined;
   };
@@ -84,10 +96,10 @@ export async function cpuSeconds(workerPid: number): Promise<CpuReading> {
  * background writers, the worker's polls), read over `seconds` before any work: taken off every
  * phase in proportion to its length, so a slow phase is not charged for the time it lasted.
  */
-export async function idleCpuPerSecond(workerPid: number, seconds: number): Promise<CpuSeconds> {
-  const before = await cpuSeconds(workerPid);
+export async function idleCpuPerSecond(pids: PartPids, seconds: number): Promise<CpuSeconds> {
+  const before = await cpuSeconds(pids);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const after = await cpuSeconds(workerPid);
+  const after = await cpuSeconds(pids);
   const elapsed = (after.atMs - before.atMs) / 1000;
   return byPart((p) => (after[p] - before[p]) / elapsed);
 }

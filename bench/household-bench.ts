@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --households N --concurrency C --due D --updates U --floor F --temporal-on-disk]`: starts N household
- * workflows on a fresh Temporal dev server and PostgreSQL, waits for their admission (facts, pairing,
+ * `npm run bench [-- --households N --concurrency C --due D --updates U --floor F --temporal memory|disk|cluster]`: starts N
+ * household workflows on a fresh Temporal server (the dev server in memory, the dev server on a SQLite
+ * file, or the production server as a two-node cluster on PostgreSQL) and PostgreSQL, waits for their admission (facts, pairing,
  * first visit task and its notification, read from PostgreSQL), completes that visit in U of them
  * (default all; a sample keeps a 100,000 run within hours), then, with the N asleep,
  * starts D more (default 1,000) whose next visits fall due in the same minute and measures how late
@@ -25,8 +26,11 @@ import {
 import { workerNodeOptions } from '../config/worker-capacity.js';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
-import type { Infrastructure } from '../stack/infrastructure.js';
-import { startScratchInfrastructure } from '../stack/scratch-infrastructure.js';
+import {
+  type ScratchInfrastructure,
+  type ScratchTemporal,
+  startScratchInfrastructure,
+} from '../stack/scratch-infrastructure.js';
 import { compliantRecord } from '../test/helpers/visit-records.js';
 import { completeTaskUpdate, householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
@@ -38,6 +42,7 @@ import {
   lessOverhead,
   PART_LABELS,
   PARTS,
+  type PartPids,
   type PerOperationMs,
   perOperationMs,
 } from './cpu-meter.js';
@@ -76,12 +81,16 @@ const { values } = parseArgs({
     'due-after': { type: 'string' },
     'worker-memory': { type: 'string' },
     'village-size': { type: 'string', default: '400' },
-    // The dev server's state in a SQLite file instead of in memory: in memory, a 100,000 run's
-    // backlog of started households grew it past 4 GiB, then to 22 GiB in two minutes, and it died.
-    'temporal-on-disk': { type: 'boolean', default: false },
+    // Which Temporal server: the dev server in memory (the default), the dev server on a SQLite file
+    // (in memory, a 100,000 run's backlog of started households grew it past 4 GiB, then to 22 GiB
+    // in two minutes, and it died), or the production server, a two-node cluster on PostgreSQL.
+    temporal: { type: 'string', default: 'memory' },
   },
 });
 const households = Number(values.households);
+const TEMPORAL_KINDS: readonly ScratchTemporal[] = ['memory', 'disk', 'cluster'];
+const temporal = TEMPORAL_KINDS.find((kind) => kind === values.temporal);
+if (!temporal) throw new Error(`--temporal must be one of ${TEMPORAL_KINDS.join(', ')}`);
 const concurrency = Number(values.concurrency);
 const dueTogether = Number(values.due);
 /** How many of the N (the first ones) are updated, floor and duzhan alike. */
@@ -159,9 +168,7 @@ try {
 }
 
 async function main() {
-  const infra = await startScratchInfrastructure(path.join(root, '.tools'), say, {
-    temporalOnDisk: values['temporal-on-disk'],
-  });
+  const infra = await startScratchInfrastructure(path.join(root, '.tools'), say, { temporal });
   onStop(infra.stop);
   // A server that dies mid-run ends the run with its last lines, instead of calls retried for ever.
   const failed = infra.failed.catch((error: Error) => {
@@ -171,7 +178,7 @@ async function main() {
   await Promise.race([measure(infra), failed]);
 }
 
-async function measure(infra: Infrastructure) {
+async function measure(infra: ScratchInfrastructure) {
   const prisma = createPrisma(infra.databaseUrl);
   onStop(() => prisma.$disconnect());
   const householdIds = await createBenchHouseholds(prisma, households, shape, MAIN_PREFIX);
@@ -187,6 +194,7 @@ async function measure(infra: Infrastructure) {
   say(`load average ${load()}`);
   onStop(() => stopWorkerProcess(worker));
   const pid = worker.pid ?? 0;
+  const pids: PartPids = { worker: pid, temporal: infra.temporalPids };
   const connection = await Connection.connect({ address: infra.temporalAddress });
   onStop(() => connection.close());
   const client = new Client({ connection, namespace: 'default' });
@@ -195,12 +203,12 @@ async function measure(infra: Infrastructure) {
   const idle = await memoryMiB(pid);
   const perPhase = await resetPeak(pid);
 
-  const idleCpu = await idleCpuPerSecond(pid, IDLE_SAMPLE_SECONDS);
+  const idleCpu = await idleCpuPerSecond(pids, IDLE_SAMPLE_SECONDS);
   say(
     `idle CPU, taken off each phase: ${PARTS.map((p) => `${PART_LABELS[p]} ${(idleCpu[p] * 1000).toFixed(0)} ms/s`).join(', ')}`,
   );
   say(`floor: ${floorCount} trivial workflows through the raw client`);
-  const floor = await floorPhase(client, `${taskQueue}-floor`, pid, idleCpu);
+  const floor = await floorPhase(client, `${taskQueue}-floor`, pids, idleCpu);
   // Held by F workflows, not N: no floor to set beside the households' peak when the floor is a sample.
   floor.workerPeakRssMiB = floorCount < households ? Number.NaN : (await memoryMiB(pid)).peak;
   if (perPhase) await resetPeak(pid);
@@ -211,7 +219,7 @@ async function measure(infra: Infrastructure) {
     prisma,
     taskQueue,
     householdIds,
-    pid,
+    pids,
     idleCpu,
   );
   duzhan.workerPeakRssMiB = (await memoryMiB(pid)).peak;
@@ -258,7 +266,7 @@ async function measure(infra: Infrastructure) {
     );
   console.log(
     `households ${households} (${updated} visited) in villages of ${shape.villageSize}, ` +
-      `floor ${floorCount} (${floorUpdated} updated), concurrency ${concurrency}, ` +
+      `floor ${floorCount} (${floorUpdated} updated), concurrency ${concurrency}, Temporal: ${temporal}, ` +
       `${os.cpus().length} CPUs, Node ${process.version}`,
   );
 
@@ -266,6 +274,7 @@ async function measure(infra: Infrastructure) {
     at: new Date().toISOString(),
     households,
     updated,
+    temporal,
     floorWorkflows: floorCount,
     floorUpdated,
     villageSize: shape.villageSize,
@@ -289,11 +298,12 @@ async function measure(infra: Infrastructure) {
   await mkdir(path.join(root, 'bench/results'), { recursive: true });
   await writeFile(path.join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(
-    // A sampled run (--updates, --floor) keeps its own file beside the full run's.
+    // A sampled run (--updates, --floor) or on another server keeps its own file beside the full run's.
     path.join(
       root,
       `bench/results/households-${households}${updated < households ? `-visited-${updated}` : ''}` +
-        `${floorCount < households ? `-floor-${floorCount}` : ''}.json`,
+        `${floorCount < households ? `-floor-${floorCount}` : ''}` +
+        `${temporal === 'memory' ? '' : `-temporal-${temporal}`}.json`,
     ),
     `${JSON.stringify(results, null, 2)}\n`,
   );
@@ -304,11 +314,11 @@ async function measure(infra: Infrastructure) {
 async function floorPhase(
   client: Client,
   taskQueue: string,
-  workerPid: number,
+  pids: PartPids,
   idle: CpuSeconds,
 ): Promise<PhaseFigures> {
   const ids = Array.from({ length: floorCount }, (_, i) => `bench-floor-${i + 1}`);
-  const cpuAtStart = await cpuSeconds(workerPid);
+  const cpuAtStart = await cpuSeconds(pids);
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (workflowId) => {
       await started(() => client.workflow.start(floorWorkflow, { workflowId, taskQueue }));
@@ -317,11 +327,11 @@ async function floorPhase(
   // Idle = its first workflow task completed (4 events), as the households are when updated.
   const isIdle = async (id: string) => (await client.workflow.getHandle(id).describe()).historyLength >= 4;
   await forEachLimit(ids, concurrency, (id) => until(() => isIdle(id)));
-  const cpuAtIdle = await cpuSeconds(workerPid);
+  const cpuAtIdle = await cpuSeconds(pids);
   // The describe calls that found them idle cost the server too: one more pass measures them.
   await forEachLimit(ids, concurrency, async (id) => void (await isIdle(id)));
-  const polling = perOperationMs(cpuAtIdle, await cpuSeconds(workerPid), ids.length, idle);
-  const cpuBeforeUpdates = await cpuSeconds(workerPid);
+  const polling = perOperationMs(cpuAtIdle, await cpuSeconds(pids), ids.length, idle);
+  const cpuBeforeUpdates = await cpuSeconds(pids);
   const latencies: number[] = [];
   const updateMs = await timed(() =>
     forEachLimit(ids.slice(0, floorUpdated), concurrency, async (id) => {
@@ -331,7 +341,7 @@ async function floorPhase(
       );
     }),
   );
-  const cpuAtEnd = await cpuSeconds(workerPid);
+  const cpuAtEnd = await cpuSeconds(pids);
   await forEachLimit(ids, concurrency, (id) => client.workflow.getHandle(id).signal(finishSignal));
   return {
     ...figures(ids.length, startMs, floorUpdated, updateMs, latencies),
@@ -346,11 +356,11 @@ async function householdPhase(
   prisma: PrismaClient,
   taskQueue: string,
   ids: string[],
-  workerPid: number,
+  pids: PartPids,
   idle: CpuSeconds,
 ): Promise<PhaseFigures & { admissionSeconds: number }> {
   const phaseStarted = performance.now();
-  const cpuAtStart = await cpuSeconds(workerPid);
+  const cpuAtStart = await cpuSeconds(pids);
   const startMs = await timed(() =>
     forEachLimit(ids, concurrency, async (householdId) => {
       await started(() =>
@@ -366,7 +376,7 @@ async function householdPhase(
   const visits = await admitted(prisma, MAIN_PREFIX, ids.length);
   const admissionSeconds = (performance.now() - phaseStarted) / 1000;
   say(`all first visits open after ${admissionSeconds.toFixed(1)} s; completing them`);
-  const cpuAtAdmitted = await cpuSeconds(workerPid);
+  const cpuAtAdmitted = await cpuSeconds(pids);
 
   const latencies: number[] = [];
   const visited = ids.slice(0, updated);
@@ -375,7 +385,7 @@ async function householdPhase(
       latencies.push(await timed(() => completeFirstVisit(client, id, visits)));
     }),
   );
-  const cpuAtEnd = await cpuSeconds(workerPid);
+  const cpuAtEnd = await cpuSeconds(pids);
   const done = await prisma.task.count({
     where: { kind: 'VISIT', status: 'DONE', householdId: { startsWith: MAIN_PREFIX } },
   });

@@ -8,9 +8,7 @@
  * <DATA_DIR>/temporal-cluster), CLUSTER_PG_PORT (5434).
  */
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../stack/embedded-postgres.js';
-import { startFrontDoor } from '../stack/tcp-front-door.js';
-import { clusterDatabase, startTemporalCluster } from '../stack/temporal-cluster.js';
+import { startClusterOnPostgres } from '../stack/temporal-cluster-on-postgres.js';
 import { ensureTemporalServer } from '../stack/temporal-server-build.js';
 import { runMain } from './run-main.js';
 
@@ -24,23 +22,15 @@ runMain(async (onStop) => {
     return;
   }
   const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data', 'temporal-cluster');
-  const pgPort = Number(process.env.CLUSTER_PG_PORT ?? 5434);
-  const pg = await startEmbeddedPostgres({ dataDir, port: pgPort, database: 'postgres' });
-  onStop(() => pg.stop());
-  const cluster = await startTemporalCluster({
-    binaries,
-    db: clusterDatabase(pg.url),
+  const { address, cluster } = await startClusterOnPostgres({
+    toolsDir: path.join(root, '.tools'),
+    dataDir,
+    postgresPort: Number(process.env.CLUSTER_PG_PORT ?? 5434),
+    doorPort: Number(process.env.TEMPORAL_PORT ?? 7233),
     say,
+    onStarted: onStop,
   });
-  onStop(() => cluster.stop());
-  const door = await startFrontDoor(
-    cluster.nodes.map((n) => n.address),
-    Number(process.env.TEMPORAL_PORT ?? 7233),
-  );
-  onStop(() => door.close());
-  say(
-    `Temporal cluster (${cluster.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}) at ${door.address}`,
-  );
+  say(`Temporal cluster (${cluster.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}) at ${address}`);
   say(`Ctrl-C stops it; its data stays in ${dataDir}`);
   await new Promise(() => {}); // until Ctrl-C
 });

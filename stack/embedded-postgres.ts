@@ -24,6 +24,8 @@ export interface EmbeddedPostgresOptions {
 export interface RunningPostgres {
   url: string;
   dataDir: string;
+  /** The server's process (the postmaster; its backends are its children). */
+  pid: number;
   /** Resolves once its process has exited, stopped or not: how, and its last lines (exitReport). */
   exited: Promise<string>;
   stop(): Promise<void>;
@@ -211,5 +213,5 @@ export async function startEmbeddedPostgres(
     await stopServer(server); // started, then failed: never left running
     throw error;
   }
-  return { url, dataDir, exited, stop: () => stopServer(server) };
+  return { url, dataDir, pid: server.pid ?? 0, exited, stop: () => stopServer(server) };
 }

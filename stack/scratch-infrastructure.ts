@@ -3,40 +3,80 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Infrastructure, startInfrastructure } from './infrastructure.js';
 import { freePort } from './ports.js';
+import { type ClusterOnPostgres, startClusterOnPostgres } from './temporal-cluster-on-postgres.js';
+
+/** Where a scratch stack keeps Temporal's state. */
+export type ScratchTemporal =
+  /** The dev server, in memory (the tests). */
+  | 'memory'
+  /** The dev server, in a SQLite file in the folder (as npm start keeps it). */
+  | 'disk'
+  /** The production server: a two-node cluster on a PostgreSQL of its own (`npm run temporal:cluster`). */
+  | 'cluster';
+
+export interface ScratchInfrastructure extends Infrastructure {
+  /**
+   * Processes that are Temporal's though not named so, with their children: the cluster's
+   * PostgreSQL (none for the dev server). The bench's CPU rows count them as Temporal's.
+   */
+  temporalPids: number[];
+}
 
 /**
- * A throwaway Temporal dev server (in memory) and PostgreSQL (in a temp folder) on free ports, for
- * the tests and the benchmark: a running `npm start` is never disturbed. `stop` also removes the folder.
+ * A throwaway Temporal server and PostgreSQL (in a temp folder) on free ports, for the tests and
+ * the benchmark: a running `npm start` is never disturbed. `stop` also removes the folder.
  */
 export async function startScratchInfrastructure(
   toolsDir: string,
   say: (line: string) => void,
-  /** Temporal's state in a SQLite file in the folder (as npm start keeps it) instead of in memory. */
-  { temporalOnDisk = false }: { temporalOnDisk?: boolean } = {},
-): Promise<Infrastructure> {
+  { temporal = 'memory' }: { temporal?: ScratchTemporal } = {},
+): Promise<ScratchInfrastructure> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-scratch-'));
   await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as `postgres` inside it
-  const removeDir = () => rm(dataDir, { recursive: true, force: true });
+  let cluster: ClusterOnPostgres | undefined;
+  let stopped = false;
+  const stopServers = async () => {
+    stopped = true;
+    await cluster?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
   try {
+    if (temporal === 'cluster')
+      cluster = await startClusterOnPostgres({
+        toolsDir,
+        dataDir: path.join(dataDir, 'temporal-cluster'),
+        say,
+      });
     const infra = await startInfrastructure({
       dataDir,
       toolsDir,
       namespace: 'default',
+      temporalAddress: cluster?.address,
       temporalPort: await freePort(),
       temporalUiPort: await freePort(),
-      persistTemporal: temporalOnDisk,
+      persistTemporal: temporal === 'disk',
       pgPort: await freePort(),
       say,
     });
+    // The cluster survives a node's death (its point); not its database's.
+    const clusterFailed = cluster?.postgres.exited.then((report) => {
+      if (!stopped) throw new Error(`the Temporal cluster's PostgreSQL stopped unexpectedly: ${report}`);
+      return new Promise<never>(() => {});
+    });
+    const failed = clusterFailed ? Promise.race([infra.failed, clusterFailed]) : infra.failed;
+    failed.catch(() => {}); // handled by whoever awaits `failed`
     return {
       ...infra,
+      failed,
+      temporalPids: cluster ? [cluster.postgres.pid] : [],
       stop: async () => {
+        stopped = true;
         await infra.stop();
-        await removeDir();
+        await stopServers();
       },
     };
   } catch (error) {
-    await removeDir();
+    await stopServers();
     throw error;
   }
 }

@@ -6,16 +6,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSupervision } from '../../domain/supervision.js';
 import { createUser } from '../../domain/users.js';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../stack/embedded-postgres.js';
-import { freePort } from '../../stack/ports.js';
-import { type FrontDoor, startFrontDoor } from '../../stack/tcp-front-door.js';
-import {
-  clusterDatabase,
-  NODE_SERVICES,
-  startTemporalCluster,
-  type TemporalCluster,
-} from '../../stack/temporal-cluster.js';
-import { ensureTemporalServer, TEMPORAL_SERVER } from '../../stack/temporal-server-build.js';
+import { NODE_SERVICES } from '../../stack/temporal-cluster.js';
+import { type ClusterOnPostgres, startClusterOnPostgres } from '../../stack/temporal-cluster-on-postgres.js';
+import { TEMPORAL_SERVER } from '../../stack/temporal-server-build.js';
 import { type FaultStack, startFaultStack } from '../faults/fault-stack.js';
 import { sleep, type VisitCampaign, visitCampaign } from '../faults/visit-campaign.js';
 import { ApiClient } from '../helpers/http-client.js';
@@ -35,27 +28,18 @@ const PASSWORD = 'cluster suite password';
 // node is killed with SIGKILL and started again, then the other: nothing lost, nothing doubled.
 describe(`duzhan on a two-node Temporal ${TEMPORAL_SERVER.version} cluster with PostgreSQL`, () => {
   let dataDir: string;
-  let postgres: RunningPostgres | undefined;
-  let cluster: TemporalCluster | undefined;
-  let door: FrontDoor | undefined;
+  let temporal: ClusterOnPostgres | undefined;
   let stack: FaultStack | undefined;
   let town: TownshipFixture;
   let campaign: VisitCampaign;
   const households: string[] = [];
 
   beforeAll(async () => {
-    // Compiled once per machine (the global setup starts it early, in the background); cached after.
-    const binaries = await ensureTemporalServer(path.join(root, '.tools'));
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'duzhan-cluster-'));
     await chmod(dataDir, 0o755); // as root, PostgreSQL runs as `postgres` inside it
-    postgres = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, 'pg'),
-      port: await freePort(),
-      database: 'postgres',
-    });
-    cluster = await startTemporalCluster({ binaries, db: clusterDatabase(postgres.url) });
-    door = await startFrontDoor(cluster.nodes.map((n) => n.address));
-    stack = await startFaultStack({ temporalAddress: door.address });
+    // The server is compiled once per machine (the global setup starts it early, in the background).
+    temporal = await startClusterOnPostgres({ toolsDir: path.join(root, '.tools'), dataDir });
+    stack = await startFaultStack({ temporalAddress: temporal.address });
     town = await createTownshipFixture(stack.prisma);
     await town.activate();
     await createUser(stack.prisma, {
@@ -81,14 +65,12 @@ describe(`duzhan on a two-node Temporal ${TEMPORAL_SERVER.version} cluster with 
 
   afterAll(async () => {
     await stack?.close();
-    await door?.close();
-    await cluster?.stop();
-    await postgres?.stop();
+    await temporal?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 120_000);
 
   it('the two nodes formed one ring: two live members of each service, both serving', async () => {
-    for (const node of cluster?.nodes ?? []) {
+    for (const node of temporal?.cluster.nodes ?? []) {
       const connection = await Connection.connect({ address: node.address });
       try {
         const info = await connection.workflowService.getSystemInfo({});
@@ -97,7 +79,7 @@ describe(`duzhan on a two-node Temporal ${TEMPORAL_SERVER.version} cluster with 
         await connection.close();
       }
     }
-    const members = await liveMembers(postgres?.url ?? '');
+    const members = await liveMembers(temporal?.postgres.url ?? '');
     for (const role of NODE_SERVICES) expect(members[role], JSON.stringify(members)).toBe(2);
   });
 
@@ -108,7 +90,7 @@ describe(`duzhan on a two-node Temporal ${TEMPORAL_SERVER.version} cluster with 
     it(`visits while the ${which} node is killed with SIGKILL and started again: each recorded once`, {
       timeout: 300_000,
     }, async () => {
-      const node = cluster?.nodes[index];
+      const node = temporal?.cluster.nodes[index];
       if (!node || !stack) throw new Error('no cluster');
       const ids = households.slice(index * PER_KILL, (index + 1) * PER_KILL);
       const runs = await campaign.burst(ids, async () => {

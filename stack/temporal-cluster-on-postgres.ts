@@ -1,0 +1,69 @@
+import { type RunningPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
+import { freePort } from './ports.js';
+import { type FrontDoor, startFrontDoor } from './tcp-front-door.js';
+import { clusterDatabase, startTemporalCluster, type TemporalCluster } from './temporal-cluster.js';
+import { ensureTemporalServer } from './temporal-server-build.js';
+
+export interface ClusterOnPostgresOptions {
+  /** The project's `.tools`, where the server's binaries are kept (built once per machine). */
+  toolsDir: string;
+  /** The cluster's PostgreSQL keeps its data in `<dataDir>/pg`. */
+  dataDir: string;
+  /** Its PostgreSQL's port; a free one when unset. */
+  postgresPort?: number;
+  /** The front door's port; a free one when unset. */
+  doorPort?: number;
+  say?: (line: string) => void;
+  /**
+   * Told, as soon as the cluster's PostgreSQL runs, how to stop everything this starts (what has
+   * started by then): a Ctrl-C while the nodes are still starting stops the database too.
+   */
+  onStarted?: (stop: () => Promise<void>) => void;
+}
+
+export interface ClusterOnPostgres {
+  /** The one address in front of both nodes, as a load balancer would be. */
+  address: string;
+  cluster: TemporalCluster;
+  /** The cluster's own PostgreSQL (its `temporal` and `temporal_visibility` databases). */
+  postgres: RunningPostgres;
+  /** Stops the door, the nodes and then their PostgreSQL (the same as given to `onStarted`). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The production Temporal server as a two-node cluster on an embedded PostgreSQL of its own, one
+ * address in front of both: what `npm run temporal:cluster`, the cluster suite and the bench's
+ * `--temporal cluster` each run. Whatever was started is stopped again when a later step fails.
+ */
+export async function startClusterOnPostgres(options: ClusterOnPostgresOptions): Promise<ClusterOnPostgres> {
+  const say = options.say ?? (() => {});
+  const binaries = await ensureTemporalServer(options.toolsDir, say);
+  const postgres = await startEmbeddedPostgres({
+    dataDir: options.dataDir,
+    port: options.postgresPort ?? (await freePort()),
+    database: 'postgres',
+  });
+  let cluster: TemporalCluster | undefined;
+  let door: FrontDoor | undefined;
+  // Once, whoever asks first (a failed start here, the caller's Ctrl-C): later calls wait for it.
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await door?.close();
+      await cluster?.stop();
+      await postgres.stop();
+    })());
+  options.onStarted?.(stop);
+  try {
+    cluster = await startTemporalCluster({ binaries, db: clusterDatabase(postgres.url), say });
+    door = await startFrontDoor(
+      cluster.nodes.map((n) => n.address),
+      options.doorPort,
+    );
+    return { address: door.address, cluster, postgres, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
