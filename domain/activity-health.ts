@@ -2,6 +2,7 @@
 // activities that failed for good (recorded, the household went on without them) and activities
 // still retrying after more than an hour, with their attempt counts.
 import type { PrismaClient } from '../db/client.js';
+import { ENDED_STATUSES } from '../policy/vocabulary.js';
 
 /** A retrying activity updates its row at every attempt (at most 5 minutes apart); older rows are stale. */
 const RETRYING_SEEN_WITHIN_MS = 6 * 3_600_000;
@@ -36,7 +37,14 @@ export async function activityHealth(prisma: PrismaClient, now = new Date()): Pr
     where: {
       OR: [
         { action: 'ACTIVITY_FAILED' },
-        { action: 'ACTIVITY_RETRYING', at: { gte: new Date(now.getTime() - RETRYING_SEEN_WITHIN_MS) } },
+        {
+          action: 'ACTIVITY_RETRYING',
+          at: { gte: new Date(now.getTime() - RETRYING_SEEN_WITHIN_MS) },
+          // A run that ended (cancelled, out) has nothing left retrying: the server drops its pending
+          // activities, so the row of one cancelled in its backoff (a pairing that waited) would
+          // otherwise stay until it went stale.
+          household: { status: { notIn: [...ENDED_STATUSES] } },
+        },
       ],
     },
     orderBy: { at: 'desc' },

@@ -5,6 +5,7 @@ import type { PrismaClient } from '../db/client.js';
 import { householdNumberSchema, householdProfileSchema } from '../policy/household-profile.js';
 import { householdCategorySchema } from '../policy/household-types.js';
 import { singleLine } from '../policy/plain-text.js';
+import { supervisionEnded } from '../policy/vocabulary.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { DomainError } from './errors.js';
 import { profileColumns, replaceMembers } from './household-profile-rows.js';
@@ -70,7 +71,7 @@ export async function readmitHousehold(deps: HouseholdDeps, householdId: string,
   const { prisma } = deps;
   const household = await prisma.household.findUnique({ where: { id: householdId } });
   if (!household) throw new DomainError('NOT_FOUND', `没有编号为 ${householdId} 的农户`);
-  if (household.status !== 'STABLY_OUT' && household.status !== 'CANCELLED') {
+  if (!supervisionEnded(household.status)) {
     throw new DomainError('CONFLICT', `该户仍在挂牌督战中（${household.status}），不能重新纳入`);
   }
   if (!(await startSupervision(deps, householdId, { readmission: true }))) {

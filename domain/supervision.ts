@@ -1,6 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { PrismaClient } from '../db/client.js';
 import type { Policy } from '../policy/index.js';
+import { supervisionEnded } from '../policy/vocabulary.js';
 import { householdWorkflowId } from '../workflows/household/definitions.js';
 import { householdWorkflow } from '../workflows/household/workflow.js';
 import { currentPolicy } from './policy-versions.js';
@@ -63,13 +64,11 @@ async function recordWorkflowId(prisma: PrismaClient, householdId: string) {
   });
 }
 
-const ENDED_STATUSES = ['STABLY_OUT', 'CANCELLED'];
-
 async function mayStart(prisma: PrismaClient, householdId: string, readmission: boolean) {
   const household = await prisma.household.findUnique({
     where: { id: householdId },
     select: { status: true },
   });
   if (!household) return false;
-  return readmission ? ENDED_STATUSES.includes(household.status) : household.status === 'REGISTERED';
+  return readmission ? supervisionEnded(household.status) : household.status === 'REGISTERED';
 }

@@ -39,6 +39,13 @@ export const HOUSEHOLD_STATUS_LABELS: Record<HouseholdStatus, string> = {
 /** Statuses of a household still under 挂牌督战 (not yet out, not cancelled). */
 export const ACTIVE_STATUSES: readonly HouseholdStatus[] = ['REGISTERED', 'SUPERVISED', 'PAUSED', 'CLOSING'];
 
+/** Statuses whose supervision has ended (out, or cancelled): 回退 (readmission) starts a new run from them. */
+export const ENDED_STATUSES: readonly HouseholdStatus[] = ['STABLY_OUT', 'CANCELLED'];
+
+/** Whether a Household.status read from the database is one whose supervision has ended. */
+export const supervisionEnded = (status: string): boolean =>
+  (ENDED_STATUSES as readonly string[]).includes(status);
+
 /** What a task is for: a scheduled visit, a finding's follow-up, a new cadre's handover visit, a step of 识别纳入. */
 export const TASK_KINDS = ['VISIT', 'FOLLOW_UP', 'HANDOVER', 'IDENTIFICATION'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];

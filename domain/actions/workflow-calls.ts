@@ -9,6 +9,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ExitCriterion, HouseholdCategory } from '../../policy/index.js';
+import { supervisionEnded } from '../../policy/vocabulary.js';
 import type { CadreRef, HouseholdView, SupervisionStatus } from '../../workflows/household/definitions.js';
 import { DomainError } from '../errors.js';
 import type { HouseholdDeps } from '../households.js';
@@ -61,8 +62,6 @@ export function toActionResult(view: HouseholdView): HouseholdActionResult {
   };
 }
 
-const ENDED_STATUSES = ['STABLY_OUT', 'CANCELLED'];
-
 export interface SupervisedHousehold {
   id: string;
   number: string;
@@ -82,7 +81,7 @@ export async function supervisedHousehold(
   });
   if (!household) throw new DomainError('NOT_FOUND', `没有编号为 ${householdId} 的农户`);
   if (!household.workflowId) throw new DomainError('CONFLICT', `户 ${household.number} 尚未启动督战流程`);
-  if (ENDED_STATUSES.includes(household.status))
+  if (supervisionEnded(household.status))
     throw new DomainError('CONFLICT', `户 ${household.number} 已结束挂牌督战`);
   return { ...household, workflowId: household.workflowId };
 }

@@ -6,7 +6,7 @@
 // (`updateFacts`), which re-evaluates them.
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../../db/client.js';
-import { categoryLabel } from '../../policy/vocabulary.js';
+import { categoryLabel, supervisionEnded } from '../../policy/vocabulary.js';
 import { Prisma } from '../../prisma/generated/client.js';
 import { householdWorkflowId } from '../../workflows/household/definitions.js';
 import { updateHouseholdFacts } from '../actions/household-facts.js';
@@ -75,13 +75,11 @@ interface CheckedRows {
   existing: Map<string, RegisteredHousehold>;
 }
 
-const ENDED = ['STABLY_OUT', 'CANCELLED'];
-
 /** A registered household's row may change its facts, not who and where it is. */
 function mismatches(r: LedgerImportRow, h: RegisteredHousehold): LedgerRowError[] {
   const errors: LedgerRowError[] = [];
   const at = (column: string, message: string) => errors.push({ row: r.row, column, message });
-  if (ENDED.includes(h.status)) {
+  if (supervisionEnded(h.status)) {
     at(IMPORT_COLUMNS.number, `户 ${h.id} 已结束挂牌督战，不能通过导入修改`);
     return errors;
   }

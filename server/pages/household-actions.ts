@@ -1,10 +1,7 @@
 import type { PrismaClient } from '../../db/client.js';
 import { ACCESS_RULES, type Actor } from '../../domain/access.js';
 import { HOUSEHOLD_CATEGORIES, HOUSEHOLD_CATEGORY_LABELS } from '../../policy/index.js';
-import { rankLabel } from '../../policy/vocabulary.js';
-
-/** Statuses whose supervision has ended, from which 回退 (readmission) starts a new run. */
-const ENDED = ['STABLY_OUT', 'CANCELLED'];
+import { rankLabel, supervisionEnded } from '../../policy/vocabulary.js';
 
 /**
  * What the household page offers an admin on this household (reassign, category, pause / resume /
@@ -25,6 +22,6 @@ export async function householdActions(
   return {
     cadres: cadres.map((c) => ({ id: c.id, name: c.name, rankLabel: rankLabel(c.rank) })),
     categories: HOUSEHOLD_CATEGORIES.map((key) => ({ key, label: HOUSEHOLD_CATEGORY_LABELS[key] })),
-    ended: ENDED.includes(household.status),
+    ended: supervisionEnded(household.status),
   };
 }

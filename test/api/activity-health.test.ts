@@ -7,11 +7,26 @@ import { type AppServer, startAppServer } from '../helpers/app-server.js';
 describe('the admins’ view of activities in trouble', () => {
   let server: AppServer;
   let householdId: string;
+  let cancelledId: string;
 
   beforeAll(async () => {
     server = await startAppServer();
     householdId = await server.town.addHousehold();
+    cancelledId = await server.town.addHousehold();
     const { prisma } = server.stack;
+    // Its supervision ended while an activity of its run was retrying (a pairing that waited).
+    await prisma.household.update({ where: { id: cancelledId }, data: { status: 'CANCELLED' } });
+    const retrying = (id: string, attempt: number) => ({
+      actor: 'workflow',
+      action: 'ACTIVITY_RETRYING',
+      householdId: id,
+      detail: {
+        activityType: 'openTask',
+        error: 'connection refused',
+        attempt,
+        since: new Date().toISOString(),
+      },
+    });
     await prisma.auditLog.createMany({
       data: [
         {
@@ -20,17 +35,8 @@ describe('the admins’ view of activities in trouble', () => {
           householdId,
           detail: { activityType: 'notify', error: '没有编号为 x 的干部' },
         },
-        {
-          actor: 'workflow',
-          action: 'ACTIVITY_RETRYING',
-          householdId,
-          detail: {
-            activityType: 'openTask',
-            error: 'connection refused',
-            attempt: 42,
-            since: new Date().toISOString(),
-          },
-        },
+        retrying(householdId, 42),
+        retrying(cancelledId, 17),
       ],
     });
   });
@@ -49,6 +55,9 @@ describe('the admins’ view of activities in trouble', () => {
     );
     expect(api.status).toBe(200);
     expect(api.body.retrying.some((r) => r.attempt === 42)).toBe(true);
+    // Nothing of an ended run retries: its row is not shown.
+    expect(api.body.retrying.some((r) => r.attempt === 17)).toBe(false);
+    expect(table).not.toContain(cancelledId);
     const leader = await server.client('LEADER');
     expect((await leader.json('GET', '/api/activity-health')).status).toBe(403);
   });
