@@ -58,14 +58,15 @@ function byCommand(stat: ProcessStat): Part | undefined {
   return undefined;
 }
 
-/** The CPU seconds each part has used so far (the processes under this one, grouped by part), and when. */
-export async function cpuSeconds(pids: PartPids): Promise<CpuReading> {
-  const totals: CpuReading = { worker: 0, temporal: 0, postgres: 0, atMs: performance.now() };
+/** The processes under this bench process, each with the part it belongs to. */
+export async function processesByPart(
+  pids: PartPids,
+): Promise<Array<{ pid: number; part: Part; ticks: number }>> {
   let entries: string[];
   try {
     entries = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
   } catch {
-    return totals;
+    return [];
   }
   const stats = (await Promise.all(entries.map((name) => readStat(Number(name))))).filter(
     (s): s is ProcessStat => s !== undefined,
@@ -84,10 +85,16 @@ export async function cpuSeconds(pids: PartPids): Promise<CpuReading> {
     }
     return undefined;
   };
-  for (const stat of stats) {
+  return stats.flatMap((stat) => {
     const part = partOf(stat);
-    if (part) totals[part] += stat.ticks / TICKS_PER_SECOND;
-  }
+    return part ? [{ pid: stat.pid, part, ticks: stat.ticks }] : [];
+  });
+}
+
+/** The CPU seconds each part has used so far (the processes under this one, grouped by part), and when. */
+export async function cpuSeconds(pids: PartPids): Promise<CpuReading> {
+  const totals: CpuReading = { worker: 0, temporal: 0, postgres: 0, atMs: performance.now() };
+  for (const { part, ticks } of await processesByPart(pids)) totals[part] += ticks / TICKS_PER_SECOND;
   return totals;
 }
 

@@ -47,6 +47,7 @@ import {
   perOperationMs,
 } from './cpu-meter.js';
 import { bumpUpdate, finishSignal, floorTimerWorkflow, floorWorkflow } from './floor-workflows.js';
+import { type MiBByPart, memoryByPart, sampleMemory } from './memory-meter.js';
 import { createBenchHouseholds } from './setup-data.js';
 import { forEachLimit, percentile, timed } from './stats.js';
 
@@ -57,6 +58,9 @@ const DUE_PREFIX = 'bench-due-';
 /** How long the idle CPU of the worker, Temporal and PostgreSQL is read before the first phase. */
 const IDLE_SAMPLE_SECONDS = 10;
 const say = (line: string) => console.error(`bench: ${line}`);
+/** Where a long run is, for the once-a-minute memory line: the phase, and the count last waited on. */
+const progress = { phase: 'starting', counted: '' };
+const enterPhase = (phase: string) => Object.assign(progress, { phase, counted: '' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface PhaseFigures {
@@ -207,12 +211,16 @@ async function measure(infra: ScratchInfrastructure) {
   say(
     `idle CPU, taken off each phase: ${PARTS.map((p) => `${PART_LABELS[p]} ${(idleCpu[p] * 1000).toFixed(0)} ms/s`).join(', ')}`,
   );
+  const memory = sampleMemory(pids, say, () => `${progress.phase}${progress.counted}, load ${load()}`);
+  onStop(async () => memory.stop());
+  enterPhase('floor');
   say(`floor: ${floorCount} trivial workflows through the raw client`);
   const floor = await floorPhase(client, `${taskQueue}-floor`, pids, idleCpu);
   // Held by F workflows, not N: no floor to set beside the households' peak when the floor is a sample.
   floor.workerPeakRssMiB = floorCount < households ? Number.NaN : (await memoryMiB(pid)).peak;
   if (perPhase) await resetPeak(pid);
 
+  enterPhase('households');
   say(`duzhan: ${households} household workflows`);
   const { admissionSeconds, ...duzhan } = await householdPhase(
     client,
@@ -227,6 +235,7 @@ async function measure(infra: ScratchInfrastructure) {
   printTable(duzhan, floor, perPhase, households / admissionSeconds, undefined);
   let due: DueFigures | undefined;
   if (dueTogether > 0) {
+    enterPhase('due together');
     say(`due together: ${dueTogether} more households, next visits due in the same minute`);
     const dueAfterSeconds =
       dueAfterOption ??
@@ -238,6 +247,7 @@ async function measure(infra: ScratchInfrastructure) {
     due.floorLatenessMs = await floorTimerPhase(client, `${taskQueue}-floor`, due.dueAtMs);
   }
   const overallPeak = (await memoryMiB(pid)).peak;
+  const memoryPeak = peakOf(memory.peak(), await memoryByPart(pids));
   const mainThread = await mainThreadMemory(worker);
   const peakRss = Math.max(overallPeak, duzhan.workerPeakRssMiB);
 
@@ -264,6 +274,9 @@ async function measure(infra: ScratchInfrastructure) {
       `worker main thread: V8 heap peak ${mainThread.heapTotalMiB.toFixed(0)} MiB (limit ${mainThread.mainHeapLimitMiB.toFixed(0)}), ` +
         `external ${mainThread.externalMiB.toFixed(0)} MiB; the rest is the workflow threads and native memory`,
     );
+  console.log(
+    `memory at its peak (PSS, sampled each minute and at the end): ${PARTS.map((p) => `${PART_LABELS[p]} ${memoryPeak[p].toFixed(0)} MiB`).join(', ')}`,
+  );
   console.log(
     `households ${households} (${updated} visited) in villages of ${shape.villageSize}, ` +
       `floor ${floorCount} (${floorUpdated} updated), concurrency ${concurrency}, Temporal: ${temporal}, ` +
@@ -292,6 +305,7 @@ async function measure(infra: ScratchInfrastructure) {
         }
       : undefined,
     workerRssMiB: { idle: idle.rss, peak: peakRss, peakIsPerPhase: perPhase, mainThread },
+    memoryPeakPssMiB: memoryPeak,
     idleCpuMsPerSecond: byPart((p) => idleCpu[p] * 1000),
     loadAverage: os.loadavg(),
   };
@@ -402,12 +416,9 @@ async function householdPhase(
 type OpenVisit = { id: string; assigneeId: string; openedAt: Date };
 
 /**
- * Waits until every household's first visit task is in PostgreSQL with its TASK_OPENED notification
- * (read from the read model, as the pages do: no queries to the workflows), and returns the tasks.
- */
-/**
  * Waits until the `count` households whose ids start with `prefix` each have their first visit task
- * open and its TASK_OPENED notice written, read once a second by prefix (a list of 10,000 ids in
+ * open and its TASK_OPENED notice written (read from the read model, as the pages do: no queries to
+ * the workflows), read once a second by prefix (a list of 10,000 ids in
  * every poll cost PostgreSQL more than the polls were worth, and counted in the admission's CPU).
  */
 async function admitted(
@@ -656,6 +667,7 @@ async function untilCount(count: () => Promise<number>, target: number, interval
   let last = -1;
   let grewAt = Date.now();
   for (let n = await count(); n < target; n = await count()) {
+    progress.counted = ` ${n} of ${target}`;
     if (n > last) [last, grewAt] = [n, Date.now()];
     else if (Date.now() - grewAt > 180_000) throw new Error(`stuck at ${n} of ${target} for 3 minutes`);
     await sleep(intervalMs);
@@ -735,4 +747,9 @@ async function resetPeak(pid: number): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The larger of two readings, part by part. */
+function peakOf(a: MiBByPart, b: MiBByPart): MiBByPart {
+  return byPart((p) => Math.max(a[p], b[p]));
 }
