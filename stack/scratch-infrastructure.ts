@@ -35,7 +35,7 @@ export async function startScratchInfrastructure(
   await chmod(dataDir, 0o755); // mkdtemp makes it 0700; as root, PostgreSQL runs as `postgres` inside it
   let cluster: ClusterOnPostgres | undefined;
   let stopped = false;
-  const stopServers = async () => {
+  const stopClusterAndRemoveDir = async () => {
     stopped = true;
     await cluster?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -72,11 +72,11 @@ export async function startScratchInfrastructure(
       stop: async () => {
         stopped = true;
         await infra.stop();
-        await stopServers();
+        await stopClusterAndRemoveDir();
       },
     };
   } catch (error) {
-    await stopServers();
+    await stopClusterAndRemoveDir();
     throw error;
   }
 }
