@@ -13,6 +13,11 @@ export interface ClusterOnPostgresOptions {
   postgresPort?: number;
   /** The front door's port; a free one when unset. */
   doorPort?: number;
+  /**
+   * No front door: `address` is then the first node's frontend (which forwards to the history and
+   * matching services of both). For the bench, whose CPU rows would not count a proxy in its own process.
+   */
+  withoutFrontDoor?: boolean;
   say?: (line: string) => void;
   /**
    * Told, as soon as the cluster's PostgreSQL runs, how to stop everything this starts (what has
@@ -22,7 +27,7 @@ export interface ClusterOnPostgresOptions {
 }
 
 export interface ClusterOnPostgres {
-  /** The one address in front of both nodes, as a load balancer would be. */
+  /** The one address in front of both nodes, as a load balancer would be (or the first node's: `withoutFrontDoor`). */
   address: string;
   cluster: TemporalCluster;
   /** The cluster's own PostgreSQL (its `temporal` and `temporal_visibility` databases). */
@@ -57,11 +62,9 @@ export async function startClusterOnPostgres(options: ClusterOnPostgresOptions):
   options.onStarted?.(stop);
   try {
     cluster = await startTemporalCluster({ binaries, db: clusterDatabase(postgres.url), say });
-    door = await startFrontDoor(
-      cluster.nodes.map((n) => n.address),
-      options.doorPort,
-    );
-    return { address: door.address, cluster, postgres, stop };
+    const nodes = cluster.nodes.map((n) => n.address);
+    if (!options.withoutFrontDoor) door = await startFrontDoor(nodes, options.doorPort);
+    return { address: door?.address ?? nodes[0] ?? '', cluster, postgres, stop };
   } catch (error) {
     await stop();
     throw error;
