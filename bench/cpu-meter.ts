@@ -7,7 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 
 export type Part = 'worker' | 'temporal' | 'postgres';
 export const PARTS: readonly Part[] = ['worker', 'temporal', 'postgres'];
-export type CpuSeconds = Record<Part, number>;
+/** A number for each part (CPU seconds, MiB…). */
+export type PerPart = Record<Part, number>;
+export type CpuSeconds = PerPart;
 /** CPU seconds so far, and the moment they were read (performance.now(), ms). */
 export type CpuReading = CpuSeconds & { atMs: number };
 export const PART_LABELS = {
@@ -114,8 +116,8 @@ export async function idleCpuPerSecond(pids: PartPids, seconds: number): Promise
 export type PerOperationMs = Record<Part | 'all', number>;
 
 /** One value for each part. */
-export const byPart = (value: (part: Part) => number): CpuSeconds =>
-  Object.fromEntries(PARTS.map((p) => [p, value(p)])) as CpuSeconds;
+export const byPart = (value: (part: Part) => number): PerPart =>
+  Object.fromEntries(PARTS.map((p) => [p, value(p)])) as PerPart;
 
 const withTotal = (parts: CpuSeconds): PerOperationMs => ({
   ...parts,

@@ -4,10 +4,10 @@
  * 100,000 run and died) shows it here minutes before it fails. Linux only; elsewhere it reads nothing.
  */
 import { readFile } from 'node:fs/promises';
-import { byPart, type CpuSeconds, PART_LABELS, PARTS, type PartPids, processesByPart } from './cpu-meter.js';
+import { byPart, PART_LABELS, PARTS, type PartPids, type PerPart, processesByPart } from './cpu-meter.js';
 
 /** MiB per part; the same shape as the CPU rows. */
-export type MiBByPart = CpuSeconds;
+export type MiBByPart = PerPart;
 
 /**
  * Each process's proportional set size (PSS: its shared pages divided among the processes sharing

@@ -16,8 +16,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const say = (line: string) => console.log(`duzhan: ${line}`);
 
 runMain(async (onStop) => {
-  const binaries = await ensureTemporalServer(path.join(root, '.tools'), say);
   if (process.argv.includes('--build-only')) {
+    const binaries = await ensureTemporalServer(path.join(root, '.tools'), say);
     say(`Temporal server ready: ${binaries.server}`);
     return;
   }

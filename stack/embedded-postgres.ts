@@ -207,11 +207,15 @@ export async function startEmbeddedPostgres(
   const { child: server, output } = await startServer(binDir, dataDir, options.port, user, options.onLog);
   const exited = exitReport(server, () => output().trim().split('\n').slice(-LAST_LINES).join('\n'));
   const url = embeddedDatabaseUrl(options.port, options.database);
+  let pid: number;
   try {
+    // Running, so it has one (0 in its place would name the whole process group to kill()).
+    if (server.pid === undefined) throw new Error('PostgreSQL runs without a process id');
+    pid = server.pid;
     if (!(await databaseExists(url))) await createDatabase(options.port, options.database);
   } catch (error) {
     await stopServer(server); // started, then failed: never left running
     throw error;
   }
-  return { url, dataDir, pid: server.pid ?? 0, exited, stop: () => stopServer(server) };
+  return { url, dataDir, pid, exited, stop: () => stopServer(server) };
 }

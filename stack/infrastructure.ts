@@ -56,14 +56,8 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
     stops.length = 0;
   };
   const exits: Array<Promise<never>> = [];
-  const watchExit = (name: string, exited: Promise<string>) => {
-    const failure = exited.then((report) => {
-      if (!stopping) throw new Error(`${name} stopped unexpectedly: ${report}`);
-      return new Promise<never>(() => {});
-    });
-    failure.catch(() => {}); // handled by whoever awaits `failed`, even if it dies before that exists
-    exits.push(failure);
-  };
+  const watchExit = (name: string, exited: Promise<string>) =>
+    exits.push(unexpectedExit(name, exited, () => stopping));
   try {
     let temporalAddress = options.temporalAddress;
     let temporalUiUrl: string | undefined;
@@ -129,4 +123,21 @@ export async function startInfrastructure(options: InfrastructureOptions): Promi
     await stop();
     throw error;
   }
+}
+
+/**
+ * Rejects, naming the server and how it ended, when `exited` resolves while `stopping()` is false
+ * (a server that died on its own); never settles when it was stopped on purpose.
+ */
+export function unexpectedExit(
+  name: string,
+  exited: Promise<string>,
+  stopping: () => boolean,
+): Promise<never> {
+  const failure = exited.then((report) => {
+    if (!stopping()) throw new Error(`${name} stopped unexpectedly: ${report}`);
+    return new Promise<never>(() => {});
+  });
+  failure.catch(() => {}); // handled by whoever awaits it, even if it dies before that exists
+  return failure;
 }

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Infrastructure, startInfrastructure } from './infrastructure.js';
+import { type Infrastructure, startInfrastructure, unexpectedExit } from './infrastructure.js';
 import { freePort } from './ports.js';
 import { type ClusterOnPostgres, startClusterOnPostgres } from './temporal-cluster-on-postgres.js';
 
@@ -61,19 +61,26 @@ export async function startScratchInfrastructure(
       pgPort: await freePort(),
       say,
     });
-    // The cluster survives a node's death (its point); not its database's.
-    const clusterFailed = cluster?.postgres.exited.then((report) => {
-      if (!stopped) throw new Error(`the Temporal cluster's PostgreSQL stopped unexpectedly: ${report}`);
-      return new Promise<never>(() => {});
-    });
-    const failed = clusterFailed ? Promise.race([infra.failed, clusterFailed]) : infra.failed;
+    // Without a front door every call goes to the first node: its death ends the run, as the
+    // database's does (the second node's only moves work, as a cluster's node death should).
+    const clusterFailures = cluster
+      ? [
+          unexpectedExit("the Temporal cluster's PostgreSQL", cluster.postgres.exited, () => stopped),
+          unexpectedExit(
+            "the Temporal cluster's first node",
+            cluster.cluster.nodes[0]?.exited() ?? new Promise(() => {}),
+            () => stopped,
+          ),
+        ]
+      : [];
+    const failed = Promise.race([infra.failed, ...clusterFailures]);
     failed.catch(() => {}); // handled by whoever awaits `failed`
     return {
       ...infra,
       failed,
       temporalPids: cluster ? [cluster.postgres.pid] : [],
       stop: async () => {
-        stopped = true;
+        stopped = true; // before the servers go: their exits are then no failure
         await infra.stop();
         await stopClusterAndRemoveDir();
       },

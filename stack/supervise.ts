@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 
 /** Something `npm start` started and can stop. */
 export interface Stoppable {
@@ -79,20 +80,23 @@ export function supervise<T extends Stoppable>(options: SupervisorOptions<T>): S
 
 /** A child process's death. */
 export function processExit(child: ChildProcess, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    signal.addEventListener('abort', () => resolve());
-  });
+  const exited =
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
+  return serverExit(exited, signal);
 }
 
-/** A server's death as its own promise tells it (RunningPostgres.exited), or the watch's end. */
+/**
+ * A server's death as its own promise tells it (RunningPostgres.exited), or the watch's end. The
+ * abort listener goes once the death is seen: the watch's signal lives as long as npm start.
+ */
 export function serverExit(exited: Promise<unknown>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    exited.then(
-      () => resolve(),
-      () => resolve(),
-    );
-    signal.addEventListener('abort', () => resolve(), { once: true });
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    if (signal.aborted) return done();
+    signal.addEventListener('abort', done, { once: true });
+    exited.then(done, done);
   });
 }

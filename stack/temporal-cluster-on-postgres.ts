@@ -60,11 +60,23 @@ export async function startClusterOnPostgres(options: ClusterOnPostgresOptions):
       await postgres.stop();
     })());
   options.onStarted?.(stop);
+  // A stop asked for while a step was under way did not see what that step started: stopped here.
+  const stoppedMeanwhile = async (stopStarted: () => Promise<void>) => {
+    if (!stopping) return;
+    await stopStarted();
+    throw new Error('the Temporal cluster was stopped while it started');
+  };
   try {
-    cluster = await startTemporalCluster({ binaries, db: clusterDatabase(postgres.url), say });
-    const nodes = cluster.nodes.map((n) => n.address);
-    if (!options.withoutFrontDoor) door = await startFrontDoor(nodes, options.doorPort);
-    return { address: door?.address ?? nodes[0] ?? '', cluster, postgres, stop };
+    const nodes = await startTemporalCluster({ binaries, db: clusterDatabase(postgres.url), say });
+    cluster = nodes;
+    await stoppedMeanwhile(() => nodes.stop());
+    const addresses = nodes.nodes.map((n) => n.address);
+    if (!options.withoutFrontDoor) {
+      const frontDoor = await startFrontDoor(addresses, options.doorPort);
+      door = frontDoor;
+      await stoppedMeanwhile(() => frontDoor.close());
+    }
+    return { address: door?.address ?? addresses[0] ?? '', cluster: nodes, postgres, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
-import { exitAsError, type ManagedProcess, startProcess } from './child-process.js';
+import { exitAsError, exitReport, type ManagedProcess, startProcess } from './child-process.js';
 import { assertPortFree, waitForPort } from './ports.js';
 import type { TemporalServerBinaries } from './temporal-server-build.js';
 
@@ -161,6 +161,8 @@ export interface ClusterNode {
   kill(): Promise<void>;
   stop(): Promise<void>;
   tail(): string;
+  /** Resolves once the process running now exits, how and with its last lines (exitReport). */
+  exited(): Promise<string>;
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -218,6 +220,7 @@ function clusterNode(
       await proc?.stop();
     },
     tail: () => proc?.tail() ?? '',
+    exited: () => (proc ? exitReport(proc.child, proc.tail) : Promise.resolve('never started')),
   };
 }
 
