@@ -225,7 +225,10 @@ export function createChannelActivities({ prisma, settings, sendEmail }: Channel
     const rows = await prisma.channelDelivery.findMany({
       where: { id: { in: ids } },
       select: { id: true, notification: { select: { subject: true, text: true, link: true } } },
-      orderBy: { createdAt: 'asc' },
+      // The id breaks ties: rows created in the same instant (a burst of notices) came back in either
+      // order, so a retry after a lost answer built another text, which the provider's duplicate
+      // check did not recognise: the same notices went out twice (WeCom dropped the second past the limit).
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
     const outbox: OutboxRow[] = rows.map((r) => r.notification);
     const { subject, text } = chatText(outbox, CHAT_TEXT_MAX_BYTES);
