@@ -27,8 +27,8 @@ import { workerNodeOptions } from '../config/worker-capacity.js';
 import { createPrisma, type PrismaClient } from '../db/client.js';
 import { DEFAULT_POLICY } from '../policy/index.js';
 import {
+  SCRATCH_TEMPORALS,
   type ScratchInfrastructure,
-  type ScratchTemporal,
   startScratchInfrastructure,
 } from '../stack/scratch-infrastructure.js';
 import { compliantRecord } from '../test/helpers/visit-records.js';
@@ -47,7 +47,7 @@ import {
   perOperationMs,
 } from './cpu-meter.js';
 import { bumpUpdate, finishSignal, floorTimerWorkflow, floorWorkflow } from './floor-workflows.js';
-import { type MiBByPart, memoryByPart, sampleMemory } from './memory-meter.js';
+import { sampleMemory } from './memory-meter.js';
 import { createBenchHouseholds } from './setup-data.js';
 import { forEachLimit, percentile, timed } from './stats.js';
 
@@ -92,9 +92,8 @@ const { values } = parseArgs({
   },
 });
 const households = Number(values.households);
-const TEMPORAL_KINDS: readonly ScratchTemporal[] = ['memory', 'disk', 'cluster'];
-const temporal = TEMPORAL_KINDS.find((kind) => kind === values.temporal);
-if (!temporal) throw new Error(`--temporal must be one of ${TEMPORAL_KINDS.join(', ')}`);
+const temporal = SCRATCH_TEMPORALS.find((kind) => kind === values.temporal);
+if (!temporal) throw new Error(`--temporal must be one of ${SCRATCH_TEMPORALS.join(', ')}`);
 const concurrency = Number(values.concurrency);
 const dueTogether = Number(values.due);
 /** How many of the N (the first ones) are updated, floor and duzhan alike. */
@@ -247,7 +246,7 @@ async function measure(infra: ScratchInfrastructure) {
     due.floorLatenessMs = await floorTimerPhase(client, `${taskQueue}-floor`, due.dueAtMs);
   }
   const overallPeak = (await memoryMiB(pid)).peak;
-  const memoryPeak = peakOf(memory.peak(), await memoryByPart(pids));
+  const memoryPeak = await memory.peakWithOneMoreSample();
   const mainThread = await mainThreadMemory(worker);
   const peakRss = Math.max(overallPeak, duzhan.workerPeakRssMiB);
 
@@ -747,9 +746,4 @@ async function resetPeak(pid: number): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** The larger of two readings, part by part. */
-function peakOf(a: MiBByPart, b: MiBByPart): MiBByPart {
-  return byPart((p) => Math.max(a[p], b[p]));
 }

@@ -24,15 +24,15 @@ async function pssMiB(pid: number): Promise<number> {
 }
 
 /** What each part holds now (the sum of its processes' PSS). */
-export async function memoryByPart(pids: PartPids): Promise<MiBByPart> {
+async function memoryByPart(pids: PartPids): Promise<MiBByPart> {
   const totals = byPart(() => 0);
   for (const { pid, part } of await processesByPart(pids)) totals[part] += await pssMiB(pid);
   return totals;
 }
 
 export interface MemorySampler {
-  /** The most each part held at any sample so far. */
-  peak(): MiBByPart;
+  /** The most each part held, a sample taken now included (a run shorter than a minute has none else). */
+  peakWithOneMoreSample(): Promise<MiBByPart>;
   stop(): void;
 }
 
@@ -44,14 +44,24 @@ export function sampleMemory(
   everyMs = 60_000,
 ): MemorySampler {
   const peak = byPart(() => 0);
-  const sample = async () => {
+  const measure = async () => {
     const now = await memoryByPart(pids);
     for (const part of PARTS) peak[part] = Math.max(peak[part], now[part]);
+    return now;
+  };
+  const sample = async () => {
+    const now = await measure();
     say(
       `${progress()}; memory (PSS): ${PARTS.map((p) => `${PART_LABELS[p]} ${now[p].toFixed(0)} MiB`).join(', ')}`,
     );
   };
   const timer = setInterval(() => void sample().catch(() => {}), everyMs);
   timer.unref();
-  return { peak: () => ({ ...peak }), stop: () => clearInterval(timer) };
+  return {
+    peakWithOneMoreSample: async () => {
+      await measure();
+      return { ...peak };
+    },
+    stop: () => clearInterval(timer),
+  };
 }

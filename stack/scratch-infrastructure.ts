@@ -5,14 +5,13 @@ import { type Infrastructure, startInfrastructure, unexpectedExit } from './infr
 import { freePort } from './ports.js';
 import { type ClusterOnPostgres, startClusterOnPostgres } from './temporal-cluster-on-postgres.js';
 
-/** Where a scratch stack keeps Temporal's state. */
-export type ScratchTemporal =
-  /** The dev server, in memory (the tests). */
-  | 'memory'
-  /** The dev server, in a SQLite file in the folder (as npm start keeps it). */
-  | 'disk'
-  /** The production server: a two-node cluster on a PostgreSQL of its own (`npm run temporal:cluster`). */
-  | 'cluster';
+/**
+ * Which Temporal server a scratch stack runs: the dev server in memory (the tests), the dev server on
+ * a SQLite file in the folder (as npm start keeps it), or the production server, a two-node cluster
+ * on a PostgreSQL of its own (`npm run temporal:cluster`).
+ */
+export const SCRATCH_TEMPORALS = ['memory', 'disk', 'cluster'] as const;
+export type ScratchTemporal = (typeof SCRATCH_TEMPORALS)[number];
 
 export interface ScratchInfrastructure extends Infrastructure {
   /**
